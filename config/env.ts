@@ -1,0 +1,86 @@
+// The one place that reads process.env. Every process parses it once at start-up;
+// a wrong value stops the process with the variable's name and what was expected.
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const optionalUrl = z.string().url().optional();
+const optionalSecret = z.string().min(1).optional();
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+  DATA_DIR: z.string().default('.data'),
+  BIND_HOST: z.string().default('127.0.0.1'),
+  WEB_PORT: port(3000),
+  EDGE_PORT: port(8080),
+  PUBLIC_URL: optionalUrl,
+  SITE_BASE_DOMAIN: z.string().regex(/^[a-z0-9.-]+$/, 'a host name such as localhost or sites.example.com').default('localhost'),
+  SITE_URL_SCHEME: z.enum(['http', 'https']).default('http'),
+  ENCRYPTION_KEY: z.string().regex(/^[0-9a-f]{64}$/i, '64 hex characters (32 bytes)').optional(),
+  BUILD_EXECUTOR: z.enum(['auto', 'docker', 'process']).default('auto'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  WORKER_HOST_NAME: z.string().optional(),
+  MONITOR_INTERVAL_SECONDS: z.coerce.number().min(1).default(60),
+  UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  ANTHROPIC_API_KEY: optionalSecret,
+  ANTHROPIC_BASE_URL: optionalUrl,
+  TOSS_CLIENT_KEY: optionalSecret,
+  TOSS_SECRET_KEY: optionalSecret,
+  TOSS_API_BASE: z.string().url().default('https://api.tosspayments.com'),
+  CLOUDFLARE_API_TOKEN: optionalSecret,
+  CLOUDFLARE_ACCOUNT_ID: optionalSecret,
+  CLOUDFLARE_API_BASE: optionalUrl,
+  VERCEL_TOKEN: optionalSecret,
+  VERCEL_TEAM_ID: optionalSecret,
+  VERCEL_API_BASE: z.string().url().default('https://api.vercel.com'),
+  AWS_ACCESS_KEY_ID: optionalSecret,
+  AWS_SECRET_ACCESS_KEY: optionalSecret,
+  AWS_REGION: z.string().default('ap-northeast-2'),
+  AWS_S3_BUCKET: optionalSecret,
+  AWS_CLOUDFRONT_DISTRIBUTION_ID: optionalSecret,
+  AWS_ENDPOINT_URL: optionalUrl,
+  PROXMOX_URL: optionalUrl,
+  PROXMOX_TOKEN: z.string().regex(/^[^@\s]+@[^!\s]+![^=\s]+=\S+$/, 'USER@REALM!TOKENID=SECRET').optional(),
+});
+
+export type Env = z.infer<typeof envSchema> & { dataDir: string; publicUrl: string };
+
+export class EnvError extends Error {}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new EnvError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  const parsed = result.data;
+  return {
+    ...parsed,
+    dataDir: path.resolve(parsed.DATA_DIR),
+    publicUrl: parsed.PUBLIC_URL ?? `http://localhost:${parsed.WEB_PORT}`,
+  };
+}
+
+let cached: Env | undefined;
+
+/** The validated environment of this process. Exits with a readable message when it is wrong. */
+export function env(): Env {
+  if (cached) return cached;
+  try {
+    cached = parseEnv(process.env);
+  } catch (error) {
+    if (error instanceof EnvError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  return cached;
+}
+
+/** For tests and the process launcher: forget the parsed values so the next call re-reads them. */
+export function resetEnvForTests(): void {
+  cached = undefined;
+}

@@ -1,0 +1,1 @@
+export { env, parseEnv, EnvError, resetEnvForTests, type Env } from './env.ts';

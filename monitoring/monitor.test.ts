@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../db/testing/index.ts';
+import { listProcesses } from '../db/index.ts';
+import { startMonitor } from './monitor.ts';
+import { latestHostSamples } from './host-capacity.ts';
+import { cpuPercentBetween } from './host-capacity.ts';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(() => db.drop());
+
+describe('the monitor', () => {
+  it('records this machine’s capacity and the build queue at start, and beats', async () => {
+    const [tenant] = await db.sql`insert into tenants (name) values ('모니터 카페') returning id`;
+    const [site] = await db.sql`
+      insert into sites (tenant_id, name, slug, template, document)
+      values (${tenant.id}, '카페', 'monitor-cafe', 'cafe', '{}') returning id`;
+    const [version] = await db.sql`
+      insert into site_versions (tenant_id, site_id, number, document, reason)
+      values (${tenant.id}, ${site.id}, 1, '{}', 'publish') returning id`;
+    await db.sql`
+      insert into builds (tenant_id, site_id, version_id, status)
+      values (${tenant.id}, ${site.id}, ${version.id}, 'queued'), (${tenant.id}, ${site.id}, ${version.id}, 'running'),
+             (${tenant.id}, ${site.id}, ${version.id}, 'succeeded')`;
+
+    const monitor = await startMonitor(db.sql, { dataDir: '.', intervalSeconds: 3600 });
+    try {
+      const [sample] = await latestHostSamples(db.sql, 1);
+      expect(sample.cpuCount).toBeGreaterThan(0);
+      expect(sample.memTotalBytes).toBeGreaterThan(sample.memUsedBytes);
+      expect(sample.memUsedBytes).toBeGreaterThan(0);
+      expect(sample.diskTotalBytes).toBeGreaterThan(sample.diskUsedBytes);
+      expect(sample.queueDepth).toBe(1);
+      expect(sample.runningBuilds).toBe(1);
+      const processes = await listProcesses(db.sql);
+      expect(processes.find((p) => p.kind === 'monitor')?.alive).toBe(true);
+    } finally {
+      await monitor.stop();
+    }
+    const after = await listProcesses(db.sql);
+    expect(after.find((p) => p.kind === 'monitor')?.alive).toBe(false);
+  });
+
+  it('computes CPU use from two readings of busy and idle time', () => {
+    expect(cpuPercentBetween({ idle: 100, total: 200 }, { idle: 150, total: 400 })).toBe(75);
+    expect(cpuPercentBetween({ idle: 100, total: 200 }, { idle: 100, total: 200 })).toBe(0);
+  });
+});

@@ -1,0 +1,226 @@
+// The local provider's deployer: a deployment is a row in `deployments` whose manifest maps
+// each URL path to an object in the content-addressed store. Deploying writes only objects
+// the store lacks; activating flips sites.live_deployment_id in one transaction and notifies
+// every edge (pg NOTIFY 'site_live'), which swaps the whole site at once. Activating an older
+// ready deployment is the rollback.
+//
+// Every query here reads or writes tenant rows, so every one runs inside withTenant().
+import { isUuid, withTenant, type Sql } from '../db/index.ts';
+import { CdnError } from './errors.ts';
+import { putObject, sha256Hex } from './object-store.ts';
+import type { DeployFile, DeploymentManifest, DeploymentRow, DeploymentStatus, DeployResult } from './types.ts';
+
+export const SITE_LIVE_CHANNEL = 'site_live';
+const MAX_FILES = 20_000;
+const MAX_PATH_LENGTH = 1024;
+const WRITE_CONCURRENCY = 8;
+
+export interface SiteLiveNotification {
+  siteId: string;
+  slug: string;
+  deploymentId: string;
+}
+
+function deploymentNotFound(): CdnError {
+  return new CdnError('not_found', '배포를 찾을 수 없습니다. 배포 목록을 새로 고친 뒤 다시 선택해 주세요.');
+}
+
+function siteNotFound(): CdnError {
+  return new CdnError('not_found', '사이트를 찾을 수 없습니다. 사이트 목록에서 다시 선택해 주세요.');
+}
+
+/** Why a file path is unusable, or null when it is fine. */
+export function deployPathProblem(filePath: unknown): string | null {
+  if (typeof filePath !== 'string' || filePath.length === 0) return '경로가 비어 있습니다';
+  if (filePath.length > MAX_PATH_LENGTH) return `경로가 ${MAX_PATH_LENGTH}자를 넘습니다`;
+  if (!filePath.startsWith('/')) return "경로는 '/'로 시작해야 합니다";
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(filePath)) return '경로에 제어 문자(NUL 등)가 들어 있습니다';
+  if (filePath.includes('\\')) return "경로에 '\\'를 쓸 수 없습니다";
+  if (filePath.endsWith('/')) return "파일 경로는 '/'로 끝날 수 없습니다";
+  const segments = filePath.slice(1).split('/');
+  if (segments.some((s) => s === '')) return "경로에 빈 구간('//')이 있습니다";
+  if (segments.some((s) => s === '..' || s === '.')) return "경로에 '..' 또는 '.' 구간을 쓸 수 없습니다";
+  return null;
+}
+
+function invalidFiles(detail: string): CdnError {
+  return new CdnError('invalid_files', `배포할 파일이 올바르지 않습니다: ${detail}. 사이트를 다시 빌드해 주세요.`);
+}
+
+/** Checks every file and computes the manifest; throws CdnError('invalid_files') on the first problem. */
+export function buildManifest(files: DeployFile[]): DeploymentManifest {
+  if (!Array.isArray(files) || files.length === 0) throw invalidFiles('파일이 하나도 없습니다');
+  if (files.length > MAX_FILES) throw invalidFiles(`파일이 ${files.length}개로 한도 ${MAX_FILES}개를 넘습니다`);
+  const manifest: DeploymentManifest = {};
+  for (const file of files) {
+    const problem = deployPathProblem(file?.path);
+    if (problem) throw invalidFiles(`${JSON.stringify(file?.path)} — ${problem}`);
+    if (!Buffer.isBuffer(file.body)) throw invalidFiles(`${file.path} — 내용(body)이 Buffer가 아닙니다`);
+    if (typeof file.contentType !== 'string' || !/^[\w.+-]+\/[\w.+-]+(;.*)?$/.test(file.contentType)) {
+      throw invalidFiles(`${file.path} — Content-Type ${JSON.stringify(file.contentType)}이(가) 올바르지 않습니다`);
+    }
+    if (Object.hasOwn(manifest, file.path)) throw invalidFiles(`${file.path} — 같은 경로가 두 번 들어 있습니다`);
+    manifest[file.path] = { sha256: sha256Hex(file.body), size: file.body.length, contentType: file.contentType };
+  }
+  return manifest;
+}
+
+export interface DeploySiteOptions {
+  tenantId: string;
+  siteId: string;
+  buildId: string | null;
+  files: DeployFile[];
+  dataDir: string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Stores a rendered site as a new deployment (status 'ready' when it returns). Nothing goes
+ * live: call activateDeployment for that. On failure the row is marked 'failed' and the error
+ * is rethrown; objects already written stay for garbage collection, which removes them once
+ * no deployment refers to them (another deploy may be relying on them already).
+ */
+export async function deploySite(sql: Sql, opts: DeploySiteOptions): Promise<DeployResult> {
+  const { tenantId, siteId, buildId, files, dataDir } = opts;
+  if (!isUuid(siteId)) throw siteNotFound();
+  if (buildId !== null && !isUuid(buildId)) throw new Error(`deploySite: buildId must be a uuid or null, got ${JSON.stringify(buildId)}`);
+  const manifest = buildManifest(files);
+  const entries = Object.values(manifest);
+  const totalBytes = entries.reduce((sum, e) => sum + e.size, 0);
+
+  const deploymentId = await withTenant(sql, tenantId, async (tx) => {
+    const [site] = await tx`select id from sites where id = ${siteId}`;
+    if (!site) throw siteNotFound();
+    if (buildId !== null) {
+      const [build] = await tx`select id from builds where id = ${buildId} and site_id = ${siteId}`;
+      if (!build) throw new CdnError('not_found', '빌드를 찾을 수 없습니다. 다시 게시해 주세요.');
+    }
+    const [row] = await tx<{ id: string }[]>`
+      insert into deployments (tenant_id, site_id, build_id, provider, status, manifest, file_count, total_bytes)
+      values (${tenantId}, ${siteId}, ${buildId}, 'local', 'uploading', ${tx.json(manifest as never)},
+              ${files.length}, ${totalBytes})
+      returning id`;
+    return row.id;
+  });
+
+  try {
+    // One write per distinct body: two paths with the same content share one object.
+    const bodies = new Map<string, Buffer>();
+    for (const file of files) bodies.set(manifest[file.path].sha256, file.body);
+    const pending = [...bodies];
+    let uploadedFiles = 0;
+    let uploadedBytes = 0;
+    let done = 0;
+    const total = pending.length;
+    const writeNext = async (): Promise<void> => {
+      for (let next = pending.shift(); next; next = pending.shift()) {
+        const [sha256, body] = next;
+        if (await putObject(dataDir, sha256, body)) {
+          uploadedFiles += 1;
+          uploadedBytes += body.length;
+        }
+        done += 1;
+        opts.onProgress?.(done, total);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, total) }, writeNext));
+
+    await withTenant(sql, tenantId, (tx) => tx`
+      update deployments set status = 'ready', uploaded_bytes = ${uploadedBytes}
+      where id = ${deploymentId}`);
+    return { deploymentId, fileCount: files.length, totalBytes, uploadedFiles, uploadedBytes };
+  } catch (cause) {
+    await withTenant(sql, tenantId, (tx) => tx`update deployments set status = 'failed' where id = ${deploymentId}`).catch(
+      (markError) => console.error(`[cdn] could not mark deployment ${deploymentId} failed: ${(markError as Error).message}`),
+    );
+    throw new Error(`Deploying site ${siteId} failed: ${(cause as Error).message}`, { cause });
+  }
+}
+
+export interface ActivateDeploymentOptions {
+  tenantId: string;
+  siteId: string;
+  deploymentId: string;
+}
+
+/**
+ * Makes a ready deployment the one the site serves, in one transaction, and notifies every
+ * edge (the NOTIFY is delivered at commit, so no edge hears of a switch that did not happen).
+ * Activating an earlier ready deployment is how a site is rolled back.
+ */
+export async function activateDeployment(sql: Sql, opts: ActivateDeploymentOptions): Promise<void> {
+  const { tenantId, siteId, deploymentId } = opts;
+  if (!isUuid(siteId) || !isUuid(deploymentId)) throw deploymentNotFound();
+  await withTenant(sql, tenantId, async (tx) => {
+    const [site] = await tx<{ slug: string }[]>`select slug from sites where id = ${siteId} for update`;
+    if (!site) throw siteNotFound();
+    const [deployment] = await tx<{ status: DeploymentStatus }[]>`
+      select status from deployments where id = ${deploymentId} and site_id = ${siteId}`;
+    if (!deployment) throw deploymentNotFound();
+    if (deployment.status !== 'ready') {
+      throw new CdnError('not_ready', `이 배포는 '${deployment.status}' 상태라 게시할 수 없습니다. 준비된(ready) 배포를 선택해 주세요.`);
+    }
+    await tx`update sites set live_deployment_id = ${deploymentId} where id = ${siteId}`;
+    await tx`update deployments set activated_at = now() where id = ${deploymentId}`;
+    const notification: SiteLiveNotification = { siteId, slug: site.slug, deploymentId };
+    await tx`select pg_notify(${SITE_LIVE_CHANNEL}, ${JSON.stringify(notification)})`;
+  });
+}
+
+/** A site's deployments, newest first, with the live one flagged. */
+export async function listDeployments(sql: Sql, tenantId: string, siteId: string): Promise<DeploymentRow[]> {
+  if (!isUuid(siteId)) throw siteNotFound();
+  return withTenant(sql, tenantId, async (tx) => {
+    const [site] = await tx<{ live_deployment_id: string | null }[]>`select live_deployment_id from sites where id = ${siteId}`;
+    if (!site) throw siteNotFound();
+    const rows = await tx<
+      {
+        id: string; site_id: string; build_id: string | null; provider: string; status: DeploymentStatus;
+        file_count: number; total_bytes: number; uploaded_bytes: number; created_at: Date; activated_at: Date | null;
+      }[]
+    >`
+      select id, site_id, build_id, provider, status, file_count, total_bytes, uploaded_bytes, created_at, activated_at
+      from deployments where site_id = ${siteId}
+      order by created_at desc, id desc`;
+    return rows.map((r) => ({
+      id: r.id,
+      siteId: r.site_id,
+      buildId: r.build_id,
+      provider: r.provider,
+      status: r.status,
+      fileCount: r.file_count,
+      totalBytes: r.total_bytes,
+      uploadedBytes: r.uploaded_bytes,
+      createdAt: r.created_at,
+      activatedAt: r.activated_at,
+      live: r.id === site.live_deployment_id,
+    }));
+  });
+}
+
+/**
+ * Marks a deployment deleted (it can no longer be activated). The live deployment cannot be
+ * deleted: activate another one first. Its objects are removed by garbage collection once no
+ * other deployment refers to them.
+ */
+export async function deleteDeployment(sql: Sql, opts: ActivateDeploymentOptions): Promise<void> {
+  const { tenantId, siteId, deploymentId } = opts;
+  if (!isUuid(siteId) || !isUuid(deploymentId)) throw deploymentNotFound();
+  await withTenant(sql, tenantId, async (tx) => {
+    const [site] = await tx<{ live_deployment_id: string | null }[]>`
+      select live_deployment_id from sites where id = ${siteId} for update`;
+    if (!site) throw siteNotFound();
+    if (site.live_deployment_id === deploymentId) {
+      throw new CdnError('live_deployment', '지금 게시 중인 배포는 삭제할 수 없습니다. 다른 배포를 먼저 게시해 주세요.');
+    }
+    const updated = await tx`
+      update deployments set status = 'deleted', manifest = '{}'
+      where id = ${deploymentId} and site_id = ${siteId} and status <> 'uploading'`;
+    if (updated.count === 0) {
+      const [exists] = await tx`select 1 from deployments where id = ${deploymentId} and site_id = ${siteId}`;
+      if (!exists) throw deploymentNotFound();
+      throw new CdnError('not_ready', '업로드 중인 배포는 삭제할 수 없습니다. 업로드가 끝난 뒤 다시 시도해 주세요.');
+    }
+  });
+}

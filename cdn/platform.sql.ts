@@ -1,0 +1,73 @@
+// Platform-level queries of the cdn module, kept in one place on purpose.
+//
+// The edge is a platform process, not a tenant: it serves every tenant's live site, so it reads
+// sites and deployments across tenants (and adds up their usage) WITHOUT withTenant(). These
+// queries only read what is public anyway (published slugs and the manifests of live
+// deployments) or write counters; anything acting for an owner goes through deployments.ts,
+// which uses withTenant(). Object garbage collection is also platform-wide, because one object
+// may be shared by deployments of different tenants.
+import type { Sql } from '../db/index.ts';
+import type { DeploymentManifest } from './types.ts';
+
+export interface LiveSiteRow {
+  siteId: string;
+  tenantId: string;
+  slug: string;
+  deploymentId: string;
+}
+
+/** slug → live deployment of every site that has one: the cheap query of the 30 s re-sync. */
+export async function selectLiveSites(sql: Sql): Promise<LiveSiteRow[]> {
+  return sql<LiveSiteRow[]>`
+    select id as "siteId", tenant_id as "tenantId", slug, live_deployment_id as "deploymentId"
+    from sites where live_deployment_id is not null`;
+}
+
+export interface LiveDeployment extends LiveSiteRow {
+  manifest: DeploymentManifest;
+}
+
+/** What one site serves now, with its manifest; undefined when it serves nothing. */
+export async function selectLiveDeployment(sql: Sql, siteId: string): Promise<LiveDeployment | undefined> {
+  const [row] = await sql<LiveDeployment[]>`
+    select s.id as "siteId", s.tenant_id as "tenantId", s.slug, d.id as "deploymentId", d.manifest
+    from sites s join deployments d on d.id = s.live_deployment_id and d.site_id = s.id
+    where s.id = ${siteId} and d.status = 'ready'`;
+  return row;
+}
+
+export interface UsageCount {
+  siteId: string;
+  requests: number;
+  bytes: number;
+}
+
+/**
+ * Adds the edge's counts to today's (Asia/Seoul) usage rows of the local provider. A site
+ * deleted since its requests were counted is skipped (its usage rows went with it).
+ */
+export async function addLocalUsage(sql: Sql, counts: UsageCount[]): Promise<void> {
+  for (const c of counts) {
+    await sql`
+      insert into cdn_usage_daily (tenant_id, site_id, provider, requests, bytes)
+      select tenant_id, id, 'local', ${c.requests}, ${c.bytes} from sites where id = ${c.siteId}
+      on conflict (site_id, provider, day) do update set
+        requests = cdn_usage_daily.requests + excluded.requests,
+        bytes = cdn_usage_daily.bytes + excluded.bytes,
+        updated_at = now()`;
+  }
+}
+
+/** Every object some deployment that is not deleted still points at (across all tenants). */
+export async function selectReferencedObjects(sql: Sql): Promise<Set<string>> {
+  const rows = await sql<{ sha256: string }[]>`
+    select distinct entry.value ->> 'sha256' as sha256
+    from deployments d, jsonb_each(d.manifest) as entry
+    where d.provider = 'local' and d.status <> 'deleted'`;
+  return new Set(rows.map((r) => r.sha256));
+}
+
+/** Database reachable and answering (for /healthz). */
+export async function pingDatabase(sql: Sql): Promise<void> {
+  await sql`select 1`;
+}

@@ -1,0 +1,61 @@
+// What every CDN provider does for WindWalker. The deployer, the router and the failover code
+// talk to this interface only; `local` (the edge) implements it now, and the hosted CDNs
+// (Cloudflare Pages, Vercel, CloudFront) implement it behind the same calls.
+import type { DeployFile, DeployResult } from '../types.ts';
+
+/** Providers implemented so far; a new provider adds its name here. */
+export type ProviderName = 'local';
+
+export interface ProviderSiteRef {
+  tenantId: string;
+  siteId: string;
+}
+
+export interface ProviderDeploymentRef extends ProviderSiteRef {
+  /** Our deployments.id (the provider's own id is stored in deployments.provider_ref). */
+  deploymentId: string;
+}
+
+export interface ProviderDeployInput extends ProviderSiteRef {
+  buildId: string | null;
+  /** Files are addressed by content: the provider uploads only those it does not have yet. */
+  files: DeployFile[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface UsagePeriod extends ProviderSiteRef {
+  /** First day, inclusive, 'YYYY-MM-DD' in Asia/Seoul. */
+  from: string;
+  /** Last day, inclusive, 'YYYY-MM-DD' in Asia/Seoul. */
+  to: string;
+}
+
+export interface DailyUsage {
+  day: string;
+  requests: number;
+  bytes: number;
+}
+
+export interface ProviderHealth {
+  provider: ProviderName;
+  ok: boolean;
+  checkedAt: Date;
+  latencyMs: number;
+  /** One line for ops: what was checked and what failed. */
+  detail: string;
+}
+
+export interface CdnProvider {
+  readonly name: ProviderName;
+  /** Stores a new deployment (not live yet); status 'ready' when it resolves. */
+  deploy(input: ProviderDeployInput): Promise<DeployResult>;
+  /** Makes a ready deployment the one the site serves, atomically. */
+  activate(ref: ProviderDeploymentRef): Promise<void>;
+  /** Makes an earlier ready deployment live again. */
+  rollback(ref: ProviderDeploymentRef): Promise<void>;
+  /** Removes a deployment that is not live; its files go when nothing else uses them. */
+  deleteDeployment(ref: ProviderDeploymentRef): Promise<void>;
+  /** Requests and bytes the site served, per day of the period. */
+  usage(period: UsagePeriod): Promise<DailyUsage[]>;
+  health(): Promise<ProviderHealth>;
+}

@@ -43,6 +43,7 @@ export const envSchema = z.object({
   AWS_ENDPOINT_URL: optionalUrl,
   PROXMOX_URL: optionalUrl,
   PROXMOX_TOKEN: z.string().regex(/^[^@\s]+@[^!\s]+![^=\s]+=\S+$/, 'USER@REALM!TOKENID=SECRET').optional(),
+  PROXMOX_WORKER_TEMPLATE_VMID: z.coerce.number().int().min(100).max(999_999_999).optional(),
 });
 
 export type Env = z.infer<typeof envSchema> & { dataDir: string; publicUrl: string };

@@ -82,7 +82,7 @@ export interface GarbageCollection {
 
 /**
  * Removes objects no deployment refers to any more. `referenced` is every sha256 named by a
- * deployment that is not deleted; objects touched within `graceMs` are kept even when not
+ * deployment that is uploading or ready; objects touched within `graceMs` are kept even when not
  * referenced (a deploy in progress may have found them present a moment ago), and so are
  * temporary files younger than that (an upload may be writing them).
  */

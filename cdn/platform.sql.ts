@@ -58,12 +58,12 @@ export async function addLocalUsage(sql: Sql, counts: UsageCount[]): Promise<voi
   }
 }
 
-/** Every object some deployment that is not deleted still points at (across all tenants). */
+/** Every object a deployment that is uploading or ready points at (across all tenants). */
 export async function selectReferencedObjects(sql: Sql): Promise<Set<string>> {
   const rows = await sql<{ sha256: string }[]>`
     select distinct entry.value ->> 'sha256' as sha256
     from deployments d, jsonb_each(d.manifest) as entry
-    where d.provider = 'local' and d.status <> 'deleted'`;
+    where d.provider = 'local' and d.status in ('uploading', 'ready')`;
   return new Set(rows.map((r) => r.sha256));
 }
 

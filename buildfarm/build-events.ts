@@ -1,0 +1,100 @@
+// Build logs and progress: stored in build_logs / builds, announced on the 'build_events'
+// channel in the same transaction (PostgreSQL delivers a NOTIFY only when it commits), so a
+// browser streaming a build never sees an event for something that was rolled back.
+import type { Sql, TransactionSql } from '../db/index.ts';
+
+export const BUILD_EVENTS_CHANNEL = 'build_events';
+export const BUILD_CANCEL_CHANNEL = 'build_cancel';
+
+export type BuildStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'superseded';
+export type BuildStage = 'queued' | 'render' | 'upload' | 'switch' | 'done';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface BuildLogEvent {
+  type: 'log';
+  buildId: string;
+  id: number;
+  at: string;
+  level: LogLevel;
+  stage: string | null;
+  message: string;
+}
+
+export interface BuildStatusEvent {
+  type: 'status';
+  buildId: string;
+  status: BuildStatus;
+  stage: string | null;
+  progress: number;
+  error: string | null;
+  deploymentId: string | null;
+}
+
+export type BuildEvent = BuildLogEvent | BuildStatusEvent;
+
+// NOTIFY payloads are limited to 8000 bytes; a log line longer than this is stored whole and
+// announced shortened (the stream's reader can re-read the row).
+const ANNOUNCED_MESSAGE_CHARS = 2000;
+
+export async function appendBuildLog(
+  tx: TransactionSql,
+  entry: { tenantId: string; buildId: string; level?: LogLevel; stage: string | null; message: string },
+): Promise<number> {
+  const level = entry.level ?? 'info';
+  const [row] = await tx<{ id: number; at: Date }[]>`
+    insert into build_logs (tenant_id, build_id, level, stage, message)
+    values (${entry.tenantId}, ${entry.buildId}, ${level}, ${entry.stage}, ${entry.message})
+    returning id, at`;
+  const event: BuildLogEvent = {
+    type: 'log',
+    buildId: entry.buildId,
+    id: row.id,
+    at: row.at.toISOString(),
+    level,
+    stage: entry.stage,
+    message: entry.message.slice(0, ANNOUNCED_MESSAGE_CHARS),
+  };
+  await tx`select pg_notify(${BUILD_EVENTS_CHANNEL}, ${JSON.stringify(event)})`;
+  return row.id;
+}
+
+/** Announces the build's current status row (read back, so the event matches what is stored). */
+export async function announceBuildStatus(tx: TransactionSql, buildId: string): Promise<void> {
+  const [build] = await tx<{ status: BuildStatus; stage: string | null; progress: number; error: string | null; deployment_id: string | null }[]>`
+    select status, stage, progress, error, deployment_id from builds where id = ${buildId}`;
+  if (!build) return;
+  const event: BuildStatusEvent = {
+    type: 'status',
+    buildId,
+    status: build.status,
+    stage: build.stage,
+    progress: build.progress,
+    error: build.error,
+    deploymentId: build.deployment_id,
+  };
+  await tx`select pg_notify(${BUILD_EVENTS_CHANNEL}, ${JSON.stringify(event)})`;
+}
+
+/**
+ * Streams one build's events live (web turns them into server-sent events). Returns the
+ * function that stops listening. Events are only for builds the caller already checked it may
+ * see: the channel is shared by all tenants, so filter by a build id read through withTenant.
+ */
+export async function subscribeToBuild(
+  sql: Sql,
+  buildId: string,
+  onEvent: (event: BuildEvent) => void,
+): Promise<() => Promise<void>> {
+  const listener = await sql.listen(BUILD_EVENTS_CHANNEL, (payload) => {
+    let event: BuildEvent;
+    try {
+      event = JSON.parse(payload) as BuildEvent;
+    } catch {
+      return;
+    }
+    if (event.buildId === buildId) onEvent(event);
+  });
+  return async () => {
+    await listener.unlisten();
+  };
+}

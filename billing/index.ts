@@ -1,0 +1,37 @@
+// billing/: plans and limits, subscriptions and cards (Toss billing keys, encrypted), monthly
+// invoices with metered add-ons and VAT, charges that never happen twice, dunning, webhooks.
+export { planCodes, addOnPrices, listPlans, getPlan, getTenantPlan, assertWithinPlanLimit, assertCanPublish } from './plans.ts';
+export type { Plan, PlanCode, PlanLimit } from './plans.ts';
+export {
+  getSubscription,
+  startTrial,
+  changePlan,
+  cancelAtPeriodEnd,
+  resumeSubscription,
+  registerCard,
+  getCard,
+  removeCard,
+} from './subscriptions.ts';
+export type { Subscription, SubscriptionStatus, Card } from './subscriptions.ts';
+export {
+  createMonthlyInvoice,
+  chargeInvoice,
+  getInvoice,
+  listInvoices,
+  listDueInvoices,
+  vatOn,
+  VAT_RATE_PERCENT,
+  DUNNING_RETRY_DAYS,
+} from './charges.ts';
+export type { Invoice, InvoiceLine, InvoiceLineKind, InvoiceStatus, MeteredUsage, ChargeOutcome, ChargeOptions } from './charges.ts';
+export { prorate } from './proration.ts';
+export type { ProrationInput, PricedPlan } from './proration.ts';
+export { handleTossWebhook, refundPayment } from './webhooks.ts';
+export type { WebhookOutcome, WebhookResult } from './webhooks.ts';
+export { createTossClient, TossError, TossNetworkError } from './toss-client.ts';
+export type { TossClient, TossClientOptions, TossPayment, TossBillingKey, ChargeBillingKeyInput } from './toss-client.ts';
+export { loadEncryptionKey, encryptSecret, decryptSecret } from './encryption.ts';
+export { tossClientFromEnv, encryptionKeyFromEnv } from './configure.ts';
+export { BillingError } from './errors.ts';
+export type { BillingErrorCode } from './errors.ts';
+export { billingPeriod, periodOf, nextPeriod, periodLabelKo } from './periods.ts';

@@ -1,0 +1,98 @@
+// Plans and their limits (rows of the `plans` table, 050_billing.sql explains the numbers),
+// and the checks the product uses to enforce them with a clear message and a way to upgrade.
+import type { Sql, TransactionSql } from '../db/index.ts';
+import { withTenant } from '../db/index.ts';
+import { BillingError } from './errors.ts';
+
+export type PlanCode = 'trial' | 'basic' | 'premium' | 'enterprise';
+export const planCodes: readonly PlanCode[] = ['trial', 'basic', 'premium', 'enterprise'];
+
+export interface Plan {
+  code: PlanCode;
+  nameKo: string;
+  nameEn: string;
+  monthlyPriceKrw: number;
+  trialDays: number | null;
+  maxSites: number;
+  maxPagesPerSite: number;
+  maxCustomDomains: number;
+  buildConcurrency: number;
+  storageMb: number;
+  aiDraftsPerMonth: number;
+  devmode: boolean;
+  /** Requests per site per month included; null = unlimited hosting (no overage). */
+  hostingRequestsPerSite: number | null;
+}
+
+export type PlanLimit = 'sites' | 'pagesPerSite' | 'customDomains' | 'storageMb' | 'aiDraftsPerMonth';
+
+/** Add-on prices from the business plan (KRW, VAT-exclusive). */
+export const addOnPrices = {
+  hostingOveragePerSiteMonth: 10_000,
+  customDomainPerYear: 20_000,
+  apiCall: 10,
+} as const;
+
+type Db = Sql | TransactionSql;
+
+export async function listPlans(sql: Db): Promise<Plan[]> {
+  const rows = await sql<Plan[]>`
+    select code, name_ko as "nameKo", name_en as "nameEn", monthly_price_krw as "monthlyPriceKrw",
+           trial_days as "trialDays", max_sites as "maxSites", max_pages_per_site as "maxPagesPerSite",
+           max_custom_domains as "maxCustomDomains", build_concurrency as "buildConcurrency",
+           storage_mb as "storageMb", ai_drafts_per_month as "aiDraftsPerMonth", devmode,
+           hosting_requests_per_site as "hostingRequestsPerSite"
+    from plans order by sort_order`;
+  return [...rows];
+}
+
+export async function getPlan(sql: Db, code: string): Promise<Plan> {
+  const plan = (await listPlans(sql)).find((p) => p.code === code);
+  if (!plan) throw new BillingError('UNKNOWN_PLAN', `‘${code}’ 요금제는 없습니다. 기본, 프리미엄, 엔터프라이즈 중에서 골라 주세요.`);
+  return plan;
+}
+
+/** The plan the workspace is on now (its subscription's plan; 'trial' when it has none). */
+export async function getTenantPlan(sql: Sql, tenantId: string): Promise<Plan> {
+  return withTenant(sql, tenantId, async (tx) => {
+    const [row] = await tx<{ planCode: string }[]>`select plan_code as "planCode" from subscriptions`;
+    return getPlan(tx, row?.planCode ?? 'trial');
+  });
+}
+
+const limitWords: Record<PlanLimit, { field: keyof Plan; noun: string; unit: string }> = {
+  sites: { field: 'maxSites', noun: '사이트', unit: '개' },
+  pagesPerSite: { field: 'maxPagesPerSite', noun: '사이트당 페이지', unit: '개' },
+  customDomains: { field: 'maxCustomDomains', noun: '연결 도메인', unit: '개' },
+  storageMb: { field: 'storageMb', noun: '저장 공간', unit: 'MB' },
+  aiDraftsPerMonth: { field: 'aiDraftsPerMonth', noun: '이번 달 AI 초안', unit: '개' },
+};
+
+/**
+ * Throws a PLAN_LIMIT BillingError when adding `adding` to `current` would exceed the plan.
+ * The caller counts (sites, pages, domains…); this decides and words the message.
+ */
+export function assertWithinPlanLimit(plan: Plan, limit: PlanLimit, current: number, adding = 1): void {
+  const words = limitWords[limit];
+  const max = plan[words.field] as number;
+  if (current + adding <= max) return;
+  throw new BillingError(
+    'PLAN_LIMIT',
+    `${plan.nameKo} 요금제의 ${words.noun}는 최대 ${max.toLocaleString('ko-KR')}${words.unit}입니다. ` +
+      `더 필요하시면 요금제 페이지에서 상위 요금제로 변경해 주세요.`,
+  );
+}
+
+/** Publishing is refused while the workspace is limited for an unpaid invoice. */
+export async function assertCanPublish(sql: Sql, tenantId: string): Promise<void> {
+  const status = await withTenant(sql, tenantId, async (tx) => {
+    const [row] = await tx<{ status: string }[]>`select status from tenants where id = ${tenantId}`;
+    return row?.status;
+  });
+  if (status === 'limited') {
+    throw new BillingError(
+      'WORKSPACE_LIMITED',
+      '결제가 밀려 새 게시가 잠시 멈췄습니다. 공개 중인 사이트는 그대로 열립니다. 결제 페이지에서 카드를 확인하고 결제해 주세요.',
+    );
+  }
+}

@@ -41,7 +41,7 @@ export async function startQueue(databaseUrl: string): Promise<PgBoss> {
     // Builds are not scheduled with cron here; billing's schedules start their own boss.
     schedule: false,
   });
-  boss.on('error', (error) => console.error(`[queue] ${error.message}`));
+  boss.on('error', (error) => console.error(`[queue] ${error.message}`, (error as Error).stack));
   await boss.start();
   await createBuildQueues(boss);
   return boss;

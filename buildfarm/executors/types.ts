@@ -1,0 +1,65 @@
+// One interface for every way a build can run: a Docker container or a child process.
+import type { RenderedFile } from '../../site/index.ts';
+
+export type ExecutorName = 'docker' | 'process';
+
+/** What the renderer reads from <work>/input.json. Asset bytes travel as base64. */
+export interface RenderInput {
+  document: unknown;
+  siteUrl: string;
+  hostingProvider: string;
+  assets: {
+    id: string;
+    fileName: string;
+    contentType: string;
+    width: number | null;
+    height: number | null;
+    sha256: string;
+    dataBase64: string;
+  }[];
+  /** Holds the renderer this long before it renders: lets tests and the bench see a build running. */
+  slowRenderMs?: number;
+}
+
+/** What the renderer writes to <work>/out/manifest.json; bodies are in <work>/out/files/<file>. */
+export interface RenderManifest {
+  files: { path: string; contentType: string; file: string; bytes: number }[];
+  renderMs: number;
+}
+
+export const CONTENT_ERROR_EXIT_CODE = 2;
+
+export interface RenderLimits {
+  memoryMb: number;
+  cpus: number;
+  pids: number;
+  timeoutSeconds: number;
+}
+
+export interface RenderRequest {
+  buildId: string;
+  input: RenderInput;
+  limits: RenderLimits;
+  /** Aborting kills the build's container or process at once. */
+  signal: AbortSignal;
+  /** A line the renderer printed (stdout or stderr). */
+  onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+export interface Executor {
+  name: ExecutorName;
+  render(request: RenderRequest): Promise<RenderedFile[]>;
+}
+
+/** The document or its size is the problem: retrying would fail the same way. */
+export class BuildContentError extends Error {
+  constructor(
+    message: string,
+    readonly details: { path: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** The build was cancelled while it ran. */
+export class BuildCancelledError extends Error {}

@@ -1,0 +1,78 @@
+// A build's work folder: input.json in, out/ back. The same folder layout serves the child
+// process (a temp dir) and the container (the only host path mounted into it).
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { RenderedFile } from '../../site/index.ts';
+import { BuildContentError, CONTENT_ERROR_EXIT_CODE, type RenderInput, type RenderManifest } from './types.ts';
+
+export interface Workspace {
+  dir: string;
+  remove(): Promise<void>;
+}
+
+export async function prepareWorkspace(input: RenderInput): Promise<Workspace> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ww-build-'));
+  await writeFile(path.join(dir, 'input.json'), JSON.stringify(input));
+  await mkdir(path.join(dir, 'out'));
+  // The container runs as an unprivileged user (nobody), which must be able to read the input
+  // and write the output; the folder holds nothing but this build's own files.
+  await chmod(dir, 0o755);
+  await chmod(path.join(dir, 'input.json'), 0o644);
+  await chmod(path.join(dir, 'out'), 0o777);
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Keeps the last lines a renderer printed, for the error message when it fails. */
+export class OutputTail {
+  private lines: string[] = [];
+  constructor(private readonly keep = 20) {}
+  push(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length > this.keep) this.lines.shift();
+  }
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export function looksOutOfMemory(output: string): boolean {
+  return /heap out of memory|Allocation failed|Reached heap limit/i.test(output);
+}
+
+export function memoryExceeded(limitMb: number): BuildContentError {
+  return new BuildContentError(
+    `빌드가 메모리 한도(${limitMb}MB)를 넘어 중단되었습니다. 페이지나 이미지 수를 줄이거나 더 높은 요금제를 이용해 주세요.`,
+  );
+}
+
+export function timedOut(limitSeconds: number): BuildContentError {
+  return new BuildContentError(
+    `빌드가 제한 시간(${limitSeconds}초)을 넘어 중단되었습니다. 페이지나 이미지 수를 줄인 뒤 다시 게시해 주세요.`,
+  );
+}
+
+/** Turns the renderer's exit into files, or the error that says why there are none. */
+export async function readRenderOutput(dir: string, exitCode: number, tail: string): Promise<RenderedFile[]> {
+  const outDir = path.join(dir, 'out');
+  if (exitCode === CONTENT_ERROR_EXIT_CODE) {
+    const errors = JSON.parse(await readFile(path.join(outDir, 'errors.json'), 'utf8')) as { path: string; message: string }[];
+    const first = errors[0];
+    throw new BuildContentError(
+      first
+        ? `사이트 문서에 고칠 곳이 있습니다 (${first.path}: ${first.message}). 편집기에서 고친 뒤 다시 게시해 주세요.`
+        : '사이트 문서가 올바르지 않습니다. 편집기에서 고친 뒤 다시 게시해 주세요.',
+      errors,
+    );
+  }
+  if (exitCode !== 0) {
+    throw new Error(`renderer exited with code ${exitCode}${tail ? `:\n${tail}` : ''}`);
+  }
+  const manifest = JSON.parse(await readFile(path.join(outDir, 'manifest.json'), 'utf8')) as RenderManifest;
+  const files: RenderedFile[] = [];
+  for (const entry of manifest.files) {
+    if (!/^\d{6}$/.test(entry.file)) throw new Error(`renderer manifest names an unexpected file: ${entry.file}`);
+    files.push({ path: entry.path, contentType: entry.contentType, body: await readFile(path.join(outDir, 'files', entry.file)) });
+  }
+  return files;
+}

@@ -1,0 +1,69 @@
+// The renderer that runs inside a build's container or child process. It is bundled with
+// site/ into one file (renderer.mjs) so it starts fast and needs nothing but `node`.
+//
+//   node renderer.mjs <work dir>
+//
+// Reads <work>/input.json, writes every rendered file to <work>/out/files/<n> and the list of
+// them to <work>/out/manifest.json. Exit code 0: rendered; 2: the document is invalid (a
+// content error, written to <work>/out/errors.json); anything else: the build machinery failed.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { renderSite, validateSiteDocument, type SiteAsset } from '../site/index.ts';
+import { CONTENT_ERROR_EXIT_CODE, type RenderInput, type RenderManifest } from './executors/types.ts';
+
+async function main(): Promise<number> {
+  const workDir = process.argv[2];
+  if (!workDir) {
+    console.error('usage: node renderer.mjs <work dir>');
+    return 64;
+  }
+  const input = JSON.parse(await readFile(path.join(workDir, 'input.json'), 'utf8')) as RenderInput;
+  const outDir = path.join(workDir, 'out');
+  await mkdir(path.join(outDir, 'files'), { recursive: true });
+
+  const validated = validateSiteDocument(input.document);
+  if (!validated.ok) {
+    await writeFile(path.join(outDir, 'errors.json'), JSON.stringify(validated.errors));
+    for (const error of validated.errors) console.error(`${error.path}: ${error.message}`);
+    return CONTENT_ERROR_EXIT_CODE;
+  }
+  if (input.slowRenderMs) await new Promise((resolve) => setTimeout(resolve, input.slowRenderMs));
+
+  const assets = new Map<string, SiteAsset>();
+  for (const asset of input.assets) {
+    assets.set(asset.id, {
+      id: asset.id,
+      fileName: asset.fileName,
+      contentType: asset.contentType,
+      width: asset.width,
+      height: asset.height,
+      sha256: asset.sha256,
+      data: Buffer.from(asset.dataBase64, 'base64'),
+    });
+  }
+  const started = Date.now();
+  const files = renderSite(validated.document, {
+    siteUrl: input.siteUrl,
+    assets,
+    hostingProvider: input.hostingProvider,
+  });
+  const manifest: RenderManifest = { files: [], renderMs: 0 };
+  let n = 0;
+  for (const file of files) {
+    const name = String(++n).padStart(6, '0');
+    await writeFile(path.join(outDir, 'files', name), file.body);
+    manifest.files.push({ path: file.path, contentType: file.contentType, file: name, bytes: file.body.length });
+  }
+  manifest.renderMs = Date.now() - started;
+  await writeFile(path.join(outDir, 'manifest.json'), JSON.stringify(manifest));
+  console.log(`rendered ${files.length} files in ${manifest.renderMs} ms`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error instanceof Error ? error.stack ?? error.message : String(error));
+    process.exit(1);
+  },
+);

@@ -1,0 +1,37 @@
+// Entry for `npm run start:worker`: one build worker against the shared database. Start as
+// many as the hosts allow; they share one queue. SIGTERM / SIGINT: stop taking jobs, let the
+// running builds finish, then exit.
+import { env } from '../config/env.ts';
+import { connect, migrate, resolveDatabaseUrl } from '../db/index.ts';
+import { startQueue } from './queue.ts';
+import { startWorker } from './worker.ts';
+
+const { dataDir, BUILD_EXECUTOR, WORKER_CONCURRENCY } = env();
+const databaseUrl = await resolveDatabaseUrl();
+const concurrency = WORKER_CONCURRENCY;
+// Each running build holds at most two connections at once (a tenant transaction and the
+// deploy's), plus the cancel listener and the heartbeat.
+const sql = connect(databaseUrl, { max: 4 + 2 * (concurrency ?? 8), applicationName: 'windwalker-worker' });
+await migrate(sql);
+const boss = await startQueue(databaseUrl);
+const worker = await startWorker({ sql, boss, databaseUrl, dataDir, executor: BUILD_EXECUTOR, concurrency });
+console.log(`[worker] ${worker.id}: ${worker.executor} executor, ${worker.concurrency} builds at once`);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`[worker] ${signal}: finishing running builds, taking no new ones`);
+  try {
+    await worker.stop({ timeoutMs: 120_000 });
+    // graceful + wait: pg-boss lets any handler still in flight finish before it closes.
+    await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
+    await sql.end({ timeout: 5 });
+    process.exit(0);
+  } catch (error) {
+    console.error(`[worker] shutdown failed: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
+process.once('SIGINT', () => void shutdown('SIGINT'));
+process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,213 @@
+// The owner's publish, end to end with the `process` executor: queue → worker → child process
+// renderer → local CDN store → atomic switch → the edge serves the new content.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type PgBoss from 'pg-boss';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEdge, type Edge } from '../cdn/index.ts';
+import { connect, type Sql } from '../db/index.ts';
+import { createTestDatabase, type TestDatabase } from '../db/testing/index.ts';
+import {
+  BUILD_QUEUE,
+  cancelBuild,
+  getBuild,
+  listBuildLogs,
+  publishSite,
+  startQueue,
+  startWorker,
+  subscribeToBuild,
+  type BuildEvent,
+  type BuildWorker,
+} from './index.ts';
+import { createSiteFor, createTenantWithSite, fetchFromEdge, renameSite, waitForBuild } from './testing.ts';
+
+let db: TestDatabase;
+let sql: Sql;
+let boss: PgBoss;
+let worker: BuildWorker;
+let edge: Edge;
+let dataDir: string;
+const SLOW_RENDER_MS = 1500;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  sql = connect(db.url, { max: 12 });
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'ww-buildfarm-test-'));
+  boss = await startQueue(db.url);
+  // Every render is held SLOW_RENDER_MS so a test can watch (and cancel) a running build.
+  worker = await startWorker({ sql, boss, databaseUrl: db.url, dataDir, executor: 'process', concurrency: 2, slowRenderMs: SLOW_RENDER_MS });
+  edge = await startEdge({ sql, dataDir, port: 0, host: '127.0.0.1', baseDomain: 'localhost' });
+});
+afterAll(async () => {
+  await worker?.stop({ timeoutMs: 10_000 });
+  await edge?.close();
+  await boss?.stop({ graceful: false, wait: true });
+  await sql?.end({ timeout: 5 });
+  await db?.drop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('a published site', () => {
+  it('is built by the worker, stored by the local provider and served by the edge', async () => {
+    const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'morning-cafe', siteName: '아침햇살 카페' });
+    const events: BuildEvent[] = [];
+    const { buildId } = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+    const unsubscribe = await subscribeToBuild(sql, buildId, (e) => events.push(e));
+
+    const build = await waitForBuild(sql, buildId, ['succeeded', 'failed']);
+    await unsubscribe();
+    expect(build).toMatchObject({ status: 'succeeded', progress: 100, stage: 'done', executor: 'process', worker_id: worker.id, attempts: 1 });
+    const [site] = await sql`select live_deployment_id from sites where id = ${siteId}`;
+    expect(site.live_deployment_id).toBe(build.deployment_id);
+    const [deployment] = await sql`select status, file_count, build_id from deployments where id = ${build.deployment_id as string}`;
+    expect(deployment).toMatchObject({ status: 'ready', build_id: buildId });
+    expect(deployment.file_count).toBeGreaterThan(1);
+
+    // Edges hear of the switch by NOTIFY; the page is there as soon as they have.
+    await expect.poll(async () => (await fetchFromEdge(edge.port, 'morning-cafe.localhost')).status).toBe(200);
+    expect((await fetchFromEdge(edge.port, 'morning-cafe.localhost')).body).toContain('아침햇살 카페');
+
+    // The live stream saw the stages in order and ended at 100 %.
+    const statuses = events.filter((e) => e.type === 'status');
+    expect(statuses.map((e) => e.stage)).toEqual(expect.arrayContaining(['render', 'upload', 'switch', 'done']));
+    const progress = statuses.map((e) => e.progress);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(statuses.at(-1)).toMatchObject({ status: 'succeeded', progress: 100, deploymentId: build.deployment_id });
+  });
+
+  it('keeps its build log in PostgreSQL in the order the stages ran', async () => {
+    const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'log-cafe', siteName: '기록 카페' });
+    const { buildId } = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+    await waitForBuild(sql, buildId, ['succeeded', 'failed']);
+    const logs = await listBuildLogs(sql, tenantId, buildId);
+    const stages = logs.map((l) => l.stage).filter((stage, i, all) => stage !== all[i - 1]);
+    expect(stages).toEqual(['queued', 'render', 'upload', 'switch', 'done']);
+    expect(logs.map((l) => l.id)).toEqual([...logs.map((l) => l.id)].sort((a, b) => a - b));
+    expect(logs.some((l) => /rendered \d+ files/.test(l.message))).toBe(true);
+    expect(logs.at(-1)?.message).toBe('사이트가 게시되었습니다.');
+  });
+});
+
+describe('a build whose document is invalid', () => {
+  it('fails once with a Korean reason, is not retried, and leaves the live site as it was', async () => {
+    const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'broken-cafe', siteName: '고장난 카페' });
+    const good = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+    const goodBuild = await waitForBuild(sql, good.buildId, ['succeeded', 'failed']);
+    expect(goodBuild.status).toBe('succeeded');
+
+    await sql`update sites set document = ${sql.json({ version: 1, pages: 'not pages' })} where id = ${siteId}`;
+    const bad = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+    const badBuild = await waitForBuild(sql, bad.buildId, ['succeeded', 'failed']);
+    expect(badBuild.status).toBe('failed');
+    expect(badBuild.error).toMatch(/고친 뒤 다시 게시해 주세요/);
+    expect(badBuild.attempts).toBe(1);
+    expect(badBuild.deployment_id).toBeNull();
+    await expect.poll(async () => (await boss.getJobById(BUILD_QUEUE, badBuild.job_id as string))?.state).toBe('completed');
+    expect((await boss.getJobById(BUILD_QUEUE, badBuild.job_id as string))?.retryCount).toBe(0);
+
+    const [site] = await sql`select live_deployment_id from sites where id = ${siteId}`;
+    expect(site.live_deployment_id).toBe(goodBuild.deployment_id);
+    await expect.poll(async () => (await fetchFromEdge(edge.port, 'broken-cafe.localhost')).body).toContain('고장난 카페');
+  });
+});
+
+describe('a burst of publishes of one site', () => {
+  it('never runs two builds of the site at once and ends with the newest content live', async () => {
+    const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'busy-cafe', siteName: '바쁜 카페 0', planCode: 'enterprise' });
+    let maxRunning = 0;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const [{ count }] = await sql`select count(*)::int as count from builds where site_id = ${siteId} and status = 'running'`;
+        maxRunning = Math.max(maxRunning, count);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    })();
+
+    const published: string[] = [];
+    for (let i = 1; i <= 10; i++) {
+      await renameSite(sql, siteId, `바쁜 카페 ${i}`);
+      published.push((await publishSite(sql, boss, { tenantId, siteId, userId: null })).buildId);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const last = await waitForBuild(sql, published.at(-1)!, ['succeeded', 'failed'], 30_000);
+    watching = false;
+    await watcher;
+
+    expect(last.status).toBe('succeeded');
+    expect(maxRunning).toBe(1);
+    const builds = await sql<{ status: string }[]>`select status from builds where site_id = ${siteId}`;
+    expect(builds.filter((b) => b.status === 'running' || b.status === 'queued')).toEqual([]);
+    expect(builds.filter((b) => b.status === 'superseded').length).toBeGreaterThanOrEqual(7);
+    const [site] = await sql`select live_deployment_id from sites where id = ${siteId}`;
+    expect(site.live_deployment_id).toBe(last.deployment_id);
+    await expect.poll(async () => (await fetchFromEdge(edge.port, 'busy-cafe.localhost')).body).toContain('바쁜 카페 10');
+  });
+});
+
+describe('cancelling', () => {
+  it('stops a running build within 2 seconds, ends it cancelled and leaves the live site untouched', async () => {
+    const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'cancel-cafe', siteName: '취소 카페 1' });
+    const first = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+    const firstBuild = await waitForBuild(sql, first.buildId, ['succeeded', 'failed']);
+
+    await renameSite(sql, siteId, '취소 카페 2');
+    const { buildId } = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+    await expect.poll(async () => (await getBuild(sql, tenantId, buildId))?.stage, { timeout: 10_000, interval: 20 }).toBe('render');
+    const cancelledAt = Date.now();
+    await cancelBuild(sql, boss, { tenantId, buildId });
+    await expect
+      .poll(async () => (await listBuildLogs(sql, tenantId, buildId)).some((l) => l.message.startsWith('빌드 작업을 중지했습니다')), {
+        timeout: 2_000,
+        interval: 20,
+      })
+      .toBe(true);
+    expect(Date.now() - cancelledAt).toBeLessThan(2_000);
+
+    const build = await getBuild(sql, tenantId, buildId);
+    expect(build).toMatchObject({ status: 'cancelled', deploymentId: null });
+    const [site] = await sql`select live_deployment_id from sites where id = ${siteId}`;
+    expect(site.live_deployment_id).toBe(firstBuild.deployment_id);
+    await expect.poll(async () => (await fetchFromEdge(edge.port, 'cancel-cafe.localhost')).body).toContain('취소 카페 1');
+    const [{ count }] = await sql`select count(*)::int as count from deployments where site_id = ${siteId}`;
+    expect(count).toBe(1);
+  });
+
+  it('withdraws a queued build before any worker starts it', async () => {
+    const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'queued-cafe', siteName: '대기 카페' });
+    const second = await createSiteFor(sql, tenantId, { slug: 'queued-cafe-2', siteName: '대기 카페 둘' });
+    // The trial plan runs one build at a time, so the second site's build waits in the queue.
+    const running = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+    await expect.poll(async () => (await getBuild(sql, tenantId, running.buildId))?.status, { interval: 20 }).toBe('running');
+    const waiting = await publishSite(sql, boss, { tenantId, siteId: second, userId: null });
+    expect((await getBuild(sql, tenantId, waiting.buildId))?.status).toBe('queued');
+    await cancelBuild(sql, boss, { tenantId, buildId: waiting.buildId });
+    await waitForBuild(sql, running.buildId, ['succeeded']);
+    await new Promise((r) => setTimeout(r, 1500));
+    const build = await getBuild(sql, tenantId, waiting.buildId);
+    expect(build).toMatchObject({ status: 'cancelled', startedAt: null, attempts: 0 });
+  });
+});
+
+describe('a build job delivered twice', () => {
+  it('does nothing the second time', async () => {
+    const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'twice-cafe', siteName: '두번 카페' });
+    const { buildId } = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+    const done = await waitForBuild(sql, buildId, ['succeeded']);
+    const jobId = await boss.send(BUILD_QUEUE, { kind: 'build', buildId, tenantId, siteId });
+    await expect.poll(async () => (await boss.getJobById(BUILD_QUEUE, jobId!))?.state, { timeout: 10_000 }).toBe('completed');
+    expect((await boss.getJobById(BUILD_QUEUE, jobId!))?.output).toEqual({ skipped: 'build is succeeded' });
+    const [again] = await sql`select * from builds where id = ${buildId}`;
+    expect(again).toMatchObject({ status: 'succeeded', attempts: done.attempts, deployment_id: done.deployment_id });
+    const [{ count }] = await sql`select count(*)::int as count from deployments where site_id = ${siteId}`;
+    expect(count).toBe(1);
+  });
+});
+
+describe('the worker', () => {
+  it('registers with its executor and capacity and heartbeats', async () => {
+    const [row] = await sql`select kind, executor, capacity, stopped_at from process_heartbeats where id = ${worker.id}`;
+    expect(row).toMatchObject({ kind: 'worker', executor: 'process', capacity: 2, stopped_at: null });
+  });
+});

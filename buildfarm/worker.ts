@@ -1,0 +1,424 @@
+// The build worker: takes build jobs from pg-boss, renders each build's site version through
+// an executor (a container or a child process), deploys the files and switches the site live.
+//
+// The builds table, not the job, is the truth about a build. Every step checks it first, so a
+// job delivered twice, a job retried after a crash and a build cancelled mid-way all end in
+// one well-defined state, and a build that does not succeed never touches the live site.
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type PgBoss from 'pg-boss';
+import { activateDeployment, deploySite, siteUrl } from '../cdn/index.ts';
+import { startHeartbeat, withTenant, type Sql } from '../db/index.ts';
+import { collectAssetIds, validateSiteDocument, type RenderedFile } from '../site/index.ts';
+import { announceBuildStatus, appendBuildLog, BUILD_CANCEL_CHANNEL, type LogLevel } from './build-events.ts';
+import {
+  BuildCancelledError,
+  BuildContentError,
+  prepareExecutor,
+  type ExecutorChoice,
+  type ExecutorName,
+  type RenderInput,
+} from './executors/index.ts';
+import { buildLimitsForPlan } from './plan-limits.ts';
+import { enqueueBuild } from './publish.ts';
+import { BUILD_DEAD_LETTER_QUEUE, BUILD_QUEUE, buildJobSchema, type BuildJob } from './queue.ts';
+
+export interface WorkerOptions {
+  sql: Sql;
+  boss: PgBoss;
+  databaseUrl: string;
+  dataDir: string;
+  executor?: ExecutorChoice;
+  /** Builds this worker runs at once; default: one per CPU, at most 8. */
+  concurrency?: number;
+  /** Holds each render this long (tests and the bench use it to watch a running build). */
+  slowRenderMs?: number;
+  /** How often this worker looks for builds stranded by a dead worker or a lost job. */
+  recoveryIntervalMs?: number;
+}
+
+export interface BuildWorker {
+  id: string;
+  executor: ExecutorName;
+  concurrency: number;
+  /** Stops taking jobs and waits (up to `timeoutMs`) for the running builds to finish. */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+/** A worker whose heartbeat is older than this is taken for dead; its builds are taken over. */
+const WORKER_DEAD_AFTER_SECONDS = 20;
+/** A queued build with no job this long (its publisher died before sending) gets one. */
+const ORPHANED_QUEUED_BUILD_SECONDS = 30;
+/** How long a build waits before it tries again when its site or tenant is busy. */
+const DEFER_SECONDS = 1;
+
+class BuildNoLongerRunning extends Error {}
+
+export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
+  const { sql, boss, dataDir } = opts;
+  const concurrency = opts.concurrency ?? Math.max(1, Math.min(8, os.cpus().length));
+  const executor = await prepareExecutor(opts.executor ?? 'auto', { dataDir });
+  const workerId = `worker:${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const running = new Map<string, AbortController>();
+
+  const heartbeat = await startHeartbeat(sql, {
+    kind: 'worker',
+    id: workerId,
+    executor: executor.name,
+    capacity: concurrency,
+    info: () => ({ running: running.size, builds: [...running.keys()] }),
+  });
+
+  // Cancel reaches whichever worker runs the build: every worker listens, the one that has it
+  // aborts, which kills the container or process at once.
+  const cancelListener = await sql.listen(BUILD_CANCEL_CHANNEL, (buildId) => {
+    running.get(buildId)?.abort();
+  });
+
+  const log = (tenantId: string, buildId: string, stage: string | null, message: string, level: LogLevel = 'info') =>
+    withTenant(sql, tenantId, (tx) => appendBuildLog(tx, { tenantId, buildId, stage, message, level }));
+
+  /** Moves a running build on (stage, progress), only while it is still ours and running. */
+  const advance = async (job: BuildJob, stage: string, progress: number, message?: string) => {
+    await withTenant(sql, job.tenantId, async (tx) => {
+      const moved = await tx`
+        update builds set stage = ${stage}, progress = ${progress}
+        where id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`;
+      if (moved.count === 0) throw new BuildNoLongerRunning();
+      if (message) await appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage, message });
+      await announceBuildStatus(tx, job.buildId);
+    });
+  };
+
+  const workerAlive = async (id: string | null): Promise<boolean> => {
+    if (!id) return false;
+    const [row] = await sql<{ alive: boolean }[]>`
+      select (stopped_at is null and last_seen_at > now() - make_interval(secs => ${WORKER_DEAD_AFTER_SECONDS})) as alive
+      from process_heartbeats where id = ${id}`;
+    return row?.alive ?? false;
+  };
+
+  type Claim =
+    | { outcome: 'skip'; reason: string }
+    | { outcome: 'defer'; priority: number }
+    | { outcome: 'run'; versionId: string; slug: string; provider: string; planCode: string; attempt: number };
+
+  const claim = async (job: BuildJob): Promise<Claim> => {
+    const [current] = await withTenant(sql, job.tenantId, (tx) => tx<{ status: string; worker_id: string | null }[]>`
+      select status, worker_id from builds where id = ${job.buildId}`);
+    if (!current) return { outcome: 'skip', reason: 'build not found' };
+    if (current.status === 'running') {
+      if (running.has(job.buildId)) return { outcome: 'skip', reason: 'already running here' };
+      if (current.worker_id !== workerId && (await workerAlive(current.worker_id))) {
+        return { outcome: 'skip', reason: `running on live worker ${current.worker_id}` };
+      }
+    }
+    return withTenant(sql, job.tenantId, async (tx): Promise<Claim> => {
+      // Serialises the claims of one tenant's builds, so its plan's concurrency holds across
+      // every worker that races for them.
+      await tx`select pg_advisory_xact_lock(hashtext(${`ww-build-tenant:${job.tenantId}`}))`;
+      const [build] = await tx<{ status: string; worker_id: string | null; version_id: string; priority: number; attempts: number; slug: string; cdn_provider: string; plan_code: string }[]>`
+        select b.status, b.worker_id, b.version_id, b.priority, b.attempts, s.slug, s.cdn_provider, t.plan_code
+        from builds b join sites s on s.id = b.site_id join tenants t on t.id = b.tenant_id
+        where b.id = ${job.buildId}
+        for update of b`;
+      if (!build) return { outcome: 'skip', reason: 'build not found' };
+      if (build.status !== 'queued' && build.status !== 'running') return { outcome: 'skip', reason: `build is ${build.status}` };
+      if (build.status === 'running' && build.worker_id !== current.worker_id) {
+        return { outcome: 'skip', reason: 'taken over by another worker' };
+      }
+      const limits = buildLimitsForPlan(build.plan_code);
+      if (build.status === 'queued') {
+        const [{ count }] = await tx<{ count: number }[]>`
+          select count(*)::int as count from builds where status = 'running'`;
+        if (count >= limits.concurrentBuilds) return { outcome: 'defer', priority: build.priority };
+        const [{ busy }] = await tx<{ busy: boolean }[]>`
+          select exists (select 1 from builds where site_id = ${job.siteId} and status = 'running') as busy`;
+        if (busy) return { outcome: 'defer', priority: build.priority };
+      }
+      const takeover = build.status === 'running';
+      await tx`
+        update builds set status = 'running', stage = 'render', progress = 5, executor = ${executor.name},
+          worker_id = ${workerId}, started_at = coalesce(started_at, now()), attempts = attempts + 1, error = null
+        where id = ${job.buildId}`;
+      await appendBuildLog(tx, {
+        tenantId: job.tenantId, buildId: job.buildId, stage: 'render',
+        message: takeover
+          ? `멈춘 작업자(${build.worker_id})의 빌드를 이어받아 다시 시작합니다 (${executor.name} 실행기, 작업자 ${workerId}).`
+          : `빌드를 시작합니다 (${executor.name} 실행기, 작업자 ${workerId}).`,
+      });
+      await announceBuildStatus(tx, job.buildId);
+      return { outcome: 'run', versionId: build.version_id, slug: build.slug, provider: build.cdn_provider, planCode: build.plan_code, attempt: build.attempts + 1 };
+    });
+  };
+
+  const runBuild = async (job: BuildJob, claimed: Extract<Claim, { outcome: 'run' }>, signal: AbortSignal) => {
+    const limits = buildLimitsForPlan(claimed.planCode);
+    const { document, assets } = await withTenant(sql, job.tenantId, async (tx) => {
+      const [version] = await tx<{ document: unknown }[]>`select document from site_versions where id = ${claimed.versionId}`;
+      if (!version) throw new Error(`site version ${claimed.versionId} of build ${job.buildId} is missing`);
+      const validated = validateSiteDocument(version.document);
+      if (!validated.ok) {
+        const first = validated.errors[0];
+        throw new BuildContentError(
+          `사이트 문서에 고칠 곳이 있습니다 (${first?.path ?? '문서'}: ${first?.message ?? '형식 오류'}). 편집기에서 고친 뒤 다시 게시해 주세요.`,
+          validated.errors,
+        );
+      }
+      const ids = collectAssetIds(validated.document);
+      const rows = ids.length
+        ? await tx<{ id: string; file_name: string; content_type: string; width: number | null; height: number | null; sha256: string; data: Buffer }[]>`
+            select id, file_name, content_type, width, height, sha256, data from assets
+            where site_id = ${job.siteId} and id in ${tx(ids)}`
+        : [];
+      return { document: version.document, assets: rows };
+    });
+    const input: RenderInput = {
+      document,
+      siteUrl: siteUrl(claimed.slug),
+      hostingProvider: claimed.provider,
+      assets: assets.map((a) => ({
+        id: a.id, fileName: a.file_name, contentType: a.content_type, width: a.width, height: a.height,
+        sha256: a.sha256, dataBase64: a.data.toString('base64'),
+      })),
+      ...(opts.slowRenderMs ? { slowRenderMs: opts.slowRenderMs } : {}),
+    };
+
+    await advance(job, 'render', 10, `페이지를 만드는 중입니다 (이미지 ${assets.length}개, 메모리 ${limits.memoryMb}MB, 제한 시간 ${limits.timeoutSeconds}초).`);
+    // Renderer output becomes log lines, written one after another so they keep their order.
+    let outputLogged: Promise<unknown> = Promise.resolve();
+    const renderStarted = Date.now();
+    let files: RenderedFile[];
+    try {
+      files = await executor.render({
+        buildId: job.buildId,
+        input,
+        limits,
+        signal,
+        onOutput: (line, stream) => {
+          if (!line.trim()) return;
+          outputLogged = outputLogged.then(() =>
+            log(job.tenantId, job.buildId, 'render', line.slice(0, 4000), stream === 'stderr' ? 'warn' : 'info').catch(() => {}),
+          );
+        },
+      });
+    } finally {
+      await outputLogged;
+    }
+    if (signal.aborted) throw new BuildCancelledError('build cancelled after render');
+    await advance(job, 'upload', 40, `${files.length}개 파일을 만들었습니다 (${Date.now() - renderStarted}ms). 변경된 파일을 올립니다.`);
+
+    let lastReported = 40;
+    let progressWrite: Promise<unknown> = Promise.resolve();
+    const deployed = await deploySite(sql, {
+      tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, files, dataDir,
+      onProgress: (done, total) => {
+        const progress = 40 + Math.floor((done / Math.max(1, total)) * 50);
+        if (progress - lastReported < 10 && done !== total) return;
+        lastReported = progress;
+        progressWrite = progressWrite.then(() => advance(job, 'upload', progress).catch(() => {}));
+      },
+    });
+    await progressWrite;
+    if (signal.aborted) throw new BuildCancelledError('build cancelled after upload');
+
+    // The switch: only a build that is still running, still ours and not older than what is
+    // already live may go live. Entering 'switch' closes the door on cancel (see cancelBuild).
+    const switching = await withTenant(sql, job.tenantId, async (tx) => {
+      const [newer] = await tx<{ id: string }[]>`
+        select nb.id from builds nb
+          join site_versions nv on nv.id = nb.version_id
+          join builds mb on mb.id = ${job.buildId}
+          join site_versions mv on mv.id = mb.version_id
+        where nb.site_id = ${job.siteId} and nb.status = 'succeeded' and nv.number > mv.number
+        limit 1`;
+      if (newer) {
+        await tx`
+          update builds set status = 'superseded', finished_at = now(), stage = null, deployment_id = ${deployed.deploymentId},
+            error = '더 새로운 버전이 이미 게시되어 이 빌드는 게시하지 않았습니다.'
+          where id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`;
+        await appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage: 'switch', level: 'warn', message: '더 새로운 버전이 이미 게시되어 있어 이 빌드는 게시하지 않았습니다.' });
+        await announceBuildStatus(tx, job.buildId);
+        return false;
+      }
+      const moved = await tx`
+        update builds set stage = 'switch', progress = 95
+        where id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`;
+      if (moved.count === 0) throw new BuildNoLongerRunning();
+      await appendBuildLog(tx, {
+        tenantId: job.tenantId, buildId: job.buildId, stage: 'switch',
+        message: `파일 ${deployed.fileCount}개 중 ${deployed.uploadedFiles}개(${deployed.uploadedBytes}바이트)를 새로 올렸습니다. 사이트를 새 배포로 전환합니다.`,
+      });
+      await announceBuildStatus(tx, job.buildId);
+      return true;
+    });
+    if (!switching) return;
+
+    await activateDeployment(sql, { tenantId: job.tenantId, siteId: job.siteId, deploymentId: deployed.deploymentId });
+    await withTenant(sql, job.tenantId, async (tx) => {
+      await tx`
+        update builds set status = 'succeeded', stage = 'done', progress = 100, finished_at = now(),
+          deployment_id = ${deployed.deploymentId}, error = null
+        where id = ${job.buildId}`;
+      await appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage: 'done', message: '사이트가 게시되었습니다.' });
+      await announceBuildStatus(tx, job.buildId);
+    });
+  };
+
+  const finishFailed = async (job: BuildJob, message: string, detail?: string) => {
+    await withTenant(sql, job.tenantId, async (tx) => {
+      const failed = await tx`
+        update builds set status = 'failed', finished_at = now(), error = ${message}
+        where id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`;
+      if (failed.count === 0) return;
+      if (detail) await appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage: null, level: 'error', message: detail });
+      await appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage: null, level: 'error', message });
+      await announceBuildStatus(tx, job.buildId);
+    });
+  };
+
+  /** Hands a build back to the queue before pg-boss retries it (or marks it superseded when a newer publish is waiting). */
+  const handBack = async (job: BuildJob, attempt: string, reason: string) => {
+    await withTenant(sql, job.tenantId, async (tx) => {
+      const [waiting] = await tx`select id from builds where site_id = ${job.siteId} and status = 'queued'`;
+      const status = waiting ? 'superseded' : 'queued';
+      const moved = await tx`
+        update builds set status = ${status}, stage = ${waiting ? null : 'queued'}, progress = 0, worker_id = null,
+          finished_at = ${waiting ? new Date() : null}, error = ${reason}
+        where id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`;
+      if (moved.count === 0) return;
+      await appendBuildLog(tx, {
+        tenantId: job.tenantId, buildId: job.buildId, stage: null, level: 'warn',
+        message: waiting
+          ? `일시적인 오류로 빌드가 멈췄고, 더 새로운 게시가 기다리고 있어 그 빌드가 대신합니다 (${reason}).`
+          : `일시적인 오류로 빌드를 잠시 후 다시 시도합니다 (${attempt}): ${reason}`,
+      });
+      await announceBuildStatus(tx, job.buildId);
+    });
+  };
+
+  const handleJob = async (job: PgBoss.JobWithMetadata<unknown>): Promise<unknown> => {
+    const parsed = buildJobSchema.safeParse(job.data);
+    if (!parsed.success) {
+      // A malformed payload can never succeed: record it and complete the job.
+      console.error(`[worker] ${workerId}: job ${job.id} has an invalid payload: ${parsed.error.message}`);
+      return { skipped: 'invalid payload' };
+    }
+    const build = parsed.data;
+    const claimed = await claim(build);
+    if (claimed.outcome === 'skip') return { skipped: claimed.reason };
+    if (claimed.outcome === 'defer') {
+      await enqueueBuild(sql, boss, { ...build, priority: claimed.priority, startAfterSeconds: DEFER_SECONDS });
+      return { deferred: true };
+    }
+
+    const controller = new AbortController();
+    running.set(build.buildId, controller);
+    try {
+      await runBuild(build, claimed, controller.signal);
+      return { built: build.buildId };
+    } catch (error) {
+      if (error instanceof BuildCancelledError || error instanceof BuildNoLongerRunning || controller.signal.aborted) {
+        await log(build.tenantId, build.buildId, null, '빌드 작업을 중지했습니다. 게시된 사이트는 바뀌지 않았습니다.', 'warn').catch(() => {});
+        return { stopped: build.buildId };
+      }
+      if (error instanceof BuildContentError) {
+        await finishFailed(build, error.message);
+        return { failed: build.buildId };
+      }
+      const internal = error instanceof Error ? error.message : String(error);
+      if (job.retryCount < job.retryLimit) {
+        await handBack(build, `${job.retryCount + 1}/${job.retryLimit}`, internal).catch(() => {});
+      } else {
+        await finishFailed(build, '빌드 중 내부 오류가 여러 번 났습니다. 잠시 후 다시 게시해 주세요.', internal).catch(() => {});
+      }
+      throw new Error(`build ${build.buildId} failed: ${internal}`, { cause: error });
+    } finally {
+      running.delete(build.buildId);
+    }
+  };
+
+  // One pg-boss work loop per slot, each taking one job at a time: a slot frees as soon as its
+  // own build ends, where one loop with batchSize = concurrency would wait for a whole batch.
+  const loopIds: string[] = [];
+  for (let slot = 0; slot < concurrency; slot++) {
+    loopIds.push(
+      await boss.work<unknown>(
+        BUILD_QUEUE,
+        { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 },
+        async ([job]) => handleJob(job),
+      ),
+    );
+  }
+
+  // Jobs that ran out of retries or expired land in the dead-letter queue; the build they
+  // carried is failed with a reason the owner can read (if nothing else finished it).
+  loopIds.push(
+    await boss.work<unknown>(BUILD_DEAD_LETTER_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 }, async ([job]) => {
+      const parsed = buildJobSchema.safeParse(job.data);
+      if (!parsed.success) return { skipped: 'invalid payload' };
+      const { tenantId, buildId } = parsed.data;
+      await withTenant(sql, tenantId, async (tx) => {
+        const failed = await tx`
+          update builds set status = 'failed', finished_at = now(),
+            error = '빌드가 제한 시간 안에 끝나지 않았거나 여러 번 실패해 중단되었습니다. 다시 게시해 주세요.'
+          where id = ${buildId} and status in ('queued', 'running')`;
+        if (failed.count === 0) return;
+        await appendBuildLog(tx, { tenantId, buildId, stage: null, level: 'error', message: '빌드 작업이 재시도 한도를 넘어 실패로 처리되었습니다.' });
+        await announceBuildStatus(tx, buildId);
+      });
+      return { deadLettered: buildId };
+    }),
+  );
+
+  // Recovery across the farm (platform-wide, so outside withTenant): builds held by a worker
+  // whose heartbeat stopped are handed to pg-boss for retry at once instead of waiting for the
+  // job to expire; queued builds whose publisher died before sending a job get one.
+  const recover = async () => {
+    const stranded = await sql<{ id: string; job_id: string }[]>`
+      select b.id, b.job_id from builds b
+      left join process_heartbeats h on h.id = b.worker_id
+      where b.status = 'running' and b.job_id is not null
+        and (h.id is null or h.stopped_at is not null
+             or h.last_seen_at < now() - make_interval(secs => ${WORKER_DEAD_AFTER_SECONDS}))`;
+    for (const build of stranded) {
+      const job = await boss.getJobById(BUILD_QUEUE, build.job_id);
+      if (job?.state === 'active') await boss.fail(BUILD_QUEUE, build.job_id, { reason: 'worker stopped heartbeating' });
+    }
+    const orphaned = await sql<{ id: string; tenant_id: string; site_id: string; priority: number }[]>`
+      select id, tenant_id, site_id, priority from builds
+      where status = 'queued' and job_id is null
+        and queued_at < now() - make_interval(secs => ${ORPHANED_QUEUED_BUILD_SECONDS})`;
+    for (const build of orphaned) {
+      await enqueueBuild(sql, boss, { tenantId: build.tenant_id, siteId: build.site_id, buildId: build.id, priority: build.priority });
+    }
+  };
+  let recovering = false;
+  const recoveryTimer = setInterval(() => {
+    if (recovering) return;
+    recovering = true;
+    recover()
+      .catch((error) => console.error(`[worker] ${workerId}: recovery failed: ${(error as Error).message}`))
+      .finally(() => {
+        recovering = false;
+      });
+  }, opts.recoveryIntervalMs ?? 5_000);
+  recoveryTimer.unref();
+
+  let stopped = false;
+  return {
+    id: workerId,
+    executor: executor.name,
+    concurrency,
+    async stop({ timeoutMs = 60_000 } = {}) {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(recoveryTimer);
+      for (const id of loopIds) await boss.offWork({ id });
+      const deadline = Date.now() + timeoutMs;
+      while (running.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      await cancelListener.unlisten().catch(() => {});
+      await heartbeat.stop();
+    },
+  };
+}

@@ -235,6 +235,41 @@ describe('the edge serves live deployments by Host header', () => {
   });
 });
 
+describe('the safety-net re-sync', () => {
+  it('catches a switch and an unpublish that sent no notification', async () => {
+    const site = await insertSite(db.sql, tenant, 'quiet-cafe');
+    await publish(site, 'loud');
+    await servedMarker('quiet-cafe.localhost', 'loud');
+    const { deploymentId } = await deploySite(other, { tenantId: tenant, siteId: site, buildId: null, files: siteFiles('quiet', 3), dataDir });
+    // Switched behind the edge's back: no NOTIFY, as if the edge had been disconnected.
+    await db.sql`update sites set live_deployment_id = ${deploymentId} where id = ${site}`;
+    expect(markerOf((await request(edge.port, 'quiet-cafe.localhost', '/')).body)).toBe('loud');
+    await edge.resync();
+    expect(markerOf((await request(edge.port, 'quiet-cafe.localhost', '/')).body)).toBe('quiet');
+
+    await db.sql`update sites set live_deployment_id = null where id = ${site}`;
+    await edge.resync();
+    const gone = await request(edge.port, 'quiet-cafe.localhost', '/');
+    expect(gone.status).toBe(404);
+    expect(gone.body.toString()).toContain('사이트를 찾을 수 없습니다');
+  });
+
+  it('runs on its own timer', async () => {
+    const timed = await startEdge({ sql: db.sql, dataDir, host: '127.0.0.1', port: 0, baseDomain: 'localhost', resyncIntervalMs: 50 });
+    try {
+      const site = await insertSite(db.sql, tenant, 'timer-cafe');
+      const { deploymentId } = await deploySite(other, { tenantId: tenant, siteId: site, buildId: null, files: siteFiles('timed', 1), dataDir });
+      await db.sql`update sites set live_deployment_id = ${deploymentId} where id = ${site}`;
+      await pollUntil(async () => {
+        const res = await request(timed.port, 'timer-cafe.localhost', '/');
+        return markerOf(res.body) === 'timed' ? true : undefined;
+      }, 'the timer re-sync to load timer-cafe');
+    } finally {
+      await timed.close();
+    }
+  });
+});
+
 describe('GET /healthz', () => {
   it('reports the database, migrations and the number of sites on any host', async () => {
     const res = await request(edge.port, 'anything.example', '/healthz');

@@ -167,7 +167,9 @@ function linkAttrs(href: string): SafeHtml {
 }
 
 function sectionHeading(ctx: RenderContext, section: Section, heading: string): SafeHtml {
-  return html`<span class="eyebrow" aria-hidden="true"></span><h2 id="${section.id}-title">${heading}</h2>`;
+  const tag = ctx.headingUsed ? 'h2' : 'h1';
+  ctx.headingUsed = true;
+  return html`<span class="eyebrow" aria-hidden="true"></span>${new SafeHtml(`<${tag} id="${section.id}-title">`)}${heading}${new SafeHtml(`</${tag}>`)}`;
 }
 
 function timeRange(open: string, close: string): string {
@@ -198,7 +200,7 @@ function renderAbout(ctx: RenderContext, section: SectionOf<'about'>): SafeHtml 
 }
 
 function renderMenu(ctx: RenderContext, section: SectionOf<'menu'>): SafeHtml {
-  return html`${sectionHeading(ctx, section, section.heading)}${section.intro ? html`<p class="lead">${section.intro}</p>` : ''}<div class="menu-cats">${section.categories.map(
+  return html`${sectionHeading(ctx, section, section.heading)}${section.intro ? html`<p class="lead">${section.intro}</p>` : ''}<div class="menu-cats${section.categories.length === 1 ? ' one' : ''}">${section.categories.map(
     (category) =>
       html`<div><h3>${category.name}</h3><ul class="menu-list">${category.items.map(
         (item) =>
@@ -478,7 +480,11 @@ function renderPageHtml(ctx: RenderContext, page: SitePage): string {
   const startsWithHero = page.sections[0]?.type === 'hero';
   const sectionsHtml: SafeHtml[] = [];
   let titleBand = html``;
-  if (!startsWithHero) {
+  // A page that does not open with a hero gets a title band with the <h1>, unless its first
+  // section already says the same thing, in which case that section's heading becomes the <h1>.
+  const first = page.sections[0];
+  const firstRepeatsTitle = first !== undefined && first.type !== 'cta' && first.heading === page.title;
+  if (!startsWithHero && !firstRepeatsTitle) {
     ctx.headingUsed = true;
     titleBand = html`<div class="page-title"><div class="wrap"><h1>${page.title}</h1>${page.description ? html`<p>${page.description}</p>` : ''}</div></div>`;
   }
@@ -601,6 +607,12 @@ const utf8 = (text: string) => Buffer.from(text, 'utf8');
 
 export function renderSite(doc: SiteDocument, options: RenderSiteOptions): RenderedFile[] {
   const siteUrl = normaliseSiteUrl(options.siteUrl);
+  for (const page of doc.pages) {
+    // Slugs become file paths; one that skipped validation must not write outside its folder.
+    if (!/^$|^[a-z0-9]+(-[a-z0-9]+)*$/.test(page.slug) || page.slug === PRIVACY_SLUG) {
+      throw new Error(`Page ${JSON.stringify(page.id)} has an invalid slug ${JSON.stringify(page.slug)}; validate the document with validateSiteDocument before rendering`);
+    }
+  }
   const usedAssets = new Map<string, SiteAsset>();
   const ctx: RenderContext = {
     doc,

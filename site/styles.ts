@@ -67,7 +67,7 @@ a{color:var(--brand)}
 a:hover{text-decoration-thickness:2px}
 :focus-visible{outline:3px solid var(--brand);outline-offset:2px}
 h1,h2,h3{line-height:1.3;letter-spacing:-0.02em;margin:0 0 .5em}
-h2{font-size:clamp(1.5rem,4.5vw,2.1rem);font-weight:800}
+h2,.sec h1{font-size:clamp(1.5rem,4.5vw,2.1rem);font-weight:800}
 h3{font-size:1.15rem;font-weight:700}
 p{margin:0 0 1em}
 .wrap{max-width:1080px;margin:0 auto;padding:0 20px}
@@ -130,7 +130,7 @@ const SECTION_CSS: Record<SectionType, string> = {
 `,
   menu: `
 .menu-cats{display:grid;gap:40px;margin-top:32px}
-@media (min-width:768px){.menu-cats{grid-template-columns:1fr 1fr;gap:40px 56px}}
+@media (min-width:768px){.menu-cats{grid-template-columns:1fr 1fr;gap:40px 56px}.menu-cats.one{grid-template-columns:1fr;max-width:720px}}
 .menu-cats h3{padding-bottom:10px;border-bottom:2px solid var(--text)}
 .menu-list{list-style:none;margin:0;padding:0}
 .menu-list li{padding:14px 0;border-bottom:1px dashed var(--border)}
@@ -157,7 +157,7 @@ const SECTION_CSS: Record<SectionType, string> = {
 .empty{border:2px dashed var(--border);border-radius:14px;padding:32px;text-align:center;color:var(--muted)}
 `,
   hours: `
-.hours{display:grid;gap:24px;margin-top:24px}
+.hours{display:grid;gap:24px;margin-top:24px;align-items:start}
 @media (min-width:768px){.hours{grid-template-columns:3fr 2fr}}
 .hours table{width:100%;border-collapse:collapse;background:var(--bg);border-radius:16px;overflow:hidden;border:1px solid var(--border)}
 .hours th,.hours td{padding:12px 16px;text-align:left;border-bottom:1px solid var(--border)}

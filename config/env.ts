@@ -44,6 +44,9 @@ export const envSchema = z.object({
   PROXMOX_URL: optionalUrl,
   PROXMOX_TOKEN: z.string().regex(/^[^@\s]+@[^!\s]+![^=\s]+=\S+$/, 'USER@REALM!TOKENID=SECRET').optional(),
   PROXMOX_WORKER_TEMPLATE_VMID: z.coerce.number().int().min(100).max(999_999_999).optional(),
+  // npm run loadtest: a running platform to load-test instead of starting one (web app and edge).
+  TARGET_URL: optionalUrl,
+  TARGET_EDGE_URL: optionalUrl,
 });
 
 export type Env = z.infer<typeof envSchema> & { dataDir: string; publicUrl: string };

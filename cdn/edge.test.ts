@@ -130,6 +130,19 @@ describe('the edge serves live deployments by Host header', () => {
     expect(escape.status).toBe(404);
   });
 
+  it('answers with a Korean 404 page when the deployment has no 404.html', async () => {
+    const site = await insertSite(db.sql, tenant, 'bare-cafe');
+    const { deploymentId } = await deploySite(other, {
+      tenantId: tenant, siteId: site, buildId: null, dataDir,
+      files: [{ path: '/index.html', contentType: 'text/html', body: page('bare', '홈') }],
+    });
+    await activateDeployment(other, { tenantId: tenant, siteId: site, deploymentId });
+    await servedMarker('bare-cafe.localhost', 'bare');
+    const res = await request(edge.port, 'bare-cafe.localhost', '/menu');
+    expect(res.status).toBe(404);
+    expect(res.body.toString()).toContain('페이지를 찾을 수 없습니다');
+  });
+
   it('answers an unknown host with a small Korean 404 page', async () => {
     for (const host of ['nobody-here.localhost', 'example.com', 'early-bird.localhost.evil.com', 'a.b.localhost']) {
       const res = await request(edge.port, host, '/');
@@ -252,6 +265,20 @@ describe('the safety-net re-sync', () => {
     const gone = await request(edge.port, 'quiet-cafe.localhost', '/');
     expect(gone.status).toBe(404);
     expect(gone.body.toString()).toContain('사이트를 찾을 수 없습니다');
+  });
+
+  it('stops serving a suspended workspace’s sites and serves them again when it is reinstated', async () => {
+    const suspended = await insertTenant(db.sql, '정지될 가게');
+    const site = await insertSite(db.sql, suspended, 'paused-cafe');
+    const { deploymentId } = await deploySite(other, { tenantId: suspended, siteId: site, buildId: null, files: siteFiles('paused', 1), dataDir });
+    await activateDeployment(other, { tenantId: suspended, siteId: site, deploymentId });
+    await servedMarker('paused-cafe.localhost', 'paused');
+    await db.sql`update tenants set status = 'suspended' where id = ${suspended}`;
+    await edge.resync();
+    expect((await request(edge.port, 'paused-cafe.localhost', '/')).status).toBe(404);
+    await db.sql`update tenants set status = 'active' where id = ${suspended}`;
+    await edge.resync();
+    expect(markerOf((await request(edge.port, 'paused-cafe.localhost', '/')).body)).toBe('paused');
   });
 
   it('runs on its own timer', async () => {

@@ -439,7 +439,9 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
       res.end();
       return;
     }
-    const url = req.url ?? '/';
+    let url = req.url ?? '/';
+    // An absolute-form request target (GET http://host/path) names the path after the authority.
+    if (!url.startsWith('/')) url = /^https?:\/\/[^/?#]*(.*)$/i.exec(url)?.[1] || '/';
     const queryAt = url.indexOf('?');
     const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
     if (pathname === '/healthz') {

@@ -16,11 +16,15 @@ export interface LiveSiteRow {
   deploymentId: string;
 }
 
-/** slug → live deployment of every site that has one: the cheap query of the 30 s re-sync. */
+/**
+ * slug → live deployment of every site that has one: the cheap query of the 30 s re-sync.
+ * A suspended workspace's sites are not served (its owner sees why in the app).
+ */
 export async function selectLiveSites(sql: Sql): Promise<LiveSiteRow[]> {
   return sql<LiveSiteRow[]>`
-    select id as "siteId", tenant_id as "tenantId", slug, live_deployment_id as "deploymentId"
-    from sites where live_deployment_id is not null`;
+    select s.id as "siteId", s.tenant_id as "tenantId", s.slug, s.live_deployment_id as "deploymentId"
+    from sites s join tenants t on t.id = s.tenant_id
+    where s.live_deployment_id is not null and t.status <> 'suspended'`;
 }
 
 export interface LiveDeployment extends LiveSiteRow {
@@ -31,8 +35,10 @@ export interface LiveDeployment extends LiveSiteRow {
 export async function selectLiveDeployment(sql: Sql, siteId: string): Promise<LiveDeployment | undefined> {
   const [row] = await sql<LiveDeployment[]>`
     select s.id as "siteId", s.tenant_id as "tenantId", s.slug, d.id as "deploymentId", d.manifest
-    from sites s join deployments d on d.id = s.live_deployment_id and d.site_id = s.id
-    where s.id = ${siteId} and d.status = 'ready'`;
+    from sites s
+      join tenants t on t.id = s.tenant_id
+      join deployments d on d.id = s.live_deployment_id and d.site_id = s.id
+    where s.id = ${siteId} and d.status = 'ready' and t.status <> 'suspended'`;
   return row;
 }
 

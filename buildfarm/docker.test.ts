@@ -1,0 +1,111 @@
+// Builds in Docker containers: a locally built FROM-scratch builder image, no network, a
+// read-only root, memory / CPU / pids limits from the plan, killed on cancel.
+// Runs wherever a Docker engine answers (.ci/run starts dockerd); skipped, saying so, elsewhere.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+import type PgBoss from 'pg-boss';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEdge, type Edge } from '../cdn/index.ts';
+import { connect, type Sql } from '../db/index.ts';
+import { createTestDatabase, type TestDatabase } from '../db/testing/index.ts';
+import { createSiteDocument } from '../site/index.ts';
+import { BUILD_CONTAINER_LABEL, BuildContentError, dockerEngineAnswers, prepareExecutor } from './executors/index.ts';
+import { buildLimitsForPlan, cancelBuild, getBuild, publishSite, startQueue, startWorker, type BuildWorker } from './index.ts';
+import { createTenantWithSite, fetchFromEdge, waitForBuild } from './testing.ts';
+
+const docker = new Docker();
+const engineAnswers = await dockerEngineAnswers(docker);
+if (!engineAnswers) {
+  console.warn('[buildfarm] Docker tests skipped: no Docker engine answers on this host (start dockerd, as .ci/run does).');
+}
+
+async function containersOf(buildId: string) {
+  return docker.listContainers({ all: true, filters: { label: [`${BUILD_CONTAINER_LABEL}=${buildId}`] } });
+}
+
+describe.skipIf(!engineAnswers)('the docker executor', () => {
+  let db: TestDatabase;
+  let sql: Sql;
+  let boss: PgBoss;
+  let worker: BuildWorker;
+  let edge: Edge;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    sql = connect(db.url, { max: 10 });
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'ww-buildfarm-docker-'));
+    boss = await startQueue(db.url);
+    worker = await startWorker({ sql, boss, databaseUrl: db.url, dataDir, executor: 'docker', concurrency: 1, slowRenderMs: 2500 });
+    edge = await startEdge({ sql, dataDir, port: 0, host: '127.0.0.1', baseDomain: 'localhost' });
+  }, 120_000);
+  afterAll(async () => {
+    await worker?.stop({ timeoutMs: 10_000 });
+    await edge?.close();
+    await boss?.stop({ graceful: false, wait: true });
+    await sql?.end({ timeout: 5 });
+    await db?.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('builds a site in a container with no network, a read-only root and the plan’s limits', async () => {
+    expect(worker.executor).toBe('docker');
+    const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'docker-cafe', siteName: '컨테이너 카페' });
+    const { buildId } = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+
+    await expect.poll(async () => (await containersOf(buildId)).length, { timeout: 10_000, interval: 50 }).toBe(1);
+    const [listed] = await containersOf(buildId);
+    const inspected = await docker.getContainer(listed.Id).inspect();
+    const trial = buildLimitsForPlan('trial');
+    expect(inspected.HostConfig).toMatchObject({
+      NetworkMode: 'none',
+      ReadonlyRootfs: true,
+      Memory: trial.memoryMb * 1024 * 1024,
+      NanoCpus: trial.cpus * 1e9,
+      PidsLimit: trial.pids,
+      CapDrop: ['ALL'],
+    });
+    expect(inspected.Config.User).toBe('65534:65534');
+    expect(inspected.Config.Image).toMatch(/^windwalker-builder:/);
+    expect(inspected.Mounts.map((m) => m.Destination)).toEqual(['/work']);
+    // NetworkDisabled on top of NetworkMode none: the container has no interface but loopback.
+    expect(inspected.Config.NetworkDisabled).toBe(true);
+    expect(Object.keys(inspected.NetworkSettings.Networks ?? {})).toEqual([]);
+
+    const build = await waitForBuild(sql, buildId, ['succeeded', 'failed']);
+    expect(build).toMatchObject({ status: 'succeeded', executor: 'docker' });
+    await expect.poll(async () => (await fetchFromEdge(edge.port, 'docker-cafe.localhost')).body).toContain('컨테이너 카페');
+    // Removed once its output was read.
+    expect(await containersOf(buildId)).toEqual([]);
+  });
+
+  it('kills the container within 2 seconds when the owner cancels', async () => {
+    const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'docker-cancel', siteName: '취소 컨테이너' });
+    const { buildId } = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+    await expect.poll(async () => (await containersOf(buildId)).some((c) => c.State === 'running'), { timeout: 10_000, interval: 50 }).toBe(true);
+    const cancelledAt = Date.now();
+    await cancelBuild(sql, boss, { tenantId, buildId });
+    await expect
+      .poll(async () => (await containersOf(buildId)).filter((c) => c.State === 'running').length, { timeout: 2_000, interval: 50 })
+      .toBe(0);
+    expect(Date.now() - cancelledAt).toBeLessThan(2_000);
+    expect(await getBuild(sql, tenantId, buildId)).toMatchObject({ status: 'cancelled', deploymentId: null });
+    const [site] = await sql`select live_deployment_id from sites where id = ${siteId}`;
+    expect(site.live_deployment_id).toBeNull();
+  });
+
+  it('fails a build that exceeds its memory with a reason the owner can act on', async () => {
+    const executor = await prepareExecutor('docker', { dataDir });
+    const render = executor.render({
+      buildId: '00000000-0000-4000-8000-000000000000',
+      input: { document: createSiteDocument('cafe', { siteName: '메모리 카페' }), siteUrl: 'http://memory.localhost', hostingProvider: 'local', assets: [] },
+      // Less memory than node itself needs: the kernel's OOM killer ends the container.
+      limits: { memoryMb: 12, cpus: 0.5, pids: 32, timeoutSeconds: 30 },
+      signal: new AbortController().signal,
+    });
+    await expect(render).rejects.toBeInstanceOf(BuildContentError);
+    await expect(render).rejects.toThrow(/메모리 한도\(12MB\)/);
+  });
+});

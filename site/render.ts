@@ -96,7 +96,7 @@ function assetFileName(asset: SiteAsset): string {
     'image/gif': 'gif',
     'image/svg+xml': 'svg',
   };
-  const lower = asset.fileName.toLowerCase();
+  const lower = (asset.fileName.toLowerCase().split(/[\\/]/).pop() ?? '').normalize('NFC');
   const dot = lower.lastIndexOf('.');
   const stem = (dot > 0 ? lower.slice(0, dot) : lower)
     .replace(/[^a-z0-9_-]+/g, '-')

@@ -71,7 +71,7 @@ describe.skipIf(!engineAnswers)('the docker executor', () => {
     expect(inspected.Config.Image).toMatch(/^windwalker-builder:/);
     expect(inspected.Mounts.map((m) => m.Destination)).toEqual(['/work']);
     // NetworkDisabled on top of NetworkMode none: the container has no interface but loopback.
-    expect(inspected.Config.NetworkDisabled).toBe(true);
+    expect((inspected.Config as { NetworkDisabled?: boolean }).NetworkDisabled).toBe(true);
     expect(Object.keys(inspected.NetworkSettings.Networks ?? {})).toEqual([]);
 
     const build = await waitForBuild(sql, buildId, ['succeeded', 'failed']);

@@ -21,6 +21,8 @@ export const envSchema = z.object({
   BUILD_EXECUTOR: z.enum(['auto', 'docker', 'process']).default('auto'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   WORKER_HOST_NAME: z.string().optional(),
+  // Holds every render this long (tests and the bench watch, cancel and kill running builds).
+  BUILD_RENDER_DELAY_MS: z.coerce.number().int().min(0).max(600_000).optional(),
   MONITOR_INTERVAL_SECONDS: z.coerce.number().min(1).default(60),
   UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

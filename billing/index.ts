@@ -35,3 +35,5 @@ export { tossClientFromEnv, encryptionKeyFromEnv } from './configure.ts';
 export { BillingError } from './errors.ts';
 export type { BillingErrorCode } from './errors.ts';
 export { billingPeriod, periodOf, nextPeriod, periodLabelKo } from './periods.ts';
+export { startBillingJobs, runDueCharges, closeMonth, previousPeriod, billingJobSchema, BILLING_CHARGE_QUEUE, BILLING_CLOSE_MONTH_QUEUE } from './jobs.ts';
+export type { BillingJob, BillingJobsOptions, UsageSource } from './jobs.ts';

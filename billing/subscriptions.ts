@@ -56,8 +56,8 @@ export async function startTrial(sql: Sql, tenantId: string, options: { now?: Da
     const trialEndsAt = new Date(now.getTime() + (trial.trialDays ?? 14) * 86_400_000);
     await tx`
       insert into subscriptions (tenant_id, plan_code, status, toss_customer_key, trial_ends_at,
-                                 current_period_start, current_period_end)
-      values (${tenantId}, 'trial', 'trialing', ${customerKey}, ${trialEndsAt}, ${period.start}, ${period.end})
+                                 current_period_start, current_period_end, created_at)
+      values (${tenantId}, 'trial', 'trialing', ${customerKey}, ${trialEndsAt}, ${period.start}, ${period.end}, ${now})
       on conflict (tenant_id) do nothing`;
     const [row] = await tx<Subscription[]>`select ${subscriptionColumns(tx)} from subscriptions`;
     return row;

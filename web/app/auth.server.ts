@@ -374,12 +374,16 @@ export function safeRedirectTarget(value: FormDataEntryValue | string | null | u
   return value;
 }
 
-/** Grants or revokes a platform role (the /admin page and `npm run admin:create`). */
+/**
+ * Grants or revokes a platform role (the /admin page and `npm run admin:create`). The last
+ * admin cannot be revoked, so the platform never locks itself out.
+ */
 export async function setPlatformRole(
   db: Sql,
   options: { userId: string; role: PlatformRole; granted: boolean; by: string | null },
-): Promise<void> {
-  await db.begin(async (tx) => {
+): Promise<{ ok: true; changed: boolean } | { ok: false; message: string }> {
+  return db.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(7243120)`;
     if (options.granted) {
       const inserted = await tx`
         insert into platform_roles (user_id, role, granted_by) values (${options.userId}, ${options.role}, ${options.by})
@@ -387,11 +391,19 @@ export async function setPlatformRole(
       if (inserted.count > 0) {
         await recordAudit(tx, { tenantId: null, userId: options.by, action: 'platform_role.granted', target: options.userId, detail: { role: options.role } });
       }
-    } else {
-      const deleted = await tx`delete from platform_roles where user_id = ${options.userId} and role = ${options.role}`;
-      if (deleted.count > 0) {
-        await recordAudit(tx, { tenantId: null, userId: options.by, action: 'platform_role.revoked', target: options.userId, detail: { role: options.role } });
+      return { ok: true as const, changed: inserted.count > 0 };
+    }
+    if (options.role === 'admin') {
+      const [{ admins }] = await tx<{ admins: number }[]>`
+        select count(*)::int as admins from platform_roles where role = 'admin' and user_id <> ${options.userId}`;
+      if (admins === 0) {
+        return { ok: false as const, message: '플랫폼 관리자는 최소 한 명 있어야 합니다. 다른 사람에게 관리자 권한을 먼저 주세요.' };
       }
     }
-  });
+    const deleted = await tx`delete from platform_roles where user_id = ${options.userId} and role = ${options.role}`;
+    if (deleted.count > 0) {
+      await recordAudit(tx, { tenantId: null, userId: options.by, action: 'platform_role.revoked', target: options.userId, detail: { role: options.role } });
+    }
+    return { ok: true as const, changed: deleted.count > 0 };
+  }) as Promise<{ ok: true; changed: boolean } | { ok: false; message: string }>;
 }

@@ -14,3 +14,6 @@ export const MEMBER_ROLE_DESCRIPTIONS: Record<MemberRole, string> = {
 export const PLATFORM_ROLE_LABELS: Record<PlatformRole, string> = { admin: '관리자', ops: '운영', finance: '재무' };
 
 export const PASSWORD_MIN_LENGTH = 10;
+
+/** An invitation link works once, for this many days. */
+export const INVITATION_DAYS = 7;

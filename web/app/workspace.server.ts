@@ -2,11 +2,13 @@
 // withTenant(); looking an invitation up by its token and creating a workspace are platform-level
 // (they happen before the person is a member of anything).
 import { createHash, randomBytes } from 'node:crypto';
+import { env } from '../../config/env.ts';
 import { isUuid, withTenant, type Sql, type TransactionSql } from '../../db/index.ts';
 import { recordAudit } from './audit.server.ts';
+import { INVITATION_DAYS } from './roles.ts';
 import { MEMBER_ROLE_LABELS, normaliseEmail, validateEmail, validateWorkspaceName, type MemberRole } from './auth.server.ts';
 
-export const INVITATION_DAYS = 7;
+export { INVITATION_DAYS } from './roles.ts';
 
 export interface MemberRow {
   userId: string;
@@ -48,6 +50,11 @@ export function isMemberRole(value: unknown): value is MemberRole {
 }
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** The link an invited person opens: PUBLIC_URL (or the address this request came to) + /invite/<token>. */
+export function invitationLink(token: string, requestUrl: string): string {
+  return new URL(`/invite/${encodeURIComponent(token)}`, env().PUBLIC_URL ?? new URL(requestUrl).origin).toString();
+}
 
 export async function listMembers(db: Sql, tenantId: string): Promise<MemberRow[]> {
   return withTenant(db, tenantId, async (tx) => {

@@ -6,6 +6,9 @@ import {
   proxmoxHostCapacities,
   chooseHostForWorker,
   stopWorker,
+  listWorkers,
+  reconcileWorkers,
+  ProxmoxError,
   ProxmoxTaskError,
   type AutoscaleAction,
 } from './index.ts';
@@ -115,5 +118,113 @@ describe('provisionWorker on the contract server', () => {
     const client = createProxmoxClient({ baseUrl: pve.url, token: TOKEN });
     const local = { name: 'laptop', node: null, source: 'local' as const, status: 'online' as const, cpuCount: 8, cpuUsage: 0, memTotalBytes: 16 * GiB, memUsedBytes: 0, diskTotalBytes: 0, diskUsedBytes: 0 };
     await expect(provisionWorker(client, local, 9000)).rejects.toThrow(/not a Proxmox node/);
+  });
+});
+
+describe('cloning a worker onto another node than the template', () => {
+  const TOKEN = 'windwalker@pve!autoscaler=c0ffee';
+
+  it('makes a full clone with target when the template is on shared storage', async () => {
+    const pve = await startProxmoxContractServer({
+      token: TOKEN,
+      taskDurationMs: 10,
+      nodes: [
+        { name: 'pve1', cpus: 8, memTotalBytes: 32 * GiB, memUsedBytes: 28 * GiB, diskTotalBytes: 500 * GiB },
+        { name: 'pve2', cpus: 8, memTotalBytes: 32 * GiB, memUsedBytes: 4 * GiB, diskTotalBytes: 500 * GiB },
+      ],
+      containers: [{ vmid: 9000, node: 'pve1', hostname: 'ww-worker-template', template: true, sharedStorage: true }],
+    });
+    try {
+      const client = createProxmoxClient({ baseUrl: pve.url, token: TOKEN });
+      const [pve2] = (await proxmoxHostCapacities(client)).filter((h) => h.name === 'pve2');
+      const worker = await provisionWorker(client, pve2, 9000, { taskIntervalMs: 5 });
+      expect(worker.node).toBe('pve2');
+      const clone = pve.requests.find((r) => r.path.endsWith('/lxc/9000/clone'));
+      expect(clone?.path).toBe('/api2/json/nodes/pve1/lxc/9000/clone');
+      expect(clone?.params).toMatchObject({ target: 'pve2', full: '1' });
+      expect(await client.lxcStatus('pve2', worker.vmid)).toMatchObject({ status: 'running' });
+    } finally {
+      await pve.close();
+    }
+  });
+
+  it('passes on the cluster\'s refusal when the template is on local storage', async () => {
+    const pve = await startProxmoxContractServer({
+      token: TOKEN,
+      nodes: [
+        { name: 'pve1', cpus: 8, memTotalBytes: 32 * GiB, diskTotalBytes: 500 * GiB },
+        { name: 'pve2', cpus: 8, memTotalBytes: 32 * GiB, diskTotalBytes: 500 * GiB },
+      ],
+      containers: [{ vmid: 9000, node: 'pve1', hostname: 'ww-worker-template', template: true }],
+    });
+    try {
+      const client = createProxmoxClient({ baseUrl: pve.url, token: TOKEN });
+      const [pve2] = (await proxmoxHostCapacities(client)).filter((h) => h.name === 'pve2');
+      const error = (await provisionWorker(client, pve2, 9000).catch((e: unknown) => e)) as ProxmoxError;
+      expect(error).toBeInstanceOf(ProxmoxError);
+      expect(error.message).toContain('uses local storage');
+      await expect(provisionWorker(client, pve2, 9999)).rejects.toThrow(/worker template CT 9999 is not in the Proxmox cluster/);
+    } finally {
+      await pve.close();
+    }
+  });
+});
+
+describe('reconcileWorkers', () => {
+  const TOKEN = 'windwalker@pve!autoscaler=c0ffee';
+  let pve: ProxmoxContractServer;
+
+  beforeAll(async () => {
+    pve = await startProxmoxContractServer({
+      token: TOKEN,
+      taskDurationMs: 10,
+      nodes: [
+        { name: 'pve1', cpus: 16, memTotalBytes: 32 * GiB, memUsedBytes: 8 * GiB, diskTotalBytes: 1000 * GiB, cpuUsage: 0.1 },
+        { name: 'pve2', cpus: 16, memTotalBytes: 32 * GiB, memUsedBytes: 14 * GiB, diskTotalBytes: 1000 * GiB, cpuUsage: 0.1 },
+      ],
+      containers: [{ vmid: 9000, node: 'pve1', hostname: 'ww-worker-template', template: true, sharedStorage: true, memoryMb: 8192, cores: 2 }],
+    });
+  });
+  afterAll(async () => {
+    await pve?.close();
+  });
+
+  const need = { memBytes: 8 * GiB, cpus: 2 };
+
+  it('starts missing workers one by one, each on the host with the most headroom at that moment', async () => {
+    const client = createProxmoxClient({ baseUrl: pve.url, token: TOKEN });
+    const result = await reconcileWorkers({ client, target: 3, templateVmid: 9000, need, taskIntervalMs: 5 });
+    expect(result.placementProblem).toBeNull();
+    // pve1 has 24 GiB free, pve2 18: first on pve1 (→16 free), then pve2 (18 > 16 → 10), then pve1 (16 > 10).
+    expect(result.started.map((w) => w.node)).toEqual(['pve1', 'pve2', 'pve1']);
+    expect(result.running).toBe(3);
+    const workers = await listWorkers(client);
+    expect(workers.map((w) => [w.hostname, w.status])).toEqual([
+      ['ww-worker-100', 'running'],
+      ['ww-worker-101', 'running'],
+      ['ww-worker-102', 'running'],
+    ]);
+  });
+
+  it('stops short with placement\'s reason when the hosts are full', async () => {
+    const client = createProxmoxClient({ baseUrl: pve.url, token: TOKEN });
+    const result = await reconcileWorkers({ client, target: 6, templateVmid: 9000, need, taskIntervalMs: 5 });
+    // Free now: pve1 8 GiB, pve2 10 GiB → pve2 (→2), then pve1 (8 ≥ 8 → 0), then none has 8 GiB.
+    expect(result.started.map((w) => w.node)).toEqual(['pve2', 'pve1']);
+    expect(result.running).toBe(5);
+    expect(result.placementProblem).toContain('여유가 있는 호스트가 없습니다');
+  });
+
+  it('retires the newest workers with a clean shutdown and destroys their containers', async () => {
+    const client = createProxmoxClient({ baseUrl: pve.url, token: TOKEN });
+    const result = await reconcileWorkers({ client, target: 1, templateVmid: 9000, need, taskIntervalMs: 5 });
+    expect(result.retired.map((w) => w.vmid)).toEqual([104, 103, 102, 101]);
+    expect(result.running).toBe(1);
+    expect((await listWorkers(client)).map((w) => w.vmid)).toEqual([100]);
+    const shutdowns = pve.requests.filter((r) => r.path.endsWith('/status/shutdown'));
+    expect(shutdowns[0].params).toMatchObject({ forceStop: '1', timeout: '120' });
+    const destroys = pve.requests.filter((r) => r.method === 'DELETE');
+    expect(destroys.map((r) => r.params.purge)).toEqual(['1', '1', '1', '1']);
+    expect(pve.containers().map((c) => c.vmid).sort()).toEqual([100, 9000]);
   });
 });

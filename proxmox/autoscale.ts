@@ -5,7 +5,8 @@
 // smaller fleet would be at most `scaleDownUtilization` busy and the cooldown since the last
 // change has passed — so a queue hovering around a boundary does not make workers flap.
 import type { ProxmoxClient } from './client.ts';
-import type { HostCapacity } from './inventory.ts';
+import { proxmoxHostCapacities, type HostCapacity } from './inventory.ts';
+import { chooseHostForWorker, type WorkerNeed } from './placement.ts';
 
 export interface AutoscaleInput {
   /** Jobs waiting for a worker. */
@@ -75,6 +76,9 @@ export function decideWorkerCount(input: AutoscaleInput): AutoscaleDecision {
   return decide(keep, keep === min && load === 0 ? `대기 작업이 없어 최소 ${min}대로 줄입니다` : `작업 ${load}건에는 워커 ${keep}대면 충분합니다`);
 }
 
+/** Build worker containers are named `ww-worker-<vmid>`; that is how the fleet is found again. */
+export const WORKER_HOSTNAME_PREFIX = 'ww-worker-';
+
 export interface ProvisionedWorker {
   vmid: number;
   node: string;
@@ -84,12 +88,24 @@ export interface ProvisionedWorker {
 }
 
 export interface ProvisionWorkerOptions {
-  /** The node holding the template; default the chosen host's node (one template per node). */
+  /** The node holding the template; looked up in /cluster/resources when not given. */
   templateNode?: string;
-  /** Linked clone from a template (fast, default) or a full copy. */
+  /**
+   * Full copy instead of a linked clone. Default: linked when the template sits on the chosen
+   * node (fast, thin), full when cloning to another node (the template must be on shared storage).
+   */
   full?: boolean;
   taskIntervalMs?: number;
   taskTimeoutMs?: number;
+}
+
+async function findTemplateNode(client: ProxmoxClient, templateVmid: number): Promise<string> {
+  const guests = await client.clusterResources('vm');
+  const template = guests.find((g) => g.type === 'lxc' && g.vmid === templateVmid);
+  if (!template?.node) {
+    throw new Error(`The worker template CT ${templateVmid} is not in the Proxmox cluster (PROXMOX_WORKER_TEMPLATE_VMID)`);
+  }
+  return template.node;
 }
 
 /**
@@ -107,23 +123,24 @@ export async function provisionWorker(
     throw new Error(`provisionWorker: host ${host.name} is not a Proxmox node (embedded mode runs the worker in-process instead)`);
   }
   const node = host.node;
-  const templateNode = options.templateNode ?? node;
+  const templateNode = options.templateNode ?? (await findTemplateNode(client, templateVmid));
   const wait = { intervalMs: options.taskIntervalMs ?? 1000, timeoutMs: options.taskTimeoutMs ?? 10 * 60_000 };
   const vmid = await client.nextId();
-  const hostname = `ww-worker-${vmid}`;
+  const hostname = `${WORKER_HOSTNAME_PREFIX}${vmid}`;
   const cloneUpid = await client.cloneLxc(templateNode, templateVmid, {
     newid: vmid,
     hostname,
-    full: options.full ?? false,
+    full: options.full ?? templateNode !== node,
     ...(templateNode !== node ? { target: node } : {}),
   });
+  // The clone task runs on the node that holds the template.
   await client.waitForTask(templateNode, cloneUpid, wait);
   const startUpid = await client.startLxc(node, vmid);
   await client.waitForTask(node, startUpid, wait);
   return { vmid, node, hostname, cloneUpid, startUpid };
 }
 
-/** Stops a worker container (scale-down); waits for the stop task. */
+/** Stops a worker container at once; waits for the stop task. */
 export async function stopWorker(
   client: ProxmoxClient,
   node: string,
@@ -132,4 +149,77 @@ export async function stopWorker(
 ): Promise<void> {
   const upid = await client.stopLxc(node, vmid);
   await client.waitForTask(node, upid, { intervalMs: options.taskIntervalMs ?? 1000, timeoutMs: options.taskTimeoutMs ?? 5 * 60_000 });
+}
+
+export interface WorkerContainer {
+  vmid: number;
+  node: string;
+  hostname: string;
+  status: string;
+}
+
+/** The build worker containers in the cluster (templates excluded), lowest VMID first. */
+export async function listWorkers(client: ProxmoxClient): Promise<WorkerContainer[]> {
+  const guests = await client.clusterResources('vm');
+  return guests
+    .filter((g) => g.type === 'lxc' && g.vmid !== undefined && g.node && g.name?.startsWith(WORKER_HOSTNAME_PREFIX) && !g.template)
+    .map((g) => ({ vmid: g.vmid!, node: g.node!, hostname: g.name!, status: g.status ?? 'unknown' }))
+    .sort((a, b) => a.vmid - b.vmid);
+}
+
+export interface ReconcileWorkersOptions {
+  client: ProxmoxClient;
+  /** Running workers wanted (decideWorkerCount's target). */
+  target: number;
+  templateVmid: number;
+  need: WorkerNeed;
+  /** Seconds a retiring worker gets to finish its jobs before it is stopped; default 120. */
+  shutdownTimeoutS?: number;
+  taskIntervalMs?: number;
+  taskTimeoutMs?: number;
+}
+
+export interface ReconcileWorkersResult {
+  running: number;
+  started: ProvisionedWorker[];
+  retired: { vmid: number; node: string }[];
+  /** Why fewer workers were started than wanted (Korean, from placement), or null. */
+  placementProblem: string | null;
+}
+
+/**
+ * Brings the number of running workers to `target`: places and provisions missing ones one at
+ * a time (each placement sees the previous worker's memory), or retires the newest ones — a
+ * clean shutdown so the worker inside can finish its jobs, then the container is destroyed.
+ */
+export async function reconcileWorkers(options: ReconcileWorkersOptions): Promise<ReconcileWorkersResult> {
+  const { client, target, templateVmid, need } = options;
+  const tasks = { intervalMs: options.taskIntervalMs ?? 1000, timeoutMs: options.taskTimeoutMs ?? 10 * 60_000 };
+  const running = (await listWorkers(client)).filter((w) => w.status === 'running');
+  const started: ProvisionedWorker[] = [];
+  const retired: { vmid: number; node: string }[] = [];
+  let placementProblem: string | null = null;
+
+  for (let count = running.length; count < target; count++) {
+    const placement = chooseHostForWorker(await proxmoxHostCapacities(client), need);
+    if (!placement.ok) {
+      placementProblem = placement.message;
+      break;
+    }
+    started.push(
+      await provisionWorker(client, placement.host, templateVmid, { taskIntervalMs: tasks.intervalMs, taskTimeoutMs: tasks.timeoutMs }),
+    );
+  }
+
+  // `running` is sorted by VMID, so the ones past `target` are the newest; retire those first.
+  const surplus = running.slice(Math.max(0, target)).reverse();
+  for (const worker of surplus) {
+    const shutdown = await client.shutdownLxc(worker.node, worker.vmid, { timeout: options.shutdownTimeoutS ?? 120, forceStop: true });
+    await client.waitForTask(worker.node, shutdown, tasks);
+    const destroy = await client.destroyLxc(worker.node, worker.vmid, { purge: true });
+    await client.waitForTask(worker.node, destroy, tasks);
+    retired.push({ vmid: worker.vmid, node: worker.node });
+  }
+
+  return { running: running.length + started.length - retired.length, started, retired, placementProblem };
 }

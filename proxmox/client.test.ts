@@ -103,6 +103,22 @@ describe('Proxmox client against the schema-driven contract server', () => {
     expect(ct).toMatchObject({ node: 'pve2', memoryMb: 1024, cores: 2, diskBytes: 16 * GiB, lock: null });
   });
 
+  it('reads the API version', async () => {
+    expect(await client.version()).toMatchObject({ release: '9.1', version: expect.stringMatching(/^9\./) });
+  });
+
+  it('refuses to destroy a running container and destroys it once shut down', async () => {
+    const vmid = await client.nextId();
+    await client.waitForTask('pve1', await client.cloneLxc('pve1', TEMPLATE, { newid: vmid, hostname: 'ww-short-lived' }), fast);
+    await client.waitForTask('pve1', await client.startLxc('pve1', vmid), fast);
+    const refused = (await client.destroyLxc('pve1', vmid).catch((e: unknown) => e)) as ProxmoxError;
+    expect(refused.status).toBe(500);
+    expect(refused.message).toContain(`CT ${vmid} is running - destroy failed`);
+    await client.waitForTask('pve1', await client.shutdownLxc('pve1', vmid, { timeout: 30 }), fast);
+    await client.waitForTask('pve1', await client.destroyLxc('pve1', vmid, { purge: true }), fast);
+    expect(pve.containers().some((c) => c.vmid === vmid)).toBe(false);
+  });
+
   it('reports a failed task with its exit status', async () => {
     const vmid = await client.nextId();
     pve.failNextTask("unable to create CT 103 - no space left on device");

@@ -11,6 +11,7 @@ import type {
   PveNodeListEntry,
   PveNodeStatus,
   PveTaskStatus,
+  PveVersion,
 } from './types.ts';
 
 export interface ProxmoxClientOptions {
@@ -68,6 +69,7 @@ export interface WaitForTaskOptions {
 
 export interface ProxmoxClient {
   readonly baseUrl: string;
+  version(): Promise<PveVersion>;
   listNodes(): Promise<PveNodeListEntry[]>;
   nodeStatus(node: string): Promise<PveNodeStatus>;
   clusterResources(type?: PveClusterResourceFilter): Promise<PveClusterResource[]>;
@@ -76,6 +78,10 @@ export interface ProxmoxClient {
   cloneLxc(node: string, vmid: number, params: PveCloneLxcParams): Promise<string>;
   startLxc(node: string, vmid: number): Promise<string>;
   stopLxc(node: string, vmid: number): Promise<string>;
+  /** Clean shutdown (the container's init gets SIGTERM, so a worker inside can drain); forceStop stops it after `timeout` s. */
+  shutdownLxc(node: string, vmid: number, options?: { timeout?: number; forceStop?: boolean }): Promise<string>;
+  /** Removes a stopped container and its volumes (`purge` also drops it from backup/HA/replication jobs). */
+  destroyLxc(node: string, vmid: number, options?: { purge?: boolean; force?: boolean }): Promise<string>;
   lxcStatus(node: string, vmid: number): Promise<PveLxcStatus>;
   taskStatus(node: string, upid: string): Promise<PveTaskStatus>;
   waitForTask(node: string, upid: string, options?: WaitForTaskOptions): Promise<PveTaskStatus>;
@@ -159,6 +165,7 @@ export function createProxmoxClient(options: ProxmoxClientOptions): ProxmoxClien
 
   const client: ProxmoxClient = {
     baseUrl,
+    version: () => request<PveVersion>('GET', '/version'),
     listNodes: () => request<PveNodeListEntry[]>('GET', '/nodes'),
     nodeStatus: (node) => request<PveNodeStatus>('GET', `/nodes/${segment(node)}/status`),
     clusterResources: (type) => request<PveClusterResource[]>('GET', '/cluster/resources', { type }),
@@ -178,6 +185,10 @@ export function createProxmoxClient(options: ProxmoxClientOptions): ProxmoxClien
       request<string>('POST', `/nodes/${segment(node)}/lxc/${segment(vmid)}/clone`, { ...params }),
     startLxc: (node, vmid) => request<string>('POST', `/nodes/${segment(node)}/lxc/${segment(vmid)}/status/start`),
     stopLxc: (node, vmid) => request<string>('POST', `/nodes/${segment(node)}/lxc/${segment(vmid)}/status/stop`),
+    shutdownLxc: (node, vmid, shutdownOptions = {}) =>
+      request<string>('POST', `/nodes/${segment(node)}/lxc/${segment(vmid)}/status/shutdown`, { ...shutdownOptions }),
+    destroyLxc: (node, vmid, destroyOptions = {}) =>
+      request<string>('DELETE', `/nodes/${segment(node)}/lxc/${segment(vmid)}`, { ...destroyOptions }),
     lxcStatus: (node, vmid) => request<PveLxcStatus>('GET', `/nodes/${segment(node)}/lxc/${segment(vmid)}/status/current`),
     taskStatus: (node, upid) => request<PveTaskStatus>('GET', `/nodes/${segment(node)}/tasks/${segment(upid)}/status`),
     async waitForTask(node, upid, waitOptions = {}) {

@@ -22,6 +22,7 @@ export type {
   PveNodeListEntry,
   PveNodeStatus,
   PveTaskStatus,
+  PveVersion,
 } from './types.ts';
 export {
   syncHosts,
@@ -42,6 +43,12 @@ export {
   decideWorkerCount,
   provisionWorker,
   stopWorker,
+  listWorkers,
+  reconcileWorkers,
+  WORKER_HOSTNAME_PREFIX,
+  type WorkerContainer,
+  type ReconcileWorkersOptions,
+  type ReconcileWorkersResult,
   type AutoscaleInput,
   type AutoscaleDecision,
   type AutoscaleAction,

@@ -2,6 +2,14 @@
 // from the official schema. Field names are the API's own; optional fields are the ones the
 // schema marks `optional`. Sizes are bytes, CPU usage is a fraction (0.25 = 25 %).
 
+/** GET /version */
+export interface PveVersion {
+  version: string;
+  release: string;
+  repoid: string;
+  console?: 'applet' | 'vv' | 'html5' | 'xtermjs';
+}
+
 /** GET /nodes — one entry per cluster node. */
 export interface PveNodeListEntry {
   node: string;

@@ -39,6 +39,8 @@ export interface ContractContainerInput {
   memoryMb?: number;
   cores?: number;
   diskBytes?: number;
+  /** Volumes on shared storage (Ceph, NFS): only then may a clone target another node. */
+  sharedStorage?: boolean;
 }
 
 export interface ContractContainer {
@@ -50,6 +52,7 @@ export interface ContractContainer {
   memoryMb: number;
   cores: number;
   diskBytes: number;
+  sharedStorage: boolean;
   lock: string | null;
   startedAt: number | null;
 }
@@ -140,6 +143,7 @@ export async function startProxmoxContractServer(options: ProxmoxContractServerO
       memoryMb: c.memoryMb ?? 512,
       cores: c.cores ?? 1,
       diskBytes: c.diskBytes ?? 8 * 2 ** 30,
+      sharedStorage: c.sharedStorage ?? false,
       lock: null,
       startedAt: c.status === 'running' ? Date.now() : null,
     });
@@ -372,6 +376,7 @@ export async function startProxmoxContractServer(options: ProxmoxContractServerO
         memoryMb: params.memory !== undefined ? int(params.memory) : 512,
         cores: params.cores !== undefined ? int(params.cores) : 1,
         diskBytes: rootfs ? Math.round(Number(rootfs[1]) * 2 ** 30) : 8 * 2 ** 30,
+        sharedStorage: false,
         lock: 'create',
         startedAt: null,
       };
@@ -397,8 +402,8 @@ export async function startProxmoxContractServer(options: ProxmoxContractServerO
       const full = params.full === undefined ? !source.template : bool(params.full);
       if (!full && !source.template) throw new HttpAnswer(500, 'linked clone is only possible for templates (set full=1)');
       const targetNode = params.target !== undefined ? requireNode(String(params.target)).name : source.node;
-      if (params.target !== undefined && targetNode !== source.node && !full) {
-        throw new HttpAnswer(500, 'Linked clone feature for target node is not supported on storage local');
+      if (targetNode !== source.node && !source.sharedStorage) {
+        throw new HttpAnswer(500, `unable to clone to node '${targetNode}': CT ${source.vmid} uses local storage, clone on '${source.node}' and migrate instead`);
       }
       const ct: ContractContainer = {
         vmid: newid,
@@ -409,6 +414,7 @@ export async function startProxmoxContractServer(options: ProxmoxContractServerO
         memoryMb: source.memoryMb,
         cores: source.cores,
         diskBytes: source.diskBytes,
+        sharedStorage: source.sharedStorage,
         lock: 'create',
         startedAt: null,
       };
@@ -449,6 +455,33 @@ export async function startProxmoxContractServer(options: ProxmoxContractServerO
         },
       });
     },
+
+    'POST /nodes/{node}/lxc/{vmid}/status/shutdown': ({ params, user }) => {
+      const ct = requireContainer(String(params.node), int(params.vmid));
+      if (ct.status !== 'running') throw new HttpAnswer(500, `CT ${ct.vmid} not running`);
+      requireUnlocked(ct);
+      return startTask(ct.node, 'vzshutdown', ct.vmid, user, {
+        onSuccess: () => {
+          ct.status = 'stopped';
+          ct.startedAt = null;
+        },
+      });
+    },
+
+    'DELETE /nodes/{node}/lxc/{vmid}': ({ params, user }) => {
+      const ct = requireContainer(String(params.node), int(params.vmid));
+      requireUnlocked(ct);
+      if (ct.status === 'running' && !bool(params.force)) throw new HttpAnswer(500, `CT ${ct.vmid} is running - destroy failed`);
+      ct.lock = 'destroyed';
+      return startTask(ct.node, 'vzdestroy', ct.vmid, user, {
+        onSuccess: () => containers.delete(ct.vmid),
+        onFailure: () => {
+          ct.lock = null;
+        },
+      });
+    },
+
+    'GET /version': () => ({ version: '9.1.3', release: '9.1', repoid: '1f2c3d4e', console: 'html5' }),
 
     'GET /nodes/{node}/lxc/{vmid}/status/current': ({ params }) => {
       const ct = requireContainer(String(params.node), int(params.vmid));

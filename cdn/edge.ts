@@ -178,10 +178,28 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
 
   // ---- loading a deployment into memory ------------------------------------------------
 
+  // Object reads at once, across all loads: a start-up with many large sites must not run
+  // out of file descriptors.
+  const MAX_READS = 32;
+  let reading = 0;
+  const waitingReads: (() => void)[] = [];
+  async function limitReads<T>(read: () => Promise<T>): Promise<T> {
+    // A finishing read hands its slot straight to the next waiting one.
+    if (reading >= MAX_READS) await new Promise<void>((resolve) => waitingReads.push(resolve));
+    else reading += 1;
+    try {
+      return await read();
+    } finally {
+      const next = waitingReads.shift();
+      if (next) next();
+      else reading -= 1;
+    }
+  }
+
   function objectFor(sha256: string): Promise<CachedObject> {
     let cached = objects.get(sha256);
     if (!cached) {
-      cached = readObject(dataDir, sha256).then((body) => {
+      cached = limitReads(() => readObject(dataDir, sha256)).then((body) => {
         const object: CachedObject = { body, compressedBytes: 0 };
         if (objects.get(sha256) === cached) loadedObjects.set(sha256, object);
         return object;

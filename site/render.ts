@@ -166,10 +166,16 @@ function linkAttrs(href: string): SafeHtml {
   return isExternal(href) ? html` href="${href}" target="_blank" rel="noopener noreferrer"` : html` href="${href}"`;
 }
 
+/** <h1> or <h2> with an escaped id and text; the tag name is never owner input. */
+function headingElement(tag: 'h1' | 'h2', id: string, text: string): SafeHtml {
+  const open = tag === 'h1' ? html`<h1 id="${id}">` : html`<h2 id="${id}">`;
+  return html`${open}${text}${new SafeHtml(tag === 'h1' ? '</h1>' : '</h2>')}`;
+}
+
 function sectionHeading(ctx: RenderContext, section: Section, heading: string): SafeHtml {
   const tag = ctx.headingUsed ? 'h2' : 'h1';
   ctx.headingUsed = true;
-  return html`<span class="eyebrow" aria-hidden="true"></span>${new SafeHtml(`<${tag} id="${section.id}-title">`)}${heading}${new SafeHtml(`</${tag}>`)}`;
+  return html`<span class="eyebrow" aria-hidden="true"></span>${headingElement(tag, `${section.id}-title`, heading)}`;
 }
 
 function timeRange(open: string, close: string): string {
@@ -185,9 +191,7 @@ function renderHero(ctx: RenderContext, section: SectionOf<'hero'>): SafeHtml {
   const href = section.button ? ownerHref(ctx, section.button.href) : null;
   const headingTag = ctx.headingUsed ? 'h2' : 'h1';
   ctx.headingUsed = true;
-  return html`<section class="hero${hasImage ? ' img' : ''}" id="${section.id}" aria-labelledby="${section.id}-title">${image}<div class="wrap">${new SafeHtml(
-    `<${headingTag} id="${section.id}-title">`,
-  )}${section.heading}${new SafeHtml(`</${headingTag}>`)}${section.subheading ? html`<p>${section.subheading}</p>` : ''}${
+  return html`<section class="hero${hasImage ? ' img' : ''}" id="${section.id}" aria-labelledby="${section.id}-title">${image}<div class="wrap">${headingElement(headingTag, `${section.id}-title`, section.heading)}${section.subheading ? html`<p>${section.subheading}</p>` : ''}${
     section.button && href ? html`<div class="btns"><a class="btn"${linkAttrs(href)}>${section.button.label}</a></div>` : ''
   }</div></section>`;
 }

@@ -1,0 +1,362 @@
+// THE BUILDER: the page's sections on the left, the selected section's form in the middle,
+// the live preview on the right. Every edit changes the document in this component's state;
+// autosave sends it to the server a second later, and the preview re-renders at once with the
+// same renderer the build uses.
+import { Link, useNavigation, useSubmit } from '@remix-run/react';
+import { useCallback, useMemo, useState } from 'react';
+import {
+  createSection,
+  renderPagePreview,
+  validateSiteDocument,
+  type Section,
+  type SiteDocument,
+} from '../../../../site/index.ts';
+import {
+  errorsUnder,
+  findPage,
+  insertSection,
+  moveSectionBy,
+  moveSectionTo,
+  removeSection,
+  updatePage,
+  updateSection,
+} from './document-edit.ts';
+import { PreviewFrame, type PreviewDevice } from './PreviewFrame.tsx';
+import { SectionForm } from './SectionForm.tsx';
+import { SectionList, sectionTitle } from './SectionList.tsx';
+import { BusinessSettings, PageSettings, ThemeSettings } from './SiteSettings.tsx';
+import { formatSeoulTime, useAutosave, type SaveState } from './use-autosave.ts';
+import { VersionHistory, type VersionItem } from './VersionHistory.tsx';
+
+export interface BuilderSite {
+  id: string;
+  name: string;
+  slug: string;
+  revision: number;
+  updatedAt: string;
+  document: SiteDocument;
+  siteUrl: string;
+  isLive: boolean;
+}
+
+type Panel = 'sections' | 'design' | 'business' | 'page' | 'history';
+
+const PANELS: { id: Panel; label: string }[] = [
+  { id: 'sections', label: '섹션' },
+  { id: 'design', label: '디자인' },
+  { id: 'business', label: '사업자 정보' },
+  { id: 'page', label: '페이지' },
+  { id: 'history', label: '버전 기록' },
+];
+
+export function Builder(props: { site: BuilderSite; versions: VersionItem[]; readOnly: boolean; hostingProvider: string; publishError: string | null }) {
+  const { site } = props;
+  const [doc, setDoc] = useState<SiteDocument>(site.document);
+  const [pageId, setPageId] = useState(site.document.pages[0]?.id ?? '');
+  const [selectedId, setSelectedId] = useState<string | null>(site.document.pages[0]?.sections[0]?.id ?? null);
+  const [panel, setPanel] = useState<Panel>('sections');
+  const [device, setDevice] = useState<PreviewDevice>('desktop');
+  const [publishProblem, setPublishProblem] = useState<string | null>(null);
+  const submit = useSubmit();
+  const navigation = useNavigation();
+
+  const autosave = useAutosave({
+    saveUrl: `/sites/${site.id}/document`,
+    document: doc,
+    revision: site.revision,
+    savedAt: site.updatedAt,
+    enabled: !props.readOnly,
+  });
+
+  const page = findPage(doc, pageId) ?? doc.pages[0];
+  const pageIndex = doc.pages.indexOf(page);
+  const selected = page.sections.find((s) => s.id === selectedId) ?? null;
+  const selectedIndex = selected ? page.sections.indexOf(selected) : -1;
+  const assetUrl = useCallback((assetId: string) => `/sites/${site.id}/assets/${assetId}`, [site.id]);
+
+  const edit = useCallback((change: (current: SiteDocument) => SiteDocument) => {
+    if (props.readOnly) return;
+    setPublishProblem(null);
+    setDoc(change);
+  }, [props.readOnly]);
+
+  const allErrors = autosave.state.kind === 'invalid' ? autosave.state.errors : [];
+  const docErrors = useMemo(() => errorsUnder(allErrors, ''), [allErrors]);
+  const sectionErrors = useMemo(
+    () => (selectedIndex >= 0 ? errorsUnder(allErrors, `pages.${pageIndex}.sections.${selectedIndex}`) : new Map<string, string>()),
+    [allErrors, pageIndex, selectedIndex],
+  );
+
+  const previewHtml = useMemo(() => {
+    const checked = validateSiteDocument(doc);
+    // While a field is invalid (say, an emptied title) the preview keeps showing the document as
+    // typed: the renderer escapes everything, and the form shows what to fix.
+    const renderable = checked.ok ? checked.document : doc;
+    try {
+      return renderPagePreview(renderable, page.slug, { siteUrl: site.siteUrl, assetUrl, hostingProvider: props.hostingProvider });
+    } catch (error) {
+      return `<!doctype html><meta charset="utf-8"><p style="font:16px sans-serif;padding:24px">미리보기를 그리지 못했습니다: ${String((error as Error).message).replace(/[<&]/g, '')}</p>`;
+    }
+  }, [doc, page.slug, site.siteUrl, assetUrl, props.hostingProvider]);
+
+  const onNavigate = useCallback(
+    (path: string) => {
+      const slug = path.replace(/^\/+|\/+$/g, '').split('/')[0] ?? '';
+      const target = doc.pages.find((p) => p.slug === slug);
+      if (target) {
+        setPageId(target.id);
+        setSelectedId(target.sections[0]?.id ?? null);
+      }
+    },
+    [doc.pages],
+  );
+
+  async function publish() {
+    const missingAlt = imagesWithoutAlt(doc);
+    if (missingAlt.length > 0) {
+      setPublishProblem(`사진 설명(대체 텍스트)이 비어 있는 사진이 ${missingAlt.length}장 있습니다: ${missingAlt.slice(0, 3).join(', ')}. 설명을 입력한 뒤 게시해 주세요.`);
+      return;
+    }
+    if (!(await autosave.flush())) {
+      setPublishProblem('편집 내용을 아직 저장하지 못해 게시하지 않았습니다. 위의 저장 상태 안내를 확인해 주세요.');
+      return;
+    }
+    submit({ intent: 'publish' }, { method: 'post' });
+  }
+
+  const publishing = navigation.state !== 'idle' && navigation.formData?.get('intent') === 'publish';
+
+  return (
+    <div className="builder">
+      <header className="builder-bar">
+        <div className="builder-bar-left">
+          <Link to="/sites" className="back-link" aria-label="사이트 목록으로">
+            ← 사이트
+          </Link>
+          <div className="builder-site">
+            <strong>{doc.name || site.name}</strong>
+            <a href={site.siteUrl} target="_blank" rel="noreferrer" className="builder-address">
+              {site.siteUrl.replace(/^https?:\/\//, '')}
+              {site.isLive ? <span className="status-dot live" title="게시됨" /> : <span className="status-dot draft" title="아직 게시 전" />}
+            </a>
+          </div>
+        </div>
+        <SaveStatus state={autosave.state} readOnly={props.readOnly} onOverwrite={autosave.overwrite} onLoadLatest={(latest, revision) => {
+          autosave.adopt(latest, revision, new Date().toISOString());
+          setDoc(latest);
+        }} />
+        <div className="builder-bar-right">
+          <div className="device-toggle" role="group" aria-label="미리보기 화면 크기">
+            <button type="button" aria-pressed={device === 'phone'} onClick={() => setDevice('phone')}>
+              <PhoneIcon /> 휴대폰
+            </button>
+            <button type="button" aria-pressed={device === 'desktop'} onClick={() => setDevice('desktop')}>
+              <DesktopIcon /> 데스크톱
+            </button>
+          </div>
+          <Link to={`/sites/${site.id}/deployments`} className="button button-secondary">
+            게시 기록
+          </Link>
+          {props.readOnly ? null : (
+            <button type="button" className="button" onClick={() => void publish()} disabled={publishing}>
+              {publishing ? '게시 요청 중…' : '게시하기'}
+            </button>
+          )}
+        </div>
+      </header>
+      {publishProblem || props.publishError ? (
+        <div className="builder-banner" role="alert">
+          {publishProblem ?? props.publishError}
+        </div>
+      ) : null}
+      {props.readOnly ? (
+        <div className="builder-banner info">보기 전용입니다. 편집하려면 워크스페이스 소유자에게 편집자 권한을 요청해 주세요.</div>
+      ) : null}
+
+      <div className="builder-body">
+        <nav className="builder-rail" aria-label="편집 메뉴">
+          {PANELS.map((p) => (
+            <button key={p.id} type="button" aria-pressed={panel === p.id} onClick={() => setPanel(p.id)}>
+              {p.label}
+            </button>
+          ))}
+        </nav>
+
+        <aside className="builder-panel">
+          {doc.pages.length > 1 ? (
+            <div className="page-tabs" role="tablist" aria-label="페이지">
+              {doc.pages.map((p) => (
+                <button
+                  key={p.id}
+                  type="button"
+                  role="tab"
+                  aria-selected={p.id === page.id}
+                  onClick={() => {
+                    setPageId(p.id);
+                    setSelectedId(p.sections[0]?.id ?? null);
+                  }}
+                >
+                  {p.navLabel || p.title}
+                </button>
+              ))}
+            </div>
+          ) : null}
+
+          {panel === 'sections' ? (
+            <div className="sections-panel">
+              <SectionList
+                sections={page.sections}
+                selectedId={selected?.id ?? null}
+                readOnly={props.readOnly}
+                onSelect={setSelectedId}
+                onMoveBy={(id, delta) => edit((d) => moveSectionBy(d, page.id, id, delta))}
+                onMoveTo={(id, index) => edit((d) => moveSectionTo(d, page.id, id, index))}
+                onAdd={(type) => {
+                  const section = createSection(type);
+                  edit((d) => insertSection(d, page.id, section, selected?.id ?? null));
+                  setSelectedId(section.id);
+                }}
+                onRemove={(id) => {
+                  edit((d) => removeSection(d, page.id, id));
+                  if (id === selectedId) setSelectedId(null);
+                }}
+              />
+              {selected ? (
+                <fieldset className="section-editor" disabled={props.readOnly}>
+                  <SectionForm
+                    key={selected.id}
+                    section={selected}
+                    errors={sectionErrors}
+                    uploadUrl={`/sites/${site.id}/upload`}
+                    assetUrl={assetUrl}
+                    onChange={(next: Section) => edit((d) => updateSection(d, page.id, selected.id, next))}
+                  />
+                </fieldset>
+              ) : (
+                <p className="panel-note">왼쪽 목록에서 섹션을 고르면 여기에서 글과 사진을 바꿀 수 있습니다.</p>
+              )}
+            </div>
+          ) : null}
+          {panel === 'design' ? (
+            <fieldset disabled={props.readOnly} className="plain-fieldset">
+              <ThemeSettings document={doc} errors={docErrors} onChange={(next) => edit(() => next)} />
+            </fieldset>
+          ) : null}
+          {panel === 'business' ? (
+            <fieldset disabled={props.readOnly} className="plain-fieldset">
+              <BusinessSettings document={doc} errors={docErrors} onChange={(next) => edit(() => next)} />
+            </fieldset>
+          ) : null}
+          {panel === 'page' ? (
+            <fieldset disabled={props.readOnly} className="plain-fieldset">
+              <PageSettings page={page} pageIndex={pageIndex} errors={docErrors} onChange={(next) => edit((d) => updatePage(d, page.id, next))} />
+            </fieldset>
+          ) : null}
+          {panel === 'history' ? (
+            <VersionHistory
+              versions={props.versions}
+              readOnly={props.readOnly}
+              onBeforeRestore={autosave.flush}
+              onRestored={(answer) => {
+                autosave.adopt(answer.document, answer.revision, answer.savedAt);
+                setDoc(answer.document);
+                const first = answer.document.pages.find((p) => p.id === pageId) ?? answer.document.pages[0];
+                setPageId(first.id);
+                setSelectedId(first.sections[0]?.id ?? null);
+              }}
+            />
+          ) : null}
+        </aside>
+
+        <section className="builder-preview" aria-label="미리보기">
+          <PreviewFrame html={previewHtml} device={device} title={`${page.title} 미리보기`} onNavigate={onNavigate} />
+        </section>
+      </div>
+    </div>
+  );
+}
+
+function SaveStatus(props: {
+  state: SaveState;
+  readOnly: boolean;
+  onOverwrite: () => void;
+  onLoadLatest: (doc: SiteDocument, revision: number) => void;
+}) {
+  const { state } = props;
+  if (props.readOnly) return <div className="save-status" />;
+  let body: React.ReactNode;
+  switch (state.kind) {
+    case 'saved':
+      body = <span className="save-ok">저장됨 · {formatSeoulTime(state.at)}</span>;
+      break;
+    case 'pending':
+      body = <span className="save-muted">변경됨…</span>;
+      break;
+    case 'saving':
+      body = <span className="save-muted">저장 중…</span>;
+      break;
+    case 'invalid':
+    case 'error':
+      body = <span className="save-error">{state.message}</span>;
+      break;
+    case 'conflict':
+      body = (
+        <span className="save-error">
+          {state.message}{' '}
+          <button type="button" className="link-button" onClick={props.onOverwrite}>
+            내 내용으로 저장
+          </button>{' '}
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => {
+              if (window.confirm('최신 내용을 불러오면 이 창에서 바꾼 내용은 사라집니다. 계속할까요?')) props.onLoadLatest(state.currentDocument, state.currentRevision);
+            }}
+          >
+            최신 내용 불러오기
+          </button>
+        </span>
+      );
+      break;
+  }
+  return (
+    <div className="save-status" role="status" aria-live="polite">
+      {body}
+    </div>
+  );
+}
+
+/** Where an image without alt text sits, in words the owner recognises. */
+export function imagesWithoutAlt(doc: SiteDocument): string[] {
+  const places: string[] = [];
+  const check = (image: { alt: string } | undefined, where: string) => {
+    if (image && image.alt.trim() === '') places.push(where);
+  };
+  check(doc.logo, '로고');
+  for (const page of doc.pages) {
+    for (const section of page.sections) {
+      const where = `${page.navLabel || page.title} › ${sectionTitle(section)}`;
+      if ('image' in section) check(section.image, where);
+      if (section.type === 'gallery') section.items.forEach((item, i) => check(item.image, `${where} ${i + 1}번째 사진`));
+    }
+  }
+  return places;
+}
+
+function PhoneIcon() {
+  return (
+    <svg width="14" height="14" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2">
+      <rect x="6" y="2" width="12" height="20" rx="2" />
+      <path d="M11 18h2" />
+    </svg>
+  );
+}
+
+function DesktopIcon() {
+  return (
+    <svg width="14" height="14" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2">
+      <rect x="2" y="4" width="20" height="13" rx="2" />
+      <path d="M8 21h8M12 17v4" />
+    </svg>
+  );
+}

@@ -6,7 +6,7 @@ import { connect, migrate, resolveDatabaseUrl } from '../db/index.ts';
 import { startQueue } from './queue.ts';
 import { startWorker } from './worker.ts';
 
-const { dataDir, BUILD_EXECUTOR, WORKER_CONCURRENCY } = env();
+const { dataDir, BUILD_EXECUTOR, WORKER_CONCURRENCY, BUILD_RENDER_DELAY_MS } = env();
 const databaseUrl = await resolveDatabaseUrl();
 const concurrency = WORKER_CONCURRENCY;
 // Each running build holds at most two connections at once (a tenant transaction and the
@@ -14,7 +14,9 @@ const concurrency = WORKER_CONCURRENCY;
 const sql = connect(databaseUrl, { max: 4 + 2 * (concurrency ?? 8), applicationName: 'windwalker-worker' });
 await migrate(sql);
 const boss = await startQueue(databaseUrl);
-const worker = await startWorker({ sql, boss, databaseUrl, dataDir, executor: BUILD_EXECUTOR, concurrency });
+const worker = await startWorker({
+  sql, boss, databaseUrl, dataDir, executor: BUILD_EXECUTOR, concurrency, slowRenderMs: BUILD_RENDER_DELAY_MS,
+});
 console.log(`[worker] ${worker.id}: ${worker.executor} executor, ${worker.concurrency} builds at once`);
 
 let stopping = false;

@@ -35,6 +35,8 @@ export interface WorkerOptions {
   slowRenderMs?: number;
   /** How often this worker looks for builds stranded by a dead worker or a lost job. */
   recoveryIntervalMs?: number;
+  /** A worker whose heartbeat (every 5 s) is older than this is taken for dead. Default 20. */
+  deadWorkerAfterSeconds?: number;
 }
 
 export interface BuildWorker {
@@ -46,7 +48,7 @@ export interface BuildWorker {
 }
 
 /** A worker whose heartbeat is older than this is taken for dead; its builds are taken over. */
-const WORKER_DEAD_AFTER_SECONDS = 20;
+const DEFAULT_DEAD_WORKER_AFTER_SECONDS = 20;
 /** A queued build with no job this long (its publisher died before sending) gets one. */
 const ORPHANED_QUEUED_BUILD_SECONDS = 30;
 /** How long a build waits before it tries again when its site or tenant is busy. */
@@ -60,6 +62,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
   const executor = await prepareExecutor(opts.executor ?? 'auto', { dataDir });
   const workerId = `worker:${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const running = new Map<string, AbortController>();
+  const deadAfterSeconds = opts.deadWorkerAfterSeconds ?? DEFAULT_DEAD_WORKER_AFTER_SECONDS;
 
   const heartbeat = await startHeartbeat(sql, {
     kind: 'worker',
@@ -93,7 +96,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
   const workerAlive = async (id: string | null): Promise<boolean> => {
     if (!id) return false;
     const [row] = await sql<{ alive: boolean }[]>`
-      select (stopped_at is null and last_seen_at > now() - make_interval(secs => ${WORKER_DEAD_AFTER_SECONDS})) as alive
+      select (stopped_at is null and last_seen_at > now() - make_interval(secs => ${deadAfterSeconds})) as alive
       from process_heartbeats where id = ${id}`;
     return row?.alive ?? false;
   };
@@ -380,7 +383,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       left join process_heartbeats h on h.id = b.worker_id
       where b.status = 'running' and b.job_id is not null
         and (h.id is null or h.stopped_at is not null
-             or h.last_seen_at < now() - make_interval(secs => ${WORKER_DEAD_AFTER_SECONDS}))`;
+             or h.last_seen_at < now() - make_interval(secs => ${deadAfterSeconds}))`;
     for (const build of stranded) {
       const job = await boss.getJobById(BUILD_QUEUE, build.job_id);
       if (job?.state === 'active') await boss.fail(BUILD_QUEUE, build.job_id, { reason: 'worker stopped heartbeating' });

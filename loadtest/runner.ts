@@ -1,0 +1,214 @@
+// `npm run loadtest` as a function: find or start the platform, seed it, run each scenario at each
+// target with k6, store every run in loadtest_runs and print the tables. loadtest/run.ts (the
+// command) and loadtest/smoke.ts (CI's short run) both call it.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { connect, resolveDatabaseUrl, type Sql } from '../db/index.ts';
+import { startPlatform } from '../e2e/platform.ts';
+import { ensureK6, runK6 } from './k6.ts';
+import type { LoadModel, LoadtestOptions, Scenario } from './options.ts';
+import { watchProcessMemory } from './process-memory.ts';
+import { recordLoadtestRun, type LoadtestRun } from './runs.ts';
+import { seedLoadtest } from './seed.ts';
+import { formatEndpointTable, formatResultsTable, toLoadtestRun, type K6Figures } from './summary.ts';
+
+/** Share of the mixed scenario's users who are visitors (the rest are owners). */
+export const VISITOR_SHARE = 0.8;
+/** Published sites the visitors spread over. */
+export const PUBLISHED_SITES = 10;
+
+export interface Platform {
+  webUrl: string;
+  edgeUrl: string;
+  databaseUrl: string;
+  /** True when this run started it (and stops it at the end). */
+  started: boolean;
+  stop(): Promise<void>;
+}
+
+const loopback = (url: string) => url.replace('://localhost', '://127.0.0.1');
+
+/**
+ * The platform under test: TARGET_URL / TARGET_EDGE_URL with the database from DATABASE_URL
+ * (or the embedded one `npm start` runs), or a fresh one started with e2e's startPlatform() on
+ * free ports. A started platform keeps its data in .data/loadtest across runs, so the seeded
+ * accounts and the run history survive.
+ */
+export async function openPlatform(options: { targetUrl: string | null; targetEdgeUrl: string | null; name?: string; keepData?: boolean; log: (line: string) => void }): Promise<Platform> {
+  if (options.targetUrl) {
+    let databaseUrl: string;
+    try {
+      databaseUrl = await resolveDatabaseUrl();
+    } catch (cause) {
+      throw new Error(`Load-testing ${options.targetUrl} needs its database to store the run: set DATABASE_URL to the platform's PostgreSQL.`, { cause });
+    }
+    return {
+      webUrl: loopback(options.targetUrl),
+      edgeUrl: loopback(options.targetEdgeUrl ?? ''),
+      databaseUrl,
+      started: false,
+      async stop() {},
+    };
+  }
+  const name = options.name ?? 'loadtest';
+  const dataDir = path.resolve(`.data/${name}`);
+  options.log(`[platform] starting WindWalker (npm start) with its data in ${dataDir}…`);
+  const extraEnv: Record<string, string> = { NODE_ENV: 'production' };
+  if (options.keepData !== false) extraEnv.DATA_DIR = dataDir;
+  const platform = await startPlatform(name, extraEnv);
+  const actualDataDir = options.keepData !== false ? dataDir : platform.dataDir;
+  const { url } = JSON.parse(await readFile(path.join(actualDataDir, 'postgres.json'), 'utf8')) as { url: string };
+  options.log(`[platform] web ${platform.webUrl}, edge port ${platform.edgePort}`);
+  return {
+    webUrl: loopback(platform.webUrl),
+    edgeUrl: `http://127.0.0.1:${platform.edgePort}`,
+    databaseUrl: url,
+    started: true,
+    async stop() {
+      const code = await platform.stop();
+      // 130 is the launcher's answer to the Ctrl-C (SIGINT) that stops it.
+      if (code !== 0 && code !== 130 && code !== null) options.log(`[platform] the launcher exited with ${code}:\n${platform.output().slice(-3000)}`);
+    },
+  };
+}
+
+/** Owner accounts the runs need: one per owner VU of the largest target (VUs beyond share). */
+export function ownerAccountsNeeded(scenarios: Scenario[], vus: number[], visitorShare = VISITOR_SHARE): number {
+  let needed = 0;
+  for (const scenario of scenarios) {
+    for (const v of vus) {
+      if (scenario === 'owners') needed = Math.max(needed, v);
+      if (scenario === 'mixed') needed = Math.max(needed, Math.max(1, v - Math.max(1, Math.round(v * visitorShare))));
+    }
+  }
+  return needed;
+}
+
+async function waitForBuildsToSettle(sql: Sql, log: (line: string) => void, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let said = false;
+  while (Date.now() < deadline) {
+    const [row] = await sql<{ open: number }[]>`select count(*)::int as open from builds where status in ('queued', 'running')`;
+    if (row.open === 0) return;
+    if (!said) log(`[loadtest] waiting for ${row.open} build(s) from the last run to finish before the next target…`);
+    said = true;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  log('[loadtest] builds are still running; going on anyway');
+}
+
+export interface MeasuredRun extends LoadtestRun {
+  id: number;
+  figures: K6Figures;
+  k6ExitCode: number;
+}
+
+export interface RunLoadtestOptions extends LoadtestOptions {
+  publishedSites?: number;
+  /** Platform name for startPlatform (data folder .data/<name>). */
+  platformName?: string;
+  /** Keep the started platform's data across runs (default true); the smoke run starts fresh. */
+  keepData?: boolean;
+  /** Seconds to pause between targets so one run's tail does not land in the next. */
+  settleSeconds?: number;
+  log?: (line: string) => void;
+}
+
+export async function runLoadtest(options: RunLoadtestOptions): Promise<MeasuredRun[]> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const k6 = ensureK6();
+  log(`[loadtest] k6: ${k6}`);
+  const platform = await openPlatform({ targetUrl: options.targetUrl, targetEdgeUrl: options.targetEdgeUrl, name: options.platformName, keepData: options.keepData, log });
+  const sql = connect(platform.databaseUrl, { max: 2, applicationName: 'windwalker-loadtest' });
+  const runs: MeasuredRun[] = [];
+  try {
+    const [table] = await sql<{ exists: boolean }[]>`select to_regclass('loadtest_runs') is not null as exists`;
+    if (!table.exists) throw new Error('The platform database has no loadtest_runs table: start the platform from this checkout so migration 070 is applied.');
+
+    const visitorsNeeded = options.scenarios.some((s) => s !== 'owners');
+    const seed = await seedLoadtest({
+      webUrl: platform.webUrl,
+      edgeUrl: platform.edgeUrl,
+      owners: ownerAccountsNeeded(options.scenarios, options.vus),
+      publishedSites: visitorsNeeded ? (options.publishedSites ?? PUBLISHED_SITES) : 0,
+      log,
+    });
+    const resultsDir = path.resolve('.data/loadtest-results');
+    await mkdir(resultsDir, { recursive: true });
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const seedFile = path.join(resultsDir, `seed-${stamp}.json`);
+    await writeFile(seedFile, JSON.stringify(seed, null, 2));
+
+    for (const scenario of options.scenarios) {
+      for (const vus of options.vus) {
+        await waitForBuildsToSettle(sql, log);
+        if (runs.length > 0 && (options.settleSeconds ?? 5) > 0) await new Promise((r) => setTimeout(r, (options.settleSeconds ?? 5) * 1000));
+        log(`\n[loadtest] ${scenario} · ${options.model} model · ${vus} VUs · ramp ${options.rampUp} + ${options.duration} against ${platform.webUrl}`);
+        const memory = await watchProcessMemory(sql);
+        const result = await runK6({
+          k6,
+          scenario,
+          targetVus: vus,
+          model: options.model,
+          rampUp: options.rampUp,
+          duration: options.duration,
+          thinkTime: options.thinkTime,
+          publishRatio: options.publishRatio,
+          webUrl: platform.webUrl,
+          edgeUrl: platform.edgeUrl,
+          seedFile,
+          summaryFile: path.join(resultsDir, `${stamp}-${scenario}-${options.model}-${vus}.json`),
+        });
+        const peaks = await memory.stop();
+        const run = toLoadtestRun({
+          scenario,
+          targetVus: vus,
+          model: options.model,
+          targetUrl: platform.webUrl,
+          startedAt: result.startedAt,
+          finishedAt: result.finishedAt,
+          summary: result.summary,
+          k6ExitCode: result.exitCode,
+          ...peaks,
+        });
+        const id = await recordLoadtestRun(sql, run);
+        runs.push({ ...run, id, k6ExitCode: result.exitCode });
+        log('');
+        log(formatResultsTable([run]));
+        log('');
+        log(formatEndpointTable(run.figures.endpoints));
+        if (peaks.webPeakRssMb !== null) log(`peak memory: web ${peaks.webPeakRssMb} MB, edge ${peaks.edgePeakRssMb ?? '-'} MB`);
+        if (!run.thresholdsPassed) {
+          log(`missed: ${run.figures.failedThresholds.join(', ') || `k6 exited with ${result.exitCode}`}`);
+          if (options.stopOnFail) break;
+        }
+      }
+    }
+  } finally {
+    await sql.end({ timeout: 5 });
+    if (platform.started) await platform.stop();
+  }
+  return runs;
+}
+
+/**
+ * For each scenario and model, the highest target met with every lower target of the same runs
+ * met too (a pass above a failure is noise, not capacity); null when the lowest already failed.
+ */
+export function highestPassing(runs: Pick<LoadtestRun, 'scenario' | 'model' | 'targetVus' | 'thresholdsPassed'>[]): { scenario: Scenario; model: LoadModel; targetVus: number | null }[] {
+  const groups = new Map<string, { scenario: Scenario; model: LoadModel; runs: Pick<LoadtestRun, 'targetVus' | 'thresholdsPassed'>[] }>();
+  for (const run of runs) {
+    const key = `${run.scenario}/${run.model}`;
+    const group = groups.get(key) ?? { scenario: run.scenario, model: run.model, runs: [] };
+    group.runs.push(run);
+    groups.set(key, group);
+  }
+  return [...groups.values()].map(({ scenario, model, runs: group }) => {
+    let best: number | null = null;
+    for (const run of [...group].sort((a, b) => a.targetVus - b.targetVus)) {
+      if (!run.thresholdsPassed) break;
+      best = run.targetVus;
+    }
+    return { scenario, model, targetVus: best };
+  });
+}

@@ -3,7 +3,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connect, type Sql } from '../db/index.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing/index.ts';
 import { activateDeployment, createLocalProvider, deploySite, startEdge, type Edge } from './index.ts';
@@ -302,6 +302,25 @@ describe('GET /healthz', () => {
     const res = await request(edge.port, 'anything.example', '/healthz');
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body.toString())).toEqual({ ok: true, database: true, migrations: true, sites: edge.stats().sites });
+  });
+
+  it('answers 503 when the database cannot be reached', async () => {
+    const lone = connect(db.url, { max: 1 });
+    const cutOff = await startEdge({ sql: lone, dataDir, host: '127.0.0.1', port: 0, baseDomain: 'localhost', resyncIntervalMs: 3_600_000 });
+    try {
+      await lone.end();
+      const res = await request(cutOff.port, 'early-bird.localhost', '/healthz');
+      expect(res.status).toBe(503);
+      expect(JSON.parse(res.body.toString())).toMatchObject({ ok: false, database: false, migrations: false });
+      // What it loaded before the database went away is still served.
+      expect(markerOf((await request(cutOff.port, 'early-bird.localhost', '/')).body)).toBe('early');
+    } finally {
+      const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+      await cutOff.close();
+      // The one request it served cannot be counted without the database, and it says so.
+      expect(logged).toHaveBeenCalledWith(expect.stringMatching(/could not record usage at close/));
+      logged.mockRestore();
+    }
   });
 
   it('answers 503 when the migrations are not current', async () => {

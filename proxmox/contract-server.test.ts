@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPveSchema, startProxmoxContractServer, type ProxmoxContractServer } from './testing/index.ts';
+import { checkReturn, findRoute, loadPveSchema, startProxmoxContractServer, type ProxmoxContractServer } from './testing/index.ts';
 
 const TOKEN = 'ci@pve!contract=0f9e8d7c';
 let pve: ProxmoxContractServer;
@@ -129,6 +129,19 @@ describe('Proxmox contract server', () => {
     const res = await call('GET', '/nodes/pve1/qemu');
     expect(res.status).toBe(501);
     expect(res.body.message).toMatch(/in the Proxmox VE schema but the contract server does not simulate it/);
+  });
+
+  it('holds its own answers to the documented return shapes', () => {
+    const schema = loadPveSchema();
+    const taskStatus = findRoute(schema, '/nodes/pve1/tasks/UPID:x/status')!.node.info!.GET.returns as Parameters<typeof checkReturn>[0];
+    expect(checkReturn(taskStatus, { upid: 'UPID:x', node: 'pve1', pid: 1, pstart: 2, starttime: 3, type: 'vzstart', id: '100', user: 'a@pve!b', status: 'running' })).toEqual([]);
+    expect(checkReturn(taskStatus, { upid: 'UPID:x', node: 'pve1', pid: '1', pstart: 2, starttime: 3, type: 'vzstart', id: '100', status: 'done' })).toEqual([
+      'data.pid: expected integer, got "1"',
+      "data.status: 'done' is not one of running, stopped",
+      'data.user: missing',
+    ]);
+    const nodes = findRoute(schema, '/nodes')!.node.info!.GET.returns as Parameters<typeof checkReturn>[0];
+    expect(checkReturn(nodes, [{ node: 'pve1' }])).toEqual(['data[0].status: missing']);
   });
 
   it('fails with a clear message when the schema file is missing', async () => {

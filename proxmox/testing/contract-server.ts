@@ -10,10 +10,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  checkReturn,
   findRoute,
   loadPveSchema,
   validateParameters,
   type ParamValue,
+  type PveReturnSchema,
   type PveSchemaNode,
 } from './pve-schema.ts';
 
@@ -622,6 +624,10 @@ export async function startProxmoxContractServer(options: ProxmoxContractServerO
         }
         settleTasks();
         const data = handler({ params, user });
+        const problems = checkReturn(info.returns as PveReturnSchema | undefined, data);
+        if (problems.length > 0) {
+          throw new Error(`its answer to ${method} ${route.node.path} does not match the schema: ${problems.join('; ')}`);
+        }
         record.status = 200;
         send(res, 200, { data });
       } catch (error) {

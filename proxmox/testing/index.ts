@@ -9,4 +9,4 @@ export {
   type ContractTask,
   type ContractRequestRecord,
 } from './contract-server.ts';
-export { loadPveSchema, defaultSchemaPath, findRoute, validateParameters } from './pve-schema.ts';
+export { loadPveSchema, defaultSchemaPath, findRoute, validateParameters, checkReturn } from './pve-schema.ts';

@@ -324,3 +324,58 @@ export function validateParameters(info: PveMethodInfo, values: Record<string, P
   checkObject(values, parameters.properties ?? {}, parameters.additionalProperties, errors);
   return errors;
 }
+
+/** A `returns` schema: the documented shape of a method's answer. */
+export interface PveReturnSchema {
+  type?: string;
+  optional?: 0 | 1;
+  enum?: string[];
+  items?: PveReturnSchema;
+  properties?: Record<string, PveReturnSchema>;
+}
+
+/**
+ * Problems with an answer against the method's documented `returns` shape: missing
+ * non-optional fields, wrong JSON types, values outside an enum. (PVE encodes booleans as
+ * 0/1 in answers, so both are accepted.) The contract server runs this on every answer it
+ * gives, so its shapes cannot drift from the schema.
+ */
+export function checkReturn(schema: PveReturnSchema | undefined, value: unknown, at = 'data'): string[] {
+  if (!schema || !schema.type) return [];
+  if (value === undefined || value === null) {
+    return schema.type === 'null' || schema.optional ? [] : [`${at}: missing`];
+  }
+  const problems: string[] = [];
+  switch (schema.type) {
+    case 'integer':
+      if (!Number.isInteger(value)) problems.push(`${at}: expected integer, got ${JSON.stringify(value)}`);
+      break;
+    case 'number':
+      if (typeof value !== 'number') problems.push(`${at}: expected number, got ${JSON.stringify(value)}`);
+      break;
+    case 'string':
+      if (typeof value !== 'string') problems.push(`${at}: expected string, got ${JSON.stringify(value)}`);
+      else if (schema.enum && !schema.enum.includes(value)) problems.push(`${at}: '${value}' is not one of ${schema.enum.join(', ')}`);
+      break;
+    case 'boolean':
+      if (typeof value !== 'boolean' && value !== 0 && value !== 1) problems.push(`${at}: expected boolean (or 0/1), got ${JSON.stringify(value)}`);
+      break;
+    case 'array':
+      if (!Array.isArray(value)) problems.push(`${at}: expected array`);
+      else value.forEach((item, i) => problems.push(...checkReturn(schema.items, item, `${at}[${i}]`)));
+      break;
+    case 'object':
+      if (typeof value !== 'object' || Array.isArray(value)) {
+        problems.push(`${at}: expected object`);
+        break;
+      }
+      for (const [key, property] of Object.entries(schema.properties ?? {})) {
+        problems.push(...checkReturn(property, (value as Record<string, unknown>)[key], `${at}.${key}`));
+      }
+      break;
+    case 'null':
+      problems.push(`${at}: expected null`);
+      break;
+  }
+  return problems;
+}

@@ -180,7 +180,7 @@ export default function Deployments() {
                     <span className={`badge badge-${BUILD_STATUS[b.status]?.tone ?? 'muted'}`}>{BUILD_STATUS[b.status]?.label ?? b.status}</span>
                     {b.status === 'failed' && b.error ? <span className="muted small"> {b.error}</span> : null}
                   </td>
-                  <td className="actions">
+                  <td>
                     <Link to={`/sites/${site.id}/builds/${b.id}`}>자세히</Link>
                   </td>
                 </tr>

@@ -2,7 +2,7 @@
 // the live preview on the right. Every edit changes the document in this component's state;
 // autosave sends it to the server a second later, and the preview re-renders at once with the
 // same renderer the build uses.
-import { Link, useNavigation, useSubmit } from '@remix-run/react';
+import { Link, useNavigation, useRevalidator, useSubmit } from '@remix-run/react';
 import { useCallback, useMemo, useState } from 'react';
 import {
   createSection,
@@ -59,6 +59,7 @@ export function Builder(props: { site: BuilderSite; versions: VersionItem[]; rea
   const [publishProblem, setPublishProblem] = useState<string | null>(null);
   const submit = useSubmit();
   const navigation = useNavigation();
+  const revalidator = useRevalidator();
 
   const autosave = useAutosave({
     saveUrl: `/sites/${site.id}/document`,
@@ -176,7 +177,16 @@ export function Builder(props: { site: BuilderSite; versions: VersionItem[]; rea
       <div className="builder-body">
         <nav className="builder-rail" aria-label="편집 메뉴">
           {PANELS.map((p) => (
-            <button key={p.id} type="button" aria-pressed={panel === p.id} onClick={() => setPanel(p.id)}>
+            <button
+              key={p.id}
+              type="button"
+              aria-pressed={panel === p.id}
+              onClick={() => {
+                setPanel(p.id);
+                // Autosaves add versions without reloading the page; fetch the list when it is opened.
+                if (p.id === 'history') revalidator.revalidate();
+              }}
+            >
               {p.label}
             </button>
           ))}

@@ -58,7 +58,8 @@ export function PreviewFrame(props: {
 
   const available = Math.max(stageWidth - 32, 200);
   const scale = Math.min(1, available / width);
-  const frameHeight = Math.max((stageHeight - 32) / scale, 600);
+  // A phone is shown at a real phone's height; the desktop view fills the panel.
+  const frameHeight = props.device === 'phone' ? Math.max(Math.min(844, stageHeight - 72), 480) : Math.max((stageHeight - 32) / scale, 600);
 
   return (
     <div className={`preview-stage device-${props.device}`} ref={stage}>

@@ -20,7 +20,7 @@ export function ThemeSettings(props: { document: SiteDocument; onChange: (doc: S
         <ColorField label="글자 색상" value={theme.text} error={errors.get('theme.text')} onChange={(text) => set({ text })} />
       </div>
       <p className="panel-note">글자가 배경과 잘 구분되지 않으면 게시되는 사이트에서 자동으로 대비를 높입니다.</p>
-      <fieldset className="field font-picker">
+      <fieldset className="font-picker">
         <legend>글꼴</legend>
         {fonts.map((font) => (
           <label key={font.id} className={`font-option${theme.font === font.id ? ' is-selected' : ''}`}>

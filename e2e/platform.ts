@@ -1,6 +1,7 @@
 // Starts the whole platform the way a newcomer does (`npm start` → scripts/start.ts) on free ports
 // with its own data folder and embedded database, and stops it with Ctrl-C's signal.
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../db/embedded.ts';
@@ -10,6 +11,8 @@ export interface RunningPlatform {
   edgePort: number;
   dataDir: string;
   siteUrl(slug: string): string;
+  /** GET a published page from the edge (Node cannot resolve *.localhost, so we send the Host header). */
+  fetchSite(slug: string, path?: string): Promise<{ status: number; body: string }>;
   output(): string;
   stop(): Promise<number | null>;
 }
@@ -57,10 +60,23 @@ export async function startPlatform(name: string, extraEnv: Record<string, strin
     edgePort,
     dataDir,
     siteUrl: (slug) => `http://${slug}.localhost:${edgePort}`,
+    fetchSite: (slug, path = '/') => getFromEdge(edgePort, `${slug}.localhost:${edgePort}`, path),
     output: () => log,
     async stop() {
       child.kill('SIGINT');
       return exited;
     },
   };
+}
+
+export function getFromEdge(port: number, host: string, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
 }

@@ -27,10 +27,14 @@ export function runVitest(root: string, args: string[], label: string): SuiteRes
   try {
     const json = JSON.parse(readFileSync(report, 'utf8')) as {
       numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number;
-      numFailedTestSuites: number;
+      testResults: { status: string; assertionResults: { status: string }[] }[];
     };
     passed = json.numPassedTests;
-    failed = json.numFailedTests + json.numFailedTestSuites;
+    // A file that failed outside its tests (import error, hook failure) counts as one failure.
+    const brokenFiles = json.testResults.filter(
+      (file) => file.status === 'failed' && !file.assertionResults.some((a) => a.status === 'failed'),
+    ).length;
+    failed = json.numFailedTests + brokenFiles;
     skipped = json.numPendingTests + json.numTodoTests;
   } catch {
     failed = Math.max(1, failed); // no report: the run itself broke

@@ -23,10 +23,12 @@ export function withDatabase(url: string, database: string): string {
 
 export default async function setup(project: TestProject) {
   let embedded: EmbeddedDatabase | undefined;
+  let dataDir: string | undefined;
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    const dataDir = path.resolve('.data/test');
-    await rm(path.join(dataDir, 'postgres'), { recursive: true, force: true });
+    // One folder per test run, so test runs started side by side never share a cluster.
+    dataDir = path.resolve(`.data/test-${process.pid}`);
+    await rm(dataDir, { recursive: true, force: true });
     embedded = await startEmbeddedDatabase(dataDir);
     adminUrl = embedded.url;
   }
@@ -47,5 +49,6 @@ export default async function setup(project: TestProject) {
     for (const { datname } of leftovers) await admin.unsafe(`drop database if exists ${datname} with (force)`);
     await admin.end();
     if (embedded) await embedded.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   };
 }

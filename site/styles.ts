@@ -92,7 +92,7 @@ p{margin:0 0 1em}
 .page-title{padding:56px 0 8px}
 .page-title h1{font-size:clamp(1.9rem,5.5vw,2.8rem);font-weight:800;margin:0}
 .page-title p{color:var(--muted);margin:.5em 0 0}
-.site-footer{background:var(--surface);border-top:1px solid var(--border);padding:40px 0 48px;font-size:.875rem;color:var(--muted);margin-top:32px}
+.site-footer{background:var(--surface);border-top:1px solid var(--border);padding:40px 0 48px;font-size:.875rem;color:var(--muted)}
 .site-footer a{color:var(--muted)}
 .f-name{font-size:1rem;font-weight:800;color:var(--text);margin-bottom:12px}
 .legal{display:flex;flex-wrap:wrap;gap:2px 16px;margin:0 0 12px}
@@ -143,7 +143,7 @@ const SECTION_CSS: Record<SectionType, string> = {
 .note{color:var(--muted);font-size:.9rem;margin-top:24px}
 `,
   services: `
-.cards{display:grid;gap:16px;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));margin-top:32px;padding:0;list-style:none}
+.cards{display:grid;gap:16px;grid-template-columns:repeat(auto-fit,minmax(240px,1fr));margin-top:32px;padding:0;list-style:none}
 .card{background:var(--bg);border:1px solid var(--border);border-radius:18px;padding:24px;box-shadow:0 1px 2px rgba(0,0,0,.04)}
 .card p{color:var(--muted);margin:0}
 .card .price{display:block;margin-top:16px;color:var(--text);font-weight:800;font-size:1.1rem}
@@ -178,7 +178,7 @@ const SECTION_CSS: Record<SectionType, string> = {
 .btn.map{background:var(--bg);color:var(--text);border-color:var(--border)}
 `,
   reviews: `
-.cards{display:grid;gap:16px;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));margin-top:32px;padding:0;list-style:none}
+.cards{display:grid;gap:16px;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));margin-top:32px;padding:0;list-style:none}
 .card{background:var(--bg);border:1px solid var(--border);border-radius:18px;padding:24px;margin:0}
 .card blockquote{margin:0 0 16px;font-size:1.02rem}
 .stars{color:var(--brand);letter-spacing:2px;margin-bottom:8px}

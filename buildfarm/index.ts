@@ -13,3 +13,12 @@ export {
 export { startWorker, type BuildWorker, type WorkerOptions } from './worker.ts';
 export { buildLimitsForPlan, type BuildLimits } from './plan-limits.ts';
 export { dockerEngineAnswers, type ExecutorChoice, type ExecutorName } from './executors/index.ts';
+export {
+  getBuildFarmStatus,
+  listDeadLetteredBuilds,
+  rerunBuild,
+  RerunBuildError,
+  type BuildFarmStatus,
+  type DeadLetteredBuild,
+  type FarmBuild,
+} from './farm-status.ts';

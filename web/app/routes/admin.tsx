@@ -35,7 +35,15 @@ export async function action({ request }: ActionFunctionArgs) {
   return json({ ok: true, message: intent === 'grant' ? `${target.email}에게 ${label} 권한을 주었습니다.` : `${target.email}의 ${label} 권한을 회수했습니다.` });
 }
 
-const dateTime = new Intl.DateTimeFormat('ko-KR', { timeZone: 'Asia/Seoul', dateStyle: 'medium', timeStyle: 'short' });
+const dateTime = new Intl.DateTimeFormat('ko-KR', {
+  timeZone: 'Asia/Seoul',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
 const date = new Intl.DateTimeFormat('ko-KR', { timeZone: 'Asia/Seoul', dateStyle: 'medium' });
 
 const PROCESS_LABELS: Record<string, string> = { web: '웹', worker: '빌드 워커', monitor: '모니터', edge: '엣지' };
@@ -157,7 +165,9 @@ export default function Admin() {
                     <td className="num">{p.pid}</td>
                     <td>{p.executor ?? '—'}</td>
                     <td className="muted small">{dateTime.format(new Date(p.started_at))}</td>
-                    <td className="muted small">{ago(p.last_seen_at)}</td>
+                    <td className="muted small" suppressHydrationWarning>
+                      {ago(p.last_seen_at)}
+                    </td>
                   </tr>
                 ))}
               </tbody>

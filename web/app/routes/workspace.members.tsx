@@ -89,6 +89,7 @@ export default function Members() {
   const inviteErrors = inviteResult && !inviteResult.ok ? inviteResult.errors : {};
   const inviteValues = inviteResult && !inviteResult.ok ? inviteResult.values : null;
   const busy = navigation.state !== 'idle';
+  const ownerCount = data.members.filter((m) => m.role === 'owner').length;
 
   return (
     <div className="page">
@@ -119,7 +120,11 @@ export default function Members() {
                   <th>이름</th>
                   <th>권한</th>
                   <th>합류일</th>
-                  {data.isOwner ? <th className="sr-only">관리</th> : null}
+                  {data.isOwner ? (
+                    <th>
+                      <span className="sr-only">관리</span>
+                    </th>
+                  ) : null}
                 </tr>
               </thead>
               <tbody>
@@ -165,6 +170,11 @@ export default function Members() {
                     {data.isOwner ? (
                       <td>
                         <div className="actions">
+                          {m.role === 'owner' && ownerCount === 1 ? (
+                            <span className="muted small" title="소유자가 한 명뿐이라 내보내거나 나갈 수 없습니다.">
+                              유일한 소유자
+                            </span>
+                          ) : (
                           <Form
                             method="post"
                             onSubmit={(event) => {
@@ -178,6 +188,7 @@ export default function Members() {
                               {m.userId === data.myUserId ? '나가기' : '내보내기'}
                             </button>
                           </Form>
+                          )}
                         </div>
                       </td>
                     ) : null}
@@ -202,11 +213,19 @@ export default function Members() {
                   <select id="field-role" name="role" defaultValue={inviteValues?.role || 'editor'} aria-invalid={inviteErrors.role ? true : undefined}>
                     {MEMBER_ROLES.map((r) => (
                       <option key={r} value={r}>
-                        {MEMBER_ROLE_LABELS[r]} — {MEMBER_ROLE_DESCRIPTIONS[r]}
+                        {MEMBER_ROLE_LABELS[r]}
                       </option>
                     ))}
                   </select>
                   {inviteErrors.role ? <p className="field-error">{inviteErrors.role}</p> : null}
+                  <dl className="role-help">
+                    {MEMBER_ROLES.map((r) => (
+                      <div key={r}>
+                        <dt>{MEMBER_ROLE_LABELS[r]}</dt>
+                        <dd>{MEMBER_ROLE_DESCRIPTIONS[r]}</dd>
+                      </div>
+                    ))}
+                  </dl>
                 </div>
                 <button type="submit" className="button button-block" disabled={busy}>
                   초대 링크 만들기

@@ -55,6 +55,13 @@ export {
   type ProvisionedWorker,
   type ProvisionWorkerOptions,
 } from './autoscale.ts';
+export {
+  autoscaleWorkers,
+  listWorkerScalingEvents,
+  type AutoscaleWorkersOptions,
+  type AutoscaleWorkersResult,
+  type WorkerScalingEvent,
+} from './worker-autoscaler.ts';
 
 /**
  * The Proxmox client the environment configures, or null in embedded mode. Setting only one

@@ -35,6 +35,7 @@ export { templates, createSiteDocument, type SiteTemplate } from './templates.ts
 export {
   renderSite,
   renderPagePreview,
+  renderFormResponsePage,
   collectAssetIds,
   assetPath,
   contactFormAction,
@@ -46,6 +47,14 @@ export {
   type RenderedFile,
   type RenderSiteOptions,
   type RenderPreviewOptions,
+  type FormResponseOptions,
 } from './render.ts';
+export {
+  listContactForms,
+  parseContactSubmission,
+  type ContactForm,
+  type ContactSubmission,
+  type ContactSubmissionResult,
+} from './contact-form.ts';
 export { contrastRatio, readableTextOn } from './colour.ts';
 export { formatWon } from './korean.ts';

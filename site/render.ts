@@ -679,6 +679,70 @@ export function renderSite(doc: SiteDocument, options: RenderSiteOptions): Rende
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
+export interface FormResponseOptions {
+  siteUrl: string;
+  hostingProvider: string;
+  /** assets for the logo; a missing one is left out rather than failing the answer */
+  assets?: Map<string, SiteAsset>;
+}
+
+/**
+ * The page a visitor sees after sending a contact form, in the site's own design: the
+ * section's thank-you message, or what to fix with a link back to the form.
+ */
+export function renderFormResponsePage(
+  doc: SiteDocument,
+  sectionId: string,
+  outcome: { ok: true } | { ok: false; errors: string[] },
+  options: FormResponseOptions,
+): string {
+  const siteUrl = normaliseSiteUrl(options.siteUrl);
+  const ctx: RenderContext = {
+    doc,
+    siteUrl,
+    hostingProvider: options.hostingProvider,
+    preview: false,
+    pageHref: pagePath,
+    resolveImage: (image, [width, height]) => {
+      if ('assetId' in image) {
+        const asset = options.assets?.get(image.assetId);
+        return asset ? { src: assetPath(asset), width: asset.width ?? width, height: asset.height ?? height } : null;
+      }
+      const src = safeImageUrl(image.url);
+      return src ? { src, width, height } : null;
+    },
+    absoluteImage: () => null,
+    eagerImageUsed: false,
+    headingUsed: true,
+  };
+  let form: { page: SitePage; section: SectionOf<'contact'> } | undefined;
+  for (const page of doc.pages) {
+    for (const section of page.sections) {
+      if (section.type === 'contact' && section.id === sectionId) form = { page, section };
+    }
+  }
+  const back = form ? `${pagePath(form.page.slug)}#${encodeURIComponent(sectionId)}` : pagePath('');
+  const title = outcome.ok ? '접수되었습니다' : '입력한 내용을 확인해 주세요';
+  const body = outcome.ok
+    ? html`<p>${form?.section.successMessage ?? '접수되었습니다.'}</p>`
+    : html`<ul>${outcome.errors.map((error) => html`<li>${error}</li>`)}</ul><p>뒤로 돌아가 입력한 내용을 고친 뒤 다시 보내 주세요.</p>`;
+  const headHtml = head(ctx, {
+    title: pageTitle(doc, null, title),
+    description: title,
+    path: back,
+    css: pageCss(doc.theme, []),
+    ogImage: undefined,
+    jsonLd: false,
+    noindex: true,
+  });
+  return documentHtml(
+    headHtml,
+    html`${header(ctx, null)}<main id="main"><div class="page-title"><div class="wrap prose"><h1>${title}</h1>${body}<div class="btns"><a class="btn" href="${back}">${
+      outcome.ok ? '돌아가기' : '양식으로 돌아가기'
+    }</a></div></div></div></main>${footer(ctx)}`,
+  );
+}
+
 /**
  * The HTML of one page for the editor's preview iframe: the same markup as the published
  * page, with images from `assetUrl` and links between pages as `?page=<slug>`. The form does

@@ -3,6 +3,9 @@
 // view is scaled down to fit the panel; the scroll position survives re-renders.
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 
+// Layout effects measure the DOM; on the server there is none, so use a plain effect there.
+const useBrowserLayoutEffect = typeof window === 'undefined' ? useEffect : useLayoutEffect;
+
 export type PreviewDevice = 'phone' | 'desktop';
 export const DEVICE_WIDTHS: Record<PreviewDevice, number> = { phone: 390, desktop: 1280 };
 
@@ -20,7 +23,7 @@ export function PreviewFrame(props: {
   const [stageHeight, setStageHeight] = useState(0);
   const width = DEVICE_WIDTHS[props.device];
 
-  useLayoutEffect(() => {
+  useBrowserLayoutEffect(() => {
     const element = stage.current;
     if (!element) return;
     const observer = new ResizeObserver(([entry]) => {
@@ -32,7 +35,7 @@ export function PreviewFrame(props: {
   }, []);
 
   // Remember where the owner was scrolled before the new HTML replaces the document.
-  useLayoutEffect(() => {
+  useBrowserLayoutEffect(() => {
     const win = frame.current?.contentWindow;
     if (win) scroll.current = win.scrollY;
   }, [props.html]);

@@ -170,6 +170,50 @@ describe('log-in and log-out', () => {
   });
 });
 
+describe('sessions and workspaces', () => {
+  it('sends a logged-in visitor of the landing page to their sites', async () => {
+    const tab = await web.signUp({ email: 'landing@example.com' });
+    const response = await tab.get('/');
+    expect(response.status).toBe(302);
+    expect(response.location).toBe('/sites');
+    const visitor = await web.tab().get('/');
+    expect(visitor.status).toBe(200);
+    expect(visitor.body).toContain('30,000원');
+  });
+
+  it('extends a session that is past half its life and sends the refreshed cookie', async () => {
+    const tab = await web.signUp({ email: 'refresh@example.com' });
+    const sessionId = tab.cookies.get('ww_session')!;
+    await web.db.sql`update user_sessions set expires_at = now() + interval '5 days' where id = ${sessionId}`;
+    const response = await tab.get('/workspace/members');
+    expect(response.status).toBe(200);
+    expect(response.headers.getSetCookie().some((c) => c.startsWith(`ww_session=${sessionId};`) && /HttpOnly/i.test(c) && /SameSite=Lax/i.test(c))).toBe(true);
+    const [row] = await web.db.sql<{ days: number }[]>`
+      select extract(day from expires_at - now())::int as days from user_sessions where id = ${sessionId}`;
+    expect(row.days).toBeGreaterThanOrEqual(29);
+  });
+
+  it('refuses a suspended workspace with a Korean 403', async () => {
+    const tab = await web.signUp({ email: 'suspended@example.com', workspaceName: '정지된 가게' });
+    await web.db.sql`update tenants set status = 'suspended' where name = '정지된 가게'`;
+    const response = await tab.get('/workspace/members');
+    expect(response.status).toBe(403);
+    expect(response.body).toContain('정지된 가게');
+    expect(response.body).toContain('워크스페이스는 정지되었습니다');
+  });
+
+  it('sends a user who belongs to no workspace to create one', async () => {
+    const tab = await web.signUp({ email: 'alone@example.com', workspaceName: '혼자 가게' });
+    await web.db.sql`delete from memberships where user_id = (select id from users where email = 'alone@example.com')`;
+    const page = await tab.get('/workspace/members');
+    expect(page.status).toBe(302);
+    expect(page.location).toBe('/workspace/new');
+    const created = await tab.post('/workspace/new', { name: '새 가게' });
+    expect(created.status).toBe(302);
+    expect((await tab.get('/workspace/members')).body).toContain('새 가게 워크스페이스');
+  });
+});
+
 describe('Origin check', () => {
   it('refuses a mutation from another site and changes nothing', async () => {
     const before = await count('users');
@@ -255,6 +299,24 @@ describe('members and invitations', () => {
     expect((await viewer.get('/workspace/members')).body).toContain('내 작업실 워크스페이스');
     // Back to the shared workspace for the next test.
     await viewer.post('/workspace/switch', { tenantId, redirectTo: '/sites' });
+  });
+
+  it('tells the invitee when a link has expired, and does not add them', async () => {
+    const token = await invite('late@example.com', 'viewer');
+    await web.db.sql`update invitations set expires_at = now() - interval '1 minute' where email = 'late@example.com'`;
+    const late = await web.signUp({ email: 'late@example.com' });
+    const page = await late.get(`/invite/${token}`);
+    expect(page.body).toContain('초대 링크가 만료되었습니다');
+    const response = await late.post(`/invite/${token}`, {});
+    expect(response.status).toBe(400);
+    const [{ n }] = await web.db.sql`select count(*)::int as n from memberships where tenant_id = ${tenantId} and user_id = (select id from users where email = 'late@example.com')`;
+    expect(n).toBe(0);
+  });
+
+  it('answers 404 for an unknown invitation token', async () => {
+    const response = await web.tab().get('/invite/not-a-real-token-abcdefghijklmnop');
+    expect(response.status).toBe(404);
+    expect(response.body).toContain('초대 링크가 올바르지 않습니다');
   });
 
   it('does not let a user switch into a workspace they do not belong to', async () => {

@@ -89,6 +89,28 @@ describe('a published site', () => {
   });
 });
 
+describe('a small edit published again', () => {
+  it('uploads only the files the edit changed', async () => {
+    const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'edit-cafe', siteName: '한 줄 카페' });
+    const first = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+    await waitForBuild(sql, first.buildId, ['succeeded']);
+
+    await sql`
+      update sites set document = jsonb_set(document, '{pages,0,sections,0,heading}', '"새로 볶은 원두로 내린 한 잔"')
+      where id = ${siteId}`;
+    const second = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+    const build = await waitForBuild(sql, second.buildId, ['succeeded', 'failed']);
+    expect(build.status).toBe('succeeded');
+    const logs = await listBuildLogs(sql, tenantId, second.buildId);
+    const upload = logs.map((l) => /파일 (\d+)개 중 (\d+)개/.exec(l.message)).find(Boolean);
+    expect(upload).toBeTruthy();
+    const [, total, uploaded] = upload!.map(Number);
+    expect(total).toBeGreaterThan(5);
+    expect(uploaded).toBe(1);
+    await expect.poll(async () => (await fetchFromEdge(edge.port, 'edit-cafe.localhost')).body).toContain('새로 볶은 원두로 내린 한 잔');
+  });
+});
+
 describe('a build whose document is invalid', () => {
   it('fails once with a Korean reason, is not retried, and leaves the live site as it was', async () => {
     const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'broken-cafe', siteName: '고장난 카페' });

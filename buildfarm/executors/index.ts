@@ -24,8 +24,16 @@ export async function prepareExecutor(choice: ExecutorChoice, opts: { dataDir: s
     }
     return createProcessExecutor({ rendererPath: bundle.path });
   }
-  const image = await ensureBuilderImage(docker, { dataDir: opts.dataDir, rendererPath: bundle.path, rendererSha256: bundle.sha256 });
-  return createDockerExecutor({ docker, image });
+  try {
+    const image = await ensureBuilderImage(docker, { dataDir: opts.dataDir, rendererPath: bundle.path, rendererSha256: bundle.sha256 });
+    return createDockerExecutor({ docker, image });
+  } catch (error) {
+    if (choice === 'docker') throw error;
+    // 'auto': an engine that answers but cannot build our image (no space, a rootless engine
+    // without the needed cgroups…) must not stop builds; say so once and use child processes.
+    console.error(`[worker] Docker engine answers but the builder image could not be made; using the process executor: ${(error as Error).message}`);
+    return createProcessExecutor({ rendererPath: bundle.path });
+  }
 }
 
 export { dockerEngineAnswers, BUILD_CONTAINER_LABEL, BUILDER_IMAGE_REPOSITORY } from './docker.ts';

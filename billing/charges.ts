@@ -23,6 +23,7 @@
 // 'limited' (no new publishes; live sites stay up). Any successful payment restores 'active'.
 import type { Sql, TransactionSql } from '../db/index.ts';
 import { withTenant } from '../db/index.ts';
+import { logBillingAction } from './audit.ts';
 import { BillingError } from './errors.ts';
 import { billingPeriod, kstDay, nextPeriod, periodLabelKo } from './periods.ts';
 import { addOnPrices, getPlan, type Plan } from './plans.ts';
@@ -112,11 +113,12 @@ export async function createMonthlyInvoice(
     const [existing] = await tx<Invoice[]>`select ${invoiceColumns(tx)} from invoices where period = ${period}`;
     if (existing) return { invoice: existing, lines: await readLines(tx, existing.id), created: false };
 
-    const [subscription] = await tx<{ planCode: string; status: string; createdAt: Date; cancelledAt: Date | null; cancelAtPeriodEnd: boolean; currentPeriodEnd: Date }[]>`
+    const [subscription] = await tx<{ planCode: string; status: string; createdAt: Date; cancelledAt: Date | null; cancelAtPeriodEnd: boolean; currentPeriodEnd: Date; grantedAt: Date | null }[]>`
       select plan_code as "planCode", status, created_at as "createdAt", cancelled_at as "cancelledAt",
-             cancel_at_period_end as "cancelAtPeriodEnd", current_period_end as "currentPeriodEnd"
+             cancel_at_period_end as "cancelAtPeriodEnd", current_period_end as "currentPeriodEnd", granted_at as "grantedAt"
       from subscriptions for update`;
     if (!subscription) throw new BillingError('NO_SUBSCRIPTION', '구독 정보가 없어 청구서를 만들 수 없습니다.');
+    if (subscription.grantedAt) throw new Error(`Workspace ${tenantId} has a plan granted by an admin; it is not invoiced`);
     if (subscription.createdAt >= end || (subscription.cancelledAt && subscription.cancelledAt <= start)) {
       throw new Error(`Workspace ${tenantId} had no subscription during ${period}`);
     }
@@ -164,6 +166,7 @@ export async function createMonthlyInvoice(
         values (${tenantId}, ${invoice.id}, ${line.kind}, ${line.description}, ${line.quantity}, ${line.unitPriceKrw}, ${line.amountKrw}, ${position})`;
     }
 
+    await logBillingAction(tx, { tenantId, action: 'billing.invoice_issued', target: invoice.id, detail: { period, totalKrw: total } });
     // Roll the subscription past the closed period.
     if (subscription.currentPeriodEnd <= end) {
       if (subscription.cancelAtPeriodEnd) {
@@ -344,11 +347,11 @@ export async function chargeInvoice(sql: Sql, toss: TossClient, invoiceId: strin
     } else {
       return withTenant(sql, tenantId, async (tx) => {
         await tx`
-          update payments set status = 'failed', failure_code = ${error.code}, failure_message = ${error.message},
+          update payments set status = 'failed', failure_code = ${error.code}, failure_message = ${error.tossMessage},
                  status_changed_at = ${now}, updated_at = now()
           where id = ${attempt.id} and status = 'in_progress'`;
         const [invoice] = await tx<Invoice[]>`select ${invoiceColumns(tx)} from invoices where id = ${invoiceId} for update`;
-        return recordFailure(tx, invoice, { code: error.code, message: error.message }, now, options.ownerInitiated ?? false);
+        return recordFailure(tx, invoice, { code: error.code, message: error.tossMessage }, now, options.ownerInitiated ?? false);
       });
     }
   }
@@ -369,6 +372,7 @@ async function recordFailure(
   if (ownerInitiated) {
     // The owner tried by hand: tell them why, keep the automatic schedule as it was.
     await tx`update invoices set last_failure_code = ${failure.code}, last_failure_message = ${failure.message} where id = ${invoice.id}`;
+    await logBillingAction(tx, { tenantId: invoice.tenantId, action: 'billing.payment_failed', target: invoice.id, detail: { code: failure.code, message: failure.message, ownerInitiated: true } });
     return { outcome: 'declined', ...failure, nextAttemptAt: invoice.nextAttemptAt, limited: false };
   }
   const step = invoice.dunningStep + 1; // 1 = the first failure, 4 = the day-7 retry failed
@@ -380,9 +384,14 @@ async function recordFailure(
            last_failure_code = ${failure.code}, last_failure_message = ${failure.message}
     where id = ${invoice.id}`;
   const limited = nextAttemptAt === null;
+  await logBillingAction(tx, {
+    tenantId: invoice.tenantId, action: 'billing.payment_failed', target: invoice.id,
+    detail: { code: failure.code, message: failure.message, dunningStep: step, nextAttemptAt: nextAttemptAt?.toISOString() ?? null },
+  });
   if (limited) {
     await tx`update subscriptions set status = 'limited', updated_at = now() where status <> 'cancelled'`;
     await tx`update tenants set status = 'limited' where id = ${invoice.tenantId} and status = 'active'`;
+    await logBillingAction(tx, { tenantId: invoice.tenantId, action: 'billing.workspace_limited', target: invoice.id, detail: { reason: 'unpaid_invoice' } });
   } else {
     await tx`update subscriptions set status = 'past_due', updated_at = now() where status in ('active', 'trialing')`;
   }
@@ -443,9 +452,11 @@ export async function applyTossPayment(tx: TransactionSql, paymentId: string, pa
   if (next === 'done') {
     await tx`update invoices set status = 'paid', paid_at = ${payment.approvedAt ? new Date(payment.approvedAt) : now}, next_attempt_at = null
              where id = ${row.invoiceId} and status = 'open'`;
+    await logBillingAction(tx, { tenantId: row.tenantId, action: 'billing.payment_succeeded', target: row.invoiceId, detail: { paymentKey: payment.paymentKey, amountKrw: payment.totalAmount } });
     await restoreAfterPayment(tx, row.tenantId);
-  } else if (next === 'cancelled') {
-    await tx`update invoices set status = 'refunded' where id = ${row.invoiceId} and status = 'paid'`;
+  } else if (next === 'cancelled' || next === 'partially_cancelled') {
+    if (next === 'cancelled') await tx`update invoices set status = 'refunded' where id = ${row.invoiceId} and status = 'paid'`;
+    await logBillingAction(tx, { tenantId: row.tenantId, action: 'billing.payment_refunded', target: row.invoiceId, detail: { paymentKey: payment.paymentKey, balanceKrw: payment.balanceAmount ?? null } });
   }
   return true;
 }
@@ -455,7 +466,8 @@ async function restoreAfterPayment(tx: TransactionSql, tenantId: string): Promis
   const [{ unpaid }] = await tx<{ unpaid: number }[]>`select count(*)::int as unpaid from invoices where status = 'open'`;
   if (unpaid > 0) return;
   await tx`update subscriptions set status = 'active', updated_at = now() where status in ('past_due', 'limited')`;
-  await tx`update tenants set status = 'active' where id = ${tenantId} and status = 'limited'`;
+  const restored = await tx`update tenants set status = 'active' where id = ${tenantId} and status = 'limited' returning id`;
+  if (restored.length) await logBillingAction(tx, { tenantId, action: 'billing.workspace_restored', detail: { reason: 'paid' } });
 }
 
 /** Open invoices whose automatic attempt is due (for the scheduled billing job), all workspaces. */

@@ -1,8 +1,9 @@
 // Scheduled billing on pg-boss (the worker process starts it):
 //   billing-close-month  05 minutes past midnight KST on the 1st: one invoice per workspace for
 //                        the month that just closed (createMonthlyInvoice — idempotent).
-//   billing-charge-due   every 15 minutes: charges invoices whose attempt is due, and resumes
-//                        attempts a dead worker left 'in_progress' (chargeInvoice — never twice).
+//   billing-charge-due   every 15 minutes: ends trials that ran out (expireTrials), charges
+//                        invoices whose attempt is due, and resumes attempts a dead worker left
+//                        'in_progress' (chargeInvoice — never twice).
 // Payloads are validated with zod when taken. A job that failed for some workspaces throws
 // after trying all of them, so pg-boss retries it; the handlers are safe to repeat.
 import PgBoss from 'pg-boss';
@@ -10,6 +11,7 @@ import { z } from 'zod';
 import type { Sql } from '../db/index.ts';
 import { chargeInvoice, createMonthlyInvoice, listDueInvoices, type ChargeOutcome, type MeteredUsage } from './charges.ts';
 import { billingPeriod, periodOf } from './periods.ts';
+import { expireTrials } from './subscriptions.ts';
 import type { TossClient } from './toss-client.ts';
 
 export const BILLING_CHARGE_QUEUE = 'billing-charge-due';
@@ -62,7 +64,7 @@ export async function closeMonth(
   // Platform-level: which workspaces had a subscription during the period.
   const tenants = await sql<{ tenantId: string }[]>`
     select tenant_id as "tenantId" from subscriptions
-    where created_at < ${end} and (cancelled_at is null or cancelled_at > ${start})
+    where created_at < ${end} and (cancelled_at is null or cancelled_at > ${start}) and granted_at is null
     order by tenant_id`;
   const results: { tenantId: string; invoiceId: string; created: boolean }[] = [];
   const errors: unknown[] = [];
@@ -111,6 +113,7 @@ export async function startBillingJobs(options: BillingJobsOptions): Promise<{ b
     for (const job of jobs) {
       const payload = billingJobSchema.parse(job.data);
       if (payload.kind === 'charge-due') {
+        await expireTrials(options.sql);
         await runDueCharges(options.sql, options.toss, { encryptionKey: options.encryptionKey });
       } else {
         await closeMonth(options.sql, payload.period ?? previousPeriod(new Date()), options.usageSource);

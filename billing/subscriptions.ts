@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Sql, TransactionSql } from '../db/index.ts';
 import { withTenant } from '../db/index.ts';
+import { logBillingAction } from './audit.ts';
 import { decryptSecret, encryptSecret } from './encryption.ts';
 import { BillingError } from './errors.ts';
 import { billingPeriod, periodOf } from './periods.ts';
@@ -22,6 +23,9 @@ export interface Subscription {
   currentPeriodEnd: Date;
   cancelAtPeriodEnd: boolean;
   cancelledAt: Date | null;
+  /** Set when a platform admin granted the plan (no card, never invoiced). */
+  grantedAt: Date | null;
+  grantedBy: string | null;
 }
 
 export interface Card {
@@ -36,7 +40,7 @@ const subscriptionColumns = (tx: TransactionSql) => tx`
   tenant_id as "tenantId", plan_code as "planCode", status, toss_customer_key as "tossCustomerKey",
   trial_ends_at as "trialEndsAt", current_period_start as "currentPeriodStart",
   current_period_end as "currentPeriodEnd", cancel_at_period_end as "cancelAtPeriodEnd",
-  cancelled_at as "cancelledAt"`;
+  cancelled_at as "cancelledAt", granted_at as "grantedAt", granted_by as "grantedBy"`;
 
 export async function getSubscription(sql: Sql, tenantId: string): Promise<Subscription | null> {
   return withTenant(sql, tenantId, async (tx) => {
@@ -91,12 +95,24 @@ export async function changePlan(
     await tx`
       insert into subscription_changes (tenant_id, from_plan, to_plan, changed_at, changed_by)
       values (${tenantId}, ${fromPlan.code}, ${toPlan.code}, ${now}, ${options.userId ?? null})`;
-    const status: SubscriptionStatus = current.status === 'trialing' || current.status === 'cancelled' ? 'active' : current.status;
+    // Choosing a plan ends a trial (or an expired trial's limit); a limit for an unpaid invoice
+    // stays until the invoice is paid.
+    const [{ unpaid }] = await tx<{ unpaid: number }[]>`select count(*)::int as unpaid from invoices where status = 'open'`;
+    const status: SubscriptionStatus =
+      current.status === 'past_due' || (current.status === 'limited' && unpaid > 0) ? current.status : 'active';
     const [updated] = await tx<Subscription[]>`
       update subscriptions set plan_code = ${toPlan.code}, status = ${status}, cancel_at_period_end = false,
-             cancelled_at = null, updated_at = now()
+             cancelled_at = null, granted_by = null, granted_at = null, updated_at = now()
       returning ${subscriptionColumns(tx)}`;
     await tx`update tenants set plan_code = ${toPlan.code} where id = ${tenantId}`;
+    if (current.status === 'limited' && status === 'active') {
+      await tx`update tenants set status = 'active' where id = ${tenantId} and status = 'limited'`;
+      await logBillingAction(tx, { tenantId, action: 'billing.workspace_restored', userId: options.userId, detail: { reason: 'plan_chosen' } });
+    }
+    await logBillingAction(tx, {
+      tenantId, action: 'billing.plan_changed', target: toPlan.code, userId: options.userId,
+      detail: { from: fromPlan.code, to: toPlan.code, at: now.toISOString() },
+    });
     const prorationKrw = prorate({
       fromPlan: planPrice(fromPlan),
       toPlan: planPrice(toPlan),
@@ -109,24 +125,81 @@ export async function changePlan(
 }
 
 /** Ends the subscription when the current period ends (the closing invoice is still charged). */
-export async function cancelAtPeriodEnd(sql: Sql, tenantId: string): Promise<Subscription> {
-  return setCancelAtPeriodEnd(sql, tenantId, true);
+export async function cancelAtPeriodEnd(sql: Sql, tenantId: string, options: { userId?: string | null } = {}): Promise<Subscription> {
+  return setCancelAtPeriodEnd(sql, tenantId, true, options.userId ?? null);
 }
 
 /** Undoes cancelAtPeriodEnd before the period ends. */
-export async function resumeSubscription(sql: Sql, tenantId: string): Promise<Subscription> {
-  return setCancelAtPeriodEnd(sql, tenantId, false);
+export async function resumeSubscription(sql: Sql, tenantId: string, options: { userId?: string | null } = {}): Promise<Subscription> {
+  return setCancelAtPeriodEnd(sql, tenantId, false, options.userId ?? null);
 }
 
-async function setCancelAtPeriodEnd(sql: Sql, tenantId: string, value: boolean): Promise<Subscription> {
+async function setCancelAtPeriodEnd(sql: Sql, tenantId: string, value: boolean, userId: string | null): Promise<Subscription> {
   return withTenant(sql, tenantId, async (tx) => {
     const [row] = await tx<Subscription[]>`
       update subscriptions set cancel_at_period_end = ${value}, updated_at = now()
       where status <> 'cancelled'
       returning ${subscriptionColumns(tx)}`;
     if (!row) throw new BillingError('NO_SUBSCRIPTION', '해지할 수 있는 구독이 없습니다.');
+    await logBillingAction(tx, { tenantId, userId, action: value ? 'billing.cancel_scheduled' : 'billing.cancel_withdrawn', detail: { periodEnd: row.currentPeriodEnd.toISOString() } });
     return row;
   });
+}
+
+/**
+ * A platform admin grants a plan (payments not configured, a partner, support): no card,
+ * never invoiced; a trial's limit is lifted (unpaid invoices stay owed and keep their dunning).
+ * The caller checks the admin's platform role.
+ */
+export async function grantPlan(
+  sql: Sql,
+  tenantId: string,
+  planCode: string,
+  options: { userId: string | null; now?: Date },
+): Promise<Subscription> {
+  const now = options.now ?? new Date();
+  await startTrial(sql, tenantId, { now });
+  return withTenant(sql, tenantId, async (tx) => {
+    const plan = await getPlan(tx, planCode);
+    const [current] = await tx<Subscription[]>`select ${subscriptionColumns(tx)} from subscriptions for update`;
+    if (current.planCode !== plan.code) {
+      await tx`insert into subscription_changes (tenant_id, from_plan, to_plan, changed_at, changed_by)
+               values (${tenantId}, ${current.planCode}, ${plan.code}, ${now}, ${options.userId})`;
+    }
+    const [row] = await tx<Subscription[]>`
+      update subscriptions set plan_code = ${plan.code}, status = 'active', granted_by = ${options.userId}, granted_at = ${now},
+             cancel_at_period_end = false, cancelled_at = null, updated_at = now()
+      returning ${subscriptionColumns(tx)}`;
+    // Unpaid invoices stay owed: a grant changes the plan, not the books.
+    const [{ unpaid }] = await tx<{ unpaid: number }[]>`select count(*)::int as unpaid from invoices where status = 'open'`;
+    await tx`update tenants set plan_code = ${plan.code} where id = ${tenantId}`;
+    if (unpaid === 0) await tx`update tenants set status = 'active' where id = ${tenantId} and status = 'limited'`;
+    else await tx`update subscriptions set status = 'past_due'`;
+    await logBillingAction(tx, { tenantId, userId: options.userId, action: 'billing.plan_granted', target: plan.code, detail: { from: current.planCode } });
+    return row;
+  });
+}
+
+/**
+ * Trials that ran out without a plan: the workspace is limited (no new publishes; live sites
+ * stay up) until the owner chooses a plan. Platform-level; run by the billing job.
+ */
+export async function expireTrials(sql: Sql, now: Date = new Date()): Promise<string[]> {
+  const due = await sql<{ tenantId: string }[]>`
+    select tenant_id as "tenantId" from subscriptions where status = 'trialing' and trial_ends_at <= ${now}`;
+  const expired: string[] = [];
+  for (const { tenantId } of due) {
+    const changed = await withTenant(sql, tenantId, async (tx) => {
+      const rows = await tx`update subscriptions set status = 'limited', updated_at = now()
+                            where status = 'trialing' and trial_ends_at <= ${now} returning tenant_id`;
+      if (!rows.length) return false;
+      await tx`update tenants set status = 'limited' where id = ${tenantId} and status = 'active'`;
+      await logBillingAction(tx, { tenantId, action: 'billing.trial_ended' });
+      return true;
+    });
+    if (changed) expired.push(tenantId);
+  }
+  return expired;
 }
 
 /**
@@ -138,11 +211,14 @@ async function setCancelAtPeriodEnd(sql: Sql, tenantId: string, value: boolean):
 export async function registerCard(
   sql: Sql,
   toss: TossClient,
-  input: { tenantId: string; authKey: string; customerKey: string; encryptionKey: Buffer },
+  input: { tenantId: string; authKey: string; customerKey: string; encryptionKey: Buffer; userId?: string | null },
 ): Promise<Card> {
   const subscription = await getSubscription(sql, input.tenantId);
   if (!subscription) throw new BillingError('NO_SUBSCRIPTION', '구독 정보가 없습니다. 워크스페이스를 다시 열어 주세요.');
   if (subscription.tossCustomerKey !== input.customerKey) {
+    await withTenant(sql, input.tenantId, (tx) =>
+      logBillingAction(tx, { tenantId: input.tenantId, userId: input.userId, action: 'billing.card_refused', detail: { reason: 'customer_key_mismatch' } }),
+    );
     throw new BillingError('CUSTOMER_KEY_MISMATCH', '카드 등록 요청이 이 워크스페이스의 것이 아닙니다. 결제 페이지에서 카드 등록을 다시 시작해 주세요.');
   }
   let issued;
@@ -150,7 +226,10 @@ export async function registerCard(
     issued = await toss.issueBillingKey({ authKey: input.authKey, customerKey: input.customerKey });
   } catch (cause) {
     if (cause instanceof TossError && cause.status < 500 && cause.status !== 401) {
-      throw new BillingError('CARD_REGISTRATION_FAILED', `카드를 등록하지 못했습니다 (${cause.message}). 카드 등록을 다시 시도해 주세요.`, { cause });
+      await withTenant(sql, input.tenantId, (tx) =>
+        logBillingAction(tx, { tenantId: input.tenantId, userId: input.userId, action: 'billing.card_refused', detail: { reason: cause.code } }),
+      );
+      throw new BillingError('CARD_REGISTRATION_FAILED', `카드를 등록하지 못했습니다 (${cause.tossMessage}). 카드 등록을 다시 시도해 주세요.`, { cause });
     }
     throw cause;
   }
@@ -162,6 +241,7 @@ export async function registerCard(
       values (${input.tenantId}, ${input.customerKey}, ${sealed}, ${issued.cardCompany ?? issued.card?.company ?? null},
               ${issued.cardNumber ?? issued.card?.number ?? null}, ${issued.card?.cardType ?? null})
       returning id, card_company as "cardCompany", card_number_masked as "cardNumberMasked", card_type as "cardType", created_at as "createdAt"`;
+    await logBillingAction(tx, { tenantId: input.tenantId, userId: input.userId, action: 'billing.card_registered', target: card.id, detail: { company: card.cardCompany, number: card.cardNumberMasked } });
     return card;
   });
 }
@@ -176,8 +256,11 @@ export async function getCard(sql: Sql, tenantId: string): Promise<Card | null> 
 }
 
 /** Removes the card. Kept as a row (marked removed) so past payments still name their card. */
-export async function removeCard(sql: Sql, tenantId: string): Promise<void> {
-  await withTenant(sql, tenantId, (tx) => tx`update billing_keys set removed_at = now() where removed_at is null`);
+export async function removeCard(sql: Sql, tenantId: string, options: { userId?: string | null } = {}): Promise<void> {
+  await withTenant(sql, tenantId, async (tx) => {
+    const removed = await tx<{ id: string }[]>`update billing_keys set removed_at = now() where removed_at is null returning id`;
+    if (removed.length) await logBillingAction(tx, { tenantId, userId: options.userId, action: 'billing.card_removed', target: removed[0].id });
+  });
 }
 
 /** For charging: the decrypted billing key of a card row (active or the one a payment used). */

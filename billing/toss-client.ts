@@ -71,11 +71,14 @@ export interface TossPayment {
 export class TossError extends Error {
   readonly code: string;
   readonly status: number;
+  /** Toss's own message (Korean), fit to show the owner. */
+  readonly tossMessage: string;
   constructor(status: number, code: string, message: string, options?: { cause?: unknown }) {
     super(`Toss ${status} ${code}: ${message}`, options);
     this.name = 'TossError';
     this.code = code;
     this.status = status;
+    this.tossMessage = message;
   }
   /** The card or the customer's situation — retrying the same request will not help. */
   get isDecline(): boolean {

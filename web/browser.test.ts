@@ -25,6 +25,8 @@ function watchConsole(page: Page): string[] {
 }
 
 async function shoot(page: Page, name: string) {
+  // The stylesheet is loaded (the page background is the app's, not the browser's white).
+  expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(246, 248, 251)');
   mkdirSync(screenshots, { recursive: true });
   await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
 }
@@ -90,6 +92,8 @@ describe.skipIf(!existsSync(CHROMIUM))('accounts in Chromium', { timeout: 90_000
     await page.getByText('manager@baram.kr', { exact: true }).last().waitFor();
     await page.waitForLoadState('networkidle');
     await shoot(page, '05-members');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shoot(page, '05-members-phone');
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -42,11 +42,17 @@ async function main(): Promise<number> {
     });
   }
   const started = Date.now();
-  const files = renderSite(validated.document, {
-    siteUrl: input.siteUrl,
-    assets,
-    hostingProvider: input.hostingProvider,
-  });
+  let files: ReturnType<typeof renderSite>;
+  try {
+    files = renderSite(validated.document, { siteUrl: input.siteUrl, assets, hostingProvider: input.hostingProvider });
+  } catch (error) {
+    // Rendering is a pure function of the input: whatever it refuses (an image that no longer
+    // exists…) would be refused again on a retry, so it is reported as a content error.
+    const message = error instanceof Error ? error.message : String(error);
+    await writeFile(path.join(outDir, 'errors.json'), JSON.stringify([{ path: 'document', message }]));
+    console.error(message);
+    return CONTENT_ERROR_EXIT_CODE;
+  }
   const manifest: RenderManifest = { files: [], renderMs: 0 };
   let n = 0;
   for (const file of files) {

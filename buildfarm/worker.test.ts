@@ -134,6 +134,20 @@ describe('a build whose document is invalid', () => {
   });
 });
 
+describe('a build whose image was deleted', () => {
+  it('fails without retry, naming the missing image', async () => {
+    const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'lost-image-cafe', siteName: '사진 없는 카페' });
+    await sql`
+      update sites set document = jsonb_set(document, '{pages,0,sections,0,image}',
+        '{"assetId": "6f1c2d7e-8a9b-4c3d-9e8f-0a1b2c3d4e5f", "alt": "카페 내부"}')
+      where id = ${siteId}`;
+    const { buildId } = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+    const build = await waitForBuild(sql, buildId, ['succeeded', 'failed']);
+    expect(build).toMatchObject({ status: 'failed', attempts: 1, deployment_id: null });
+    expect(build.error).toMatch(/이미지 파일\(6f1c2d7e-8a9b-4c3d-9e8f-0a1b2c3d4e5f\)을 찾을 수 없습니다/);
+  });
+});
+
 describe('a burst of publishes of one site', () => {
   it('never runs two builds of the site at once and ends with the newest content live', async () => {
     const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'busy-cafe', siteName: '바쁜 카페 0', planCode: 'enterprise' });

@@ -58,12 +58,12 @@ export async function readRenderOutput(dir: string, exitCode: number, tail: stri
   if (exitCode === CONTENT_ERROR_EXIT_CODE) {
     const errors = JSON.parse(await readFile(path.join(outDir, 'errors.json'), 'utf8')) as { path: string; message: string }[];
     const first = errors[0];
-    throw new BuildContentError(
-      first
-        ? `사이트 문서에 고칠 곳이 있습니다 (${first.path}: ${first.message}). 편집기에서 고친 뒤 다시 게시해 주세요.`
-        : '사이트 문서가 올바르지 않습니다. 편집기에서 고친 뒤 다시 게시해 주세요.',
-      errors,
-    );
+    const message = !first
+      ? '사이트 문서가 올바르지 않습니다. 편집기에서 고친 뒤 다시 게시해 주세요.'
+      : first.path === 'document'
+        ? first.message // the renderer's own sentence, already naming the thing and the next step
+        : `사이트 문서에 고칠 곳이 있습니다 (${first.path}: ${first.message}). 편집기에서 고친 뒤 다시 게시해 주세요.`;
+    throw new BuildContentError(message, errors);
   }
   if (exitCode !== 0) {
     throw new Error(`renderer exited with code ${exitCode}${tail ? `:\n${tail}` : ''}`);

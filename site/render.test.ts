@@ -300,9 +300,9 @@ describe('renderPagePreview', () => {
     const preview = renderPagePreview(doc, '', { siteUrl, hostingProvider, assetUrl: (id) => `/sites/abc/assets/${id}` });
     expect(preview.startsWith('<!doctype html><html lang="ko">')).toBe(true);
     expect(preview).toContain(`src="/sites/abc/assets/${HERO_ID}"`);
-    expect(preview).toContain('href="?page=menu"');
-    expect(preview).toContain('href="?page=privacy"');
-    expect(preview).toContain('<a class="btn" href="?page=menu">메뉴 보기</a>');
+    expect(preview).toContain('href="?page=menu" data-page="menu"');
+    expect(preview).toContain('href="?page=privacy" data-page="privacy"');
+    expect(preview).toContain('<a class="btn" href="?page=menu" data-page="menu">메뉴 보기</a>');
     expect(preview).not.toMatch(/href="\/(menu|visit)\/"/);
     const visit = renderPagePreview(doc, 'visit', { siteUrl, hostingProvider, assetUrl: (id) => `/sites/abc/assets/${id}` });
     expect(visit).toContain('<form class="form" method="post" action="#">');

@@ -768,8 +768,8 @@ export function renderPagePreview(doc: SiteDocument, pageSlug: string, options: 
     eagerImageUsed: false,
     headingUsed: false,
   };
-  if (pageSlug === PRIVACY_SLUG) return renderPrivacyHtml(ctx);
   const page = doc.pages.find((candidate) => candidate.slug === pageSlug);
-  if (!page) return renderNotFoundHtml(ctx);
-  return renderPageHtml(ctx, page);
+  const out = pageSlug === PRIVACY_SLUG ? renderPrivacyHtml(ctx) : page ? renderPageHtml(ctx, page) : renderNotFoundHtml(ctx);
+  // Each link to another page also carries data-page="<slug>" so the editor can switch pages on click.
+  return out.replace(/ href="\?page=([^"]*)"/g, ' href="?page=$1" data-page="$1"');
 }

@@ -44,7 +44,9 @@ export const sectionDescriptions: Record<SectionType, string> = {
 };
 
 function newSectionId(type: SectionType): string {
-  const random = globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 10);
+  // getRandomValues works in every browser context (randomUUID needs a secure context).
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(5));
+  const random = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
   return `${type}-${random}`;
 }
 

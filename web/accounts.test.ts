@@ -438,4 +438,30 @@ describe('/admin and platform roles', () => {
     expect(revoke.status).toBe(400);
     expect(revoke.body).toContain('플랫폼 관리자는 최소 한 명 있어야 합니다');
   }, 90_000); // two child processes under tsx
+
+  it('lets an admin suspend a workspace, which its members then cannot enter, and reopen it', async () => {
+    const admin = web.tab();
+    expect((await admin.post('/login', { email: 'first-admin@example.com', password: TEST_PASSWORD })).status).toBe(302);
+    const member = await web.signUp({ email: 'shop@example.com', workspaceName: '골목빵집' });
+    const [shop] = await web.db.sql<{ id: string }[]>`select id from tenants where name = '골목빵집'`;
+
+    const suspended = await admin.post('/admin', { intent: 'suspend', tenantId: shop.id });
+    expect(suspended.status).toBe(200);
+    expect(suspended.body).toContain('골목빵집');
+    expect((await member.get('/workspace/members')).status).toBe(403);
+    const [audit] = await web.db.sql`select tenant_id from audit_log where action = 'workspace.suspended'`;
+    expect(audit.tenant_id).toBe(shop.id);
+
+    expect((await admin.post('/admin', { intent: 'reactivate', tenantId: shop.id })).status).toBe(200);
+    expect((await member.get('/workspace/members')).status).toBe(200);
+  });
+
+  it('refuses the admin actions to a non-admin', async () => {
+    const tab = await web.signUp({ email: 'sneaky@example.com', workspaceName: '수상한 가게' });
+    const [own] = await web.db.sql<{ id: string }[]>`select id from tenants where name = '수상한 가게'`;
+    const [me] = await web.db.sql<{ id: string }[]>`select id from users where email = 'sneaky@example.com'`;
+    expect((await tab.post('/admin', { intent: 'grant', userId: me.id, role: 'admin' })).status).toBe(403);
+    expect((await tab.post('/admin', { intent: 'suspend', tenantId: own.id })).status).toBe(403);
+    expect(await web.db.sql`select 1 from platform_roles where user_id = ${me.id}`).toHaveLength(0);
+  });
 });

@@ -1,7 +1,8 @@
 // What the platform admin sees on /admin: every workspace with its size, every user with their
 // platform roles, the processes' heartbeats and the recent audit log. Platform-level reads
 // across tenants, so they use the pool's own role (never exposed to a tenant route).
-import { listProcesses, type ProcessStatus, type Sql } from '../../db/index.ts';
+import { isUuid, listProcesses, type ProcessStatus, type Sql } from '../../db/index.ts';
+import { recordAudit } from './audit.server.ts';
 import type { PlatformRole } from './roles.ts';
 
 export interface AdminTenantRow {
@@ -74,4 +75,31 @@ export async function loadAdminOverview(sql: Sql): Promise<AdminOverview> {
     limit 50`;
   const processes = await listProcesses(sql);
   return { totals, tenants: [...tenants], users: [...users], processes, audit: [...audit] };
+}
+
+/**
+ * Suspends a workspace (its pages answer 403 to members and the edge stops serving its sites)
+ * or makes it active again. Recorded in the audit log under that workspace.
+ */
+export async function setTenantStatus(
+  sql: Sql,
+  options: { tenantId: string; status: 'active' | 'suspended'; by: string },
+): Promise<{ ok: true; name: string } | { ok: false; message: string }> {
+  if (!isUuid(options.tenantId)) return { ok: false, message: '워크스페이스를 찾을 수 없습니다. 페이지를 새로 고쳐 주세요.' };
+  return sql.begin(async (tx) => {
+    const [tenant] = await tx<{ name: string; status: string }[]>`
+      select name, status from tenants where id = ${options.tenantId} for update`;
+    if (!tenant) return { ok: false as const, message: '워크스페이스를 찾을 수 없습니다. 페이지를 새로 고쳐 주세요.' };
+    if (tenant.status !== options.status) {
+      await tx`update tenants set status = ${options.status} where id = ${options.tenantId}`;
+      await recordAudit(tx, {
+        tenantId: options.tenantId,
+        userId: options.by,
+        action: options.status === 'suspended' ? 'workspace.suspended' : 'workspace.reactivated',
+        target: tenant.name,
+        detail: { from: tenant.status },
+      });
+    }
+    return { ok: true as const, name: tenant.name };
+  }) as Promise<{ ok: true; name: string } | { ok: false; message: string }>;
 }

@@ -8,6 +8,8 @@ export type AuditAction =
   | 'user.login_failed'
   | 'user.login_throttled'
   | 'workspace.created'
+  | 'workspace.suspended'
+  | 'workspace.reactivated'
   | 'member.invited'
   | 'member.invitation_revoked'
   | 'member.joined'

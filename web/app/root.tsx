@@ -75,7 +75,12 @@ function WorkspaceSwitcher({ viewer }: { viewer: NonNullable<RootData['viewer']>
       <div className="workspace-menu" role="menu">
         <p className="workspace-menu-title">워크스페이스 바꾸기</p>
         {viewer.workspaces.map((w) => (
-          <Form method="post" action="/workspace/switch" key={w.id}>
+          <Form
+            method="post"
+            action="/workspace/switch"
+            key={w.id}
+            onSubmit={(event) => event.currentTarget.closest('details')?.removeAttribute('open')}
+          >
             <input type="hidden" name="tenantId" value={w.id} />
             <input type="hidden" name="redirectTo" value={location.pathname.startsWith('/workspace') ? location.pathname : '/sites'} />
             <button type="submit" role="menuitem" className={w.id === active.id ? 'is-active' : undefined} disabled={w.id === active.id}>

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
-import { loadAdminOverview } from '~/admin.server.ts';
+import { loadAdminOverview, setTenantStatus } from '~/admin.server.ts';
 import { requirePlatformRole, setPlatformRole } from '~/auth.server.ts';
 import { sql } from '~/db.server.ts';
 import { MEMBER_ROLE_LABELS, PLATFORM_ROLE_LABELS, PLATFORM_ROLES, type PlatformRole } from '~/roles.ts';
@@ -22,6 +22,18 @@ export async function action({ request }: ActionFunctionArgs) {
   const admin = await requirePlatformRole(request, 'admin');
   const form = await request.formData();
   const intent = String(form.get('intent') ?? '');
+  if (intent === 'suspend' || intent === 'reactivate') {
+    const result = await setTenantStatus(sql, {
+      tenantId: String(form.get('tenantId') ?? ''),
+      status: intent === 'suspend' ? 'suspended' : 'active',
+      by: admin.id,
+    });
+    if (!result.ok) return json({ ok: false, message: result.message }, { status: 400 });
+    return json({
+      ok: true,
+      message: intent === 'suspend' ? `'${result.name}' 워크스페이스를 정지했습니다. 멤버는 들어올 수 없고 사이트는 공개되지 않습니다.` : `'${result.name}' 워크스페이스를 다시 열었습니다.`,
+    });
+  }
   const role = form.get('role');
   const userId = String(form.get('userId') ?? '');
   if ((intent !== 'grant' && intent !== 'revoke') || !isPlatformRole(role) || !userId) {
@@ -59,6 +71,8 @@ const AUDIT_LABELS: Record<string, string> = {
   'user.login_failed': '로그인 실패',
   'user.login_throttled': '로그인 제한',
   'workspace.created': '워크스페이스 생성',
+  'workspace.suspended': '워크스페이스 정지',
+  'workspace.reactivated': '워크스페이스 재개',
   'member.invited': '멤버 초대',
   'member.invitation_revoked': '초대 취소',
   'member.joined': '멤버 합류',
@@ -191,6 +205,9 @@ export default function Admin() {
                 <th className="num">멤버</th>
                 <th className="num">사이트</th>
                 <th>만든 날</th>
+                <th>
+                  <span className="sr-only">관리</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -206,6 +223,28 @@ export default function Admin() {
                     <td className="num">{t.memberCount}</td>
                     <td className="num">{t.siteCount}</td>
                     <td className="muted small">{date.format(new Date(t.createdAt))}</td>
+                    <td>
+                      <Form
+                        method="post"
+                        className="actions"
+                        onSubmit={(event) => {
+                          if (t.status !== 'suspended' && !confirm(`'${t.name}' 워크스페이스를 정지할까요? 멤버가 들어올 수 없고 사이트가 공개되지 않습니다.`)) {
+                            event.preventDefault();
+                          }
+                        }}
+                      >
+                        <input type="hidden" name="tenantId" value={t.id} />
+                        {t.status === 'suspended' ? (
+                          <button type="submit" name="intent" value="reactivate" className="button button-secondary button-small" disabled={busy}>
+                            다시 열기
+                          </button>
+                        ) : (
+                          <button type="submit" name="intent" value="suspend" className="button button-danger button-small" disabled={busy}>
+                            정지
+                          </button>
+                        )}
+                      </Form>
+                    </td>
                   </tr>
                 );
               })}

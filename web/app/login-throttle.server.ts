@@ -34,6 +34,10 @@ async function countAttempt(sql: Sql, key: string): Promise<{ attempts: number; 
 /** Counts one login attempt for this email and IP; refuses when either limit is exceeded. */
 export async function takeLoginAttempt(sql: Sql, email: string, ip: string): Promise<ThrottleDecision> {
   const keys = keysFor(email, ip);
+  // Old windows are worthless; about one login in a hundred sweeps them so the table stays small.
+  if (Math.random() < 0.01) {
+    await sql`delete from login_throttle where window_started_at < now() - make_interval(secs => ${LOGIN_WINDOW_SECONDS * 4})`;
+  }
   const byEmail = await countAttempt(sql, keys.emailAndIp);
   const [byIp] = await sql<{ attempts: number; retry_after: number }[]>`
     select attempts,

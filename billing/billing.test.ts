@@ -16,6 +16,7 @@ import {
   getCard,
   getInvoice,
   getSubscription,
+  listInvoicePayments,
   handleTossWebhook,
   listDueInvoices,
   loadEncryptionKey,
@@ -237,6 +238,9 @@ describe('charging an invoice', () => {
     expect(chargesFor(billingKey)).toHaveLength(1);
     expect(chargesFor(billingKey)[0].amount).toBe(6_600);
     expect((await getInvoice(db.sql, tenantId, invoiceId))?.invoice.status).toBe('paid');
+    const [receipt] = await listInvoicePayments(db.sql, tenantId, invoiceId);
+    expect(receipt).toMatchObject({ status: 'done', amountKrw: 6_600, cardNumberMasked: '433012******1234' });
+    expect(receipt.receiptUrl).toMatch(/^https:\/\/dashboard\.tosspayments\.com\//);
   });
 
   it('charges once when both runs race', async () => {
@@ -350,6 +354,25 @@ describe('Toss webhooks', () => {
     expect(chargesFor(ws.billingKey)).toHaveLength(1);
     const [{ deliveries }] = await db.sql`select sum(deliveries)::int as deliveries from billing_events where payment_key = ${charged.paymentKey}`;
     expect(deliveries).toBe(5);
+  });
+
+  it('refuses a Toss payment whose amount does not match the order, and charges nothing more', async () => {
+    const ws = await workspace({ plan: 'basic' });
+    const { invoice } = await createMonthlyInvoice(db.sql, ws.tenantId, '2026-11', noUsage, { now: kst('2026-12-01T00:00:00') });
+    const [card] = await db.sql<{ id: string }[]>`select id from billing_keys where tenant_id = ${ws.tenantId} and removed_at is null`;
+    const orderId = `ww${randomBytes(16).toString('hex')}`;
+    await db.sql`
+      insert into payments (tenant_id, invoice_id, attempt, idempotency_key, order_id, order_name, billing_key_id, amount_krw, status)
+      values (${ws.tenantId}, ${invoice.id}, 1, ${`mismatch-${invoice.id}`}, ${orderId}, 'x', ${card.id}, 6600, 'in_progress')`;
+    // Toss holds a 100원 payment under our order id.
+    const odd = await toss.chargeBillingKey(ws.billingKey, { customerKey: ws.customerKey, amount: 100, orderId, orderName: 'x', idempotencyKey: `odd-${orderId}` });
+    const event = { eventType: 'PAYMENT_STATUS_CHANGED', createdAt: '2026-12-01T09:00:00.000000', data: { ...odd, totalAmount: 6600 } };
+    expect((await handleTossWebhook(db.sql, toss, event)).outcome).toBe('mismatch');
+    await expect(chargeInvoice(db.sql, toss, invoice.id, { encryptionKey, now: kst('2026-12-01T09:05:00') })).rejects.toThrow(/expected/);
+    expect((await getInvoice(db.sql, ws.tenantId, invoice.id))?.invoice.status).toBe('open');
+    expect(chargesFor(ws.billingKey).map((c) => c.amount)).toEqual([100]);
+    const [logged] = await db.sql`select outcome from billing_events where payment_key = ${odd.paymentKey}`;
+    expect(logged.outcome).toBe('mismatch');
   });
 
   it('does not trust a forged event body', async () => {

@@ -32,6 +32,14 @@ import { planPrice, readBillingKey } from './subscriptions.ts';
 import { TossError, TossNetworkError, type TossClient, type TossPayment } from './toss-client.ts';
 
 export const VAT_RATE_PERCENT = 10;
+
+/** Toss's record of a payment names another order or amount than ours: refused, never applied. */
+export class PaymentMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PaymentMismatchError';
+  }
+}
 /** Days after the first failure on which the automatic retries fall due. */
 export const DUNNING_RETRY_DAYS = [1, 3, 7] as const;
 
@@ -238,6 +246,34 @@ export async function getInvoice(sql: Sql, tenantId: string, invoiceId: string):
   });
 }
 
+export interface InvoicePayment {
+  id: string;
+  attempt: number;
+  amountKrw: number;
+  status: string;
+  failureCode: string | null;
+  failureMessage: string | null;
+  approvedAt: Date | null;
+  cardNumberMasked: string | null;
+  /** Toss's card receipt (매출전표) page, when Toss gave one. */
+  receiptUrl: string | null;
+  createdAt: Date;
+}
+
+/** The attempts to pay an invoice, for its detail page and printable receipt. */
+export async function listInvoicePayments(sql: Sql, tenantId: string, invoiceId: string): Promise<InvoicePayment[]> {
+  return withTenant(sql, tenantId, async (tx) => {
+    const rows = await tx<InvoicePayment[]>`
+      select p.id, p.attempt, p.amount_krw as "amountKrw", p.status, p.failure_code as "failureCode",
+             p.failure_message as "failureMessage", p.approved_at as "approvedAt",
+             k.card_number_masked as "cardNumberMasked", p.raw_response #>> '{receipt,url}' as "receiptUrl",
+             p.created_at as "createdAt"
+      from payments p left join billing_keys k on k.id = p.billing_key_id
+      where p.invoice_id = ${invoiceId} order by p.attempt`;
+    return [...rows];
+  });
+}
+
 export async function listInvoices(sql: Sql, tenantId: string): Promise<Invoice[]> {
   return withTenant(sql, tenantId, async (tx) => [...(await tx<Invoice[]>`select ${invoiceColumns(tx)} from invoices order by period desc`)]);
 }
@@ -356,7 +392,7 @@ export async function chargeInvoice(sql: Sql, toss: TossClient, invoiceId: strin
     }
   }
   if (payment.orderId !== attempt.orderId || payment.totalAmount !== attempt.amountKrw) {
-    throw new Error(`Toss answered for order ${payment.orderId} / ${payment.totalAmount}원, expected ${attempt.orderId} / ${attempt.amountKrw}원`);
+    throw new PaymentMismatchError(`Toss answered for order ${payment.orderId} / ${payment.totalAmount}원, expected ${attempt.orderId} / ${attempt.amountKrw}원`);
   }
   await withTenant(sql, tenantId, (tx) => applyTossPayment(tx, attempt.id, payment, now));
   return { outcome: 'paid', paymentId: attempt.id, paymentKey: payment.paymentKey };
@@ -436,7 +472,7 @@ export async function applyTossPayment(tx: TransactionSql, paymentId: string, pa
     from payments where id = ${paymentId} for update`;
   if (!row) throw new Error(`No payment ${paymentId}`);
   if (payment.orderId !== row.orderId || payment.totalAmount !== row.amountKrw) {
-    throw new Error(`Toss payment ${payment.paymentKey} is for ${payment.orderId} / ${payment.totalAmount}원, ours is ${row.orderId} / ${row.amountKrw}원`);
+    throw new PaymentMismatchError(`Toss payment ${payment.paymentKey} is for ${payment.orderId} / ${payment.totalAmount}원, ours is ${row.orderId} / ${row.amountKrw}원`);
   }
   const next = ourStatus(payment.status);
   const at = tossStateTime(payment) ?? now;

@@ -21,11 +21,13 @@ export {
   getInvoice,
   listInvoices,
   listDueInvoices,
+  listInvoicePayments,
+  PaymentMismatchError,
   vatOn,
   VAT_RATE_PERCENT,
   DUNNING_RETRY_DAYS,
 } from './charges.ts';
-export type { Invoice, InvoiceLine, InvoiceLineKind, InvoiceStatus, MeteredUsage, ChargeOutcome, ChargeOptions } from './charges.ts';
+export type { InvoicePayment, Invoice, InvoiceLine, InvoiceLineKind, InvoiceStatus, MeteredUsage, ChargeOutcome, ChargeOptions } from './charges.ts';
 export { prorate } from './proration.ts';
 export type { ProrationInput, PricedPlan } from './proration.ts';
 export { handleTossWebhook, refundPayment } from './webhooks.ts';

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Sql } from '../db/index.ts';
 import { withTenant } from '../db/index.ts';
-import { applyTossPayment } from './charges.ts';
+import { applyTossPayment, PaymentMismatchError } from './charges.ts';
 import { TossError, type TossClient, type TossPayment } from './toss-client.ts';
 
 const webhookEventSchema = z.object({
@@ -80,7 +80,7 @@ export async function handleTossWebhook(
     const changed = await withTenant(sql, ours.tenantId, (tx) => applyTossPayment(tx, ours.id, payment, now));
     return finish(changed ? 'applied' : 'unchanged', ours.tenantId);
   } catch (error) {
-    if (error instanceof Error && /Toss payment .* is for/.test(error.message)) return finish('mismatch', ours.tenantId);
+    if (error instanceof PaymentMismatchError) return finish('mismatch', ours.tenantId);
     throw error;
   }
 }

@@ -3,7 +3,7 @@
 // autosave sends it to the server a second later, and the preview re-renders at once with the
 // same renderer the build uses.
 import { Link, useNavigation, useRevalidator, useSubmit } from '@remix-run/react';
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   createSection,
   renderPagePreview,
@@ -75,11 +75,60 @@ export function Builder(props: { site: BuilderSite; versions: VersionItem[]; rea
   const selectedIndex = selected ? page.sections.indexOf(selected) : -1;
   const assetUrl = useCallback((assetId: string) => `/sites/${site.id}/assets/${assetId}`, [site.id]);
 
+  // Undo / redo: snapshots of the document, one per burst of typing (edits within 800 ms merge).
+  const current = useRef(doc);
+  current.current = doc;
+  const past = useRef<SiteDocument[]>([]);
+  const future = useRef<SiteDocument[]>([]);
+  const lastEditAt = useRef(0);
+  const [, setHistoryTick] = useState(0);
+
   const edit = useCallback((change: (current: SiteDocument) => SiteDocument) => {
     if (props.readOnly) return;
+    const before = current.current;
+    const next = change(before);
+    if (next === before) return;
+    const now = Date.now();
+    if (now - lastEditAt.current > 800) {
+      past.current.push(before);
+      if (past.current.length > 100) past.current.shift();
+    }
+    lastEditAt.current = now;
+    future.current = [];
+    current.current = next;
     setPublishProblem(null);
-    setDoc(change);
+    setDoc(next);
+    setHistoryTick((t) => t + 1);
   }, [props.readOnly]);
+
+  const stepHistory = useCallback((direction: 'undo' | 'redo') => {
+    const from = direction === 'undo' ? past.current : future.current;
+    const to = direction === 'undo' ? future.current : past.current;
+    const target = from.pop();
+    if (!target) return;
+    to.push(current.current);
+    current.current = target;
+    lastEditAt.current = 0;
+    setDoc(target);
+    setHistoryTick((t) => t + 1);
+  }, []);
+
+  useEffect(() => {
+    if (props.readOnly) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (!(event.ctrlKey || event.metaKey) || event.altKey) return;
+      const key = event.key.toLowerCase();
+      if (key === 'z') {
+        event.preventDefault();
+        stepHistory(event.shiftKey ? 'redo' : 'undo');
+      } else if (key === 'y') {
+        event.preventDefault();
+        stepHistory('redo');
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [props.readOnly, stepHistory]);
 
   const allErrors = autosave.state.kind === 'invalid' ? autosave.state.errors : [];
   const docErrors = useMemo(() => errorsUnder(allErrors, ''), [allErrors]);
@@ -142,11 +191,18 @@ export function Builder(props: { site: BuilderSite; versions: VersionItem[]; rea
             </a>
           </div>
         </div>
-        <SaveStatus state={autosave.state} readOnly={props.readOnly} onOverwrite={autosave.overwrite} onLoadLatest={(latest, revision) => {
-          autosave.adopt(latest, revision, new Date().toISOString());
-          setDoc(latest);
-        }} />
+        <SaveStatus state={autosave.state} readOnly={props.readOnly} />
         <div className="builder-bar-right">
+          {props.readOnly ? null : (
+            <div className="undo-redo" role="group" aria-label="편집 되돌리기">
+              <button type="button" className="icon-button" onClick={() => stepHistory('undo')} disabled={past.current.length === 0} aria-label="실행 취소 (Ctrl+Z)" title="실행 취소 (Ctrl+Z)">
+                ↶
+              </button>
+              <button type="button" className="icon-button" onClick={() => stepHistory('redo')} disabled={future.current.length === 0} aria-label="다시 실행 (Ctrl+Shift+Z)" title="다시 실행 (Ctrl+Shift+Z)">
+                ↷
+              </button>
+            </div>
+          )}
           <div className="device-toggle" role="group" aria-label="미리보기 화면 크기">
             <button type="button" aria-pressed={device === 'phone'} onClick={() => setDevice('phone')}>
               <PhoneIcon /> 휴대폰
@@ -165,6 +221,17 @@ export function Builder(props: { site: BuilderSite; versions: VersionItem[]; rea
           )}
         </div>
       </header>
+      <SaveProblem
+        state={autosave.state}
+        onOverwrite={autosave.overwrite}
+        onLoadLatest={(latest, revision) => {
+          autosave.adopt(latest, revision, new Date().toISOString());
+          past.current = [];
+          future.current = [];
+          current.current = latest;
+          setDoc(latest);
+        }}
+      />
       {publishProblem || props.publishError ? (
         <div className="builder-banner" role="alert">
           {publishProblem ?? props.publishError}
@@ -269,6 +336,9 @@ export function Builder(props: { site: BuilderSite; versions: VersionItem[]; rea
               onBeforeRestore={autosave.flush}
               onRestored={(answer) => {
                 autosave.adopt(answer.document, answer.revision, answer.savedAt);
+                past.current = [];
+                future.current = [];
+                current.current = answer.document;
                 setDoc(answer.document);
                 const first = answer.document.pages.find((p) => p.id === pageId) ?? answer.document.pages[0];
                 setPageId(first.id);
@@ -286,12 +356,8 @@ export function Builder(props: { site: BuilderSite; versions: VersionItem[]; rea
   );
 }
 
-function SaveStatus(props: {
-  state: SaveState;
-  readOnly: boolean;
-  onOverwrite: () => void;
-  onLoadLatest: (doc: SiteDocument, revision: number) => void;
-}) {
+/** The short state shown in the top bar; the full message sits in SaveProblem below the bar. */
+function SaveStatus(props: { state: SaveState; readOnly: boolean }) {
   const { state } = props;
   if (props.readOnly) return <div className="save-status" />;
   let body: React.ReactNode;
@@ -306,19 +372,41 @@ function SaveStatus(props: {
       body = <span className="save-muted">저장 중…</span>;
       break;
     case 'invalid':
+      body = <span className="save-bad">저장 안 됨 · 입력값 확인</span>;
+      break;
     case 'error':
-      body = <span className="save-error">{state.message}</span>;
+      body = <span className="save-bad">저장 안 됨 · 다시 시도 중</span>;
       break;
     case 'conflict':
-      body = (
-        <span className="save-error">
-          {state.message}{' '}
-          <button type="button" className="link-button" onClick={props.onOverwrite}>
+      body = <span className="save-bad">저장 안 됨 · 다른 곳에서 먼저 저장함</span>;
+      break;
+  }
+  return (
+    <div className="save-status" role="status" aria-live="polite">
+      {body}
+    </div>
+  );
+}
+
+/** Why the last save did not happen, and (after a conflict) the owner's two choices. */
+function SaveProblem(props: {
+  state: SaveState;
+  onOverwrite: () => void;
+  onLoadLatest: (doc: SiteDocument, revision: number) => void;
+}) {
+  const { state } = props;
+  if (state.kind !== 'invalid' && state.kind !== 'error' && state.kind !== 'conflict') return null;
+  return (
+    <div className="builder-banner" role="alert">
+      <span>{state.message}</span>
+      {state.kind === 'conflict' ? (
+        <span className="banner-actions">
+          <button type="button" className="button button-small" onClick={props.onOverwrite}>
             내 내용으로 저장
-          </button>{' '}
+          </button>
           <button
             type="button"
-            className="link-button"
+            className="button button-secondary button-small"
             onClick={() => {
               if (window.confirm('최신 내용을 불러오면 이 창에서 바꾼 내용은 사라집니다. 계속할까요?')) props.onLoadLatest(state.currentDocument, state.currentRevision);
             }}
@@ -326,12 +414,7 @@ function SaveStatus(props: {
             최신 내용 불러오기
           </button>
         </span>
-      );
-      break;
-  }
-  return (
-    <div className="save-status" role="status" aria-live="polite">
-      {body}
+      ) : null}
     </div>
   );
 }

@@ -177,4 +177,11 @@ describe('site document schema', () => {
     });
     expect(listMissingBusinessDetails(doc)).toEqual([]);
   });
+
+  it('asks a shop that sells online for its mail-order registration number', () => {
+    const doc = createSiteDocument('shop', { siteName: '소소한 소품' });
+    expect(listMissingBusinessDetails(doc).map((error) => error.path)).toContain('business.mailOrderNumber');
+    doc.business.mailOrderNumber = '2025-서울마포-0123';
+    expect(listMissingBusinessDetails(doc).map((error) => error.path)).not.toContain('business.mailOrderNumber');
+  });
 });

@@ -568,5 +568,11 @@ export function listMissingBusinessDetails(doc: SiteDocument): SiteDocumentError
   need('registrationNumber', '사업자등록번호');
   const collects = doc.pages.some((page) => page.sections.some((section) => section.type === 'contact'));
   if (collects) need('privacyOfficer', '개인정보 보호책임자');
+  if (doc.business.type === 'Store' && !doc.business.mailOrderNumber) {
+    missing.push({
+      path: 'business.mailOrderNumber',
+      message: 'business.mailOrderNumber: 온라인으로 판매하신다면 통신판매업 신고번호를 입력해 주세요 (전자상거래법 제12조).',
+    });
+  }
   return missing;
 }

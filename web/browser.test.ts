@@ -88,7 +88,7 @@ describe.skipIf(!existsSync(CHROMIUM))('accounts in Chromium', { timeout: 90_000
     await page.getByLabel('이메일', { exact: true }).fill('manager@baram.kr');
     await page.getByLabel('권한').last().selectOption('owner');
     await page.getByRole('button', { name: '초대 링크 만들기' }).click();
-    await page.getByLabel('초대 링크').waitFor();
+    const managerLink = await page.getByLabel('초대 링크').inputValue();
     await page.getByText('manager@baram.kr', { exact: true }).last().waitFor();
     await page.waitForLoadState('networkidle');
     await shoot(page, '05-members');
@@ -96,6 +96,24 @@ describe.skipIf(!existsSync(CHROMIUM))('accounts in Chromium', { timeout: 90_000
     await shoot(page, '05-members-phone');
     expect(problems).toEqual([]);
     await page.close();
+
+    // The invited manager opens the link in their own browser, signs up and joins as owner.
+    const invitee = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const tab = await invitee.newPage();
+    const inviteeProblems = watchConsole(tab);
+    await tab.goto(managerLink);
+    await tab.getByRole('heading', { name: '바람카페' }).waitFor();
+    await shoot(tab, '07-invite');
+    await tab.getByRole('link', { name: '가입하고 합류하기' }).click();
+    await tab.getByLabel('이메일', { exact: true }).waitFor();
+    expect(await tab.getByLabel('이메일', { exact: true }).inputValue()).toBe('manager@baram.kr');
+    await tab.getByLabel('비밀번호').fill(TEST_PASSWORD);
+    await tab.getByLabel('이름', { exact: true }).fill('최매니저');
+    await tab.getByRole('button', { name: '가입하고 합류하기' }).click();
+    await tab.waitForURL(`${web.baseUrl}/sites`);
+    await tab.locator('.app-header').getByText('바람카페').waitFor();
+    expect(inviteeProblems).toEqual([]);
+    await invitee.close();
   });
 
   it('shows /admin to a platform admin', async () => {

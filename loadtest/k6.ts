@@ -35,6 +35,8 @@ export interface K6RunOptions {
   summaryFile: string;
   /** Called with each line k6 prints (stdout and stderr); default: this process's output. */
   onOutput?: (line: string) => void;
+  /** Called with k6's process id once it runs (to measure its CPU). */
+  onStart?: (pid: number) => void;
 }
 
 export interface K6RunResult {
@@ -69,6 +71,7 @@ export async function runK6(options: K6RunOptions): Promise<K6RunResult> {
   const startedAt = new Date();
   const print = options.onOutput ?? ((line: string) => console.log(line));
   const child = spawn(options.k6, args, { cwd: path.dirname(script), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K6_NO_USAGE_REPORT: 'true' } });
+  if (child.pid) options.onStart?.(child.pid);
   let repeatedWarnings = 0;
   const forward = (stream: NodeJS.ReadableStream) => {
     let buffered = '';

@@ -17,11 +17,13 @@ describe('npm run loadtest arguments', () => {
   });
 
   it('takes a list of targets, sorted and without repeats, and --flag=value forms', () => {
-    const options = parseLoadtestArgs(['--vus=500,50,100,50', '--scenario=all', '--ramp-up=20s', '--stop-on-fail']);
+    const options = parseLoadtestArgs(['--vus=500,50,100,50', '--scenario=all', '--ramp-up=20s', '--stop-on-fail', '--profile']);
     expect(options.vus).toEqual([50, 100, 500]);
     expect(options.scenarios).toEqual(['visitors', 'owners', 'mixed']);
     expect(options.rampUp).toBe('20s');
     expect(options.stopOnFail).toBe(true);
+    expect(options.profile).toBe(true);
+    expect(parseLoadtestArgs([]).profile).toBe(false);
   });
 
   it('refuses a target that is not a whole number, naming the flag', () => {

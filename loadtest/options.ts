@@ -25,6 +25,8 @@ export interface LoadtestOptions {
   publishRatio: number;
   /** Stop at the first target of a scenario that misses the thresholds (the rest would miss too). */
   stopOnFail: boolean;
+  /** CPU-profile the started platform's processes and print where the time went. */
+  profile: boolean;
   /** Where to find the platform; null starts one with startPlatform(). */
   targetUrl: string | null;
   targetEdgeUrl: string | null;
@@ -83,11 +85,12 @@ const schema = z.object({
   'think-time': z.coerce.number({ invalid_type_error: '--think-time takes seconds, e.g. 1' }).min(0).max(60).default(1),
   'publish-ratio': z.coerce.number({ invalid_type_error: '--publish-ratio takes a share between 0 and 1, e.g. 0.02' }).min(0).max(1).default(0.02),
   'stop-on-fail': z.boolean().default(false),
+  profile: z.boolean().default(false),
   target: optionalUrl('--target (or TARGET_URL)'),
   'target-edge': optionalUrl('--target-edge (or TARGET_EDGE_URL)'),
 });
 
-const BOOLEAN_FLAGS = new Set(['stop-on-fail']);
+const BOOLEAN_FLAGS = new Set(['stop-on-fail', 'profile']);
 
 /**
  * Parses `--vus 50,100 --scenario mixed --model open --duration 30s` (also `--vus=50`). The
@@ -128,6 +131,7 @@ export function parseLoadtestArgs(argv: string[], environment: { TARGET_URL?: st
     thinkTime: o['think-time'],
     publishRatio: o['publish-ratio'],
     stopOnFail: o['stop-on-fail'],
+    profile: o.profile,
     targetUrl: o.target ?? null,
     targetEdgeUrl: o['target-edge'] ?? null,
   };
@@ -135,5 +139,5 @@ export function parseLoadtestArgs(argv: string[], environment: { TARGET_URL?: st
 
 export const USAGE =
   'Usage: npm run loadtest -- [--scenario visitors|owners|mixed|all] [--vus 50,100,250,500] [--model closed|open] ' +
-  '[--duration 30s] [--ramp-up 10s] [--think-time 1] [--publish-ratio 0.02] [--stop-on-fail] ' +
+  '[--duration 30s] [--ramp-up 10s] [--think-time 1] [--publish-ratio 0.02] [--stop-on-fail] [--profile] ' +
   '[--target http://web] [--target-edge http://edge]';

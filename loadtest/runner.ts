@@ -2,12 +2,14 @@
 // target with k6, store every run in loadtest_runs and print the tables. loadtest/run.ts (the
 // command) and loadtest/smoke.ts (CI's short run) both call it.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { connect, resolveDatabaseUrl, type Sql } from '../db/index.ts';
 import { startPlatform } from '../e2e/platform.ts';
 import { ensureK6, runK6 } from './k6.ts';
 import type { LoadModel, LoadtestOptions, Scenario } from './options.ts';
-import { watchProcessMemory } from './process-memory.ts';
+import { formatProfileSummary, profileFiles, summariseProfile } from './profile.ts';
+import { formatProcessUsage, watchProcessUsage } from './process-usage.ts';
 import { recordLoadtestRun, type LoadtestRun } from './runs.ts';
 import { seedLoadtest } from './seed.ts';
 import { formatEndpointTable, formatResultsTable, toLoadtestRun, type K6Figures } from './summary.ts';
@@ -23,6 +25,8 @@ export interface Platform {
   databaseUrl: string;
   /** True when this run started it (and stops it at the end). */
   started: boolean;
+  /** The started platform's data folder (its embedded PostgreSQL), null for a target. */
+  dataDir: string | null;
   stop(): Promise<void>;
 }
 
@@ -34,7 +38,15 @@ const loopback = (url: string) => url.replace('://localhost', '://127.0.0.1');
  * free ports. A started platform keeps its data in .data/loadtest across runs, so the seeded
  * accounts and the run history survive.
  */
-export async function openPlatform(options: { targetUrl: string | null; targetEdgeUrl: string | null; name?: string; keepData?: boolean; log: (line: string) => void }): Promise<Platform> {
+export async function openPlatform(options: {
+  targetUrl: string | null;
+  targetEdgeUrl: string | null;
+  name?: string;
+  keepData?: boolean;
+  /** Write a V8 CPU profile of every platform process into this folder (node --cpu-prof). */
+  profileDir?: string | null;
+  log: (line: string) => void;
+}): Promise<Platform> {
   if (options.targetUrl) {
     let databaseUrl: string;
     try {
@@ -47,6 +59,7 @@ export async function openPlatform(options: { targetUrl: string | null; targetEd
       edgeUrl: loopback(options.targetEdgeUrl ?? ''),
       databaseUrl,
       started: false,
+      dataDir: null,
       async stop() {},
     };
   }
@@ -55,6 +68,10 @@ export async function openPlatform(options: { targetUrl: string | null; targetEd
   options.log(`[platform] starting WindWalker (npm start) with its data in ${dataDir}…`);
   const extraEnv: Record<string, string> = { NODE_ENV: 'production' };
   if (options.keepData !== false) extraEnv.DATA_DIR = dataDir;
+  if (options.profileDir) {
+    await mkdir(options.profileDir, { recursive: true });
+    extraEnv.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${options.profileDir}`;
+  }
   const platform = await startPlatform(name, extraEnv);
   const actualDataDir = options.keepData !== false ? dataDir : platform.dataDir;
   const { url } = JSON.parse(await readFile(path.join(actualDataDir, 'postgres.json'), 'utf8')) as { url: string };
@@ -64,6 +81,7 @@ export async function openPlatform(options: { targetUrl: string | null; targetEd
     edgeUrl: `http://127.0.0.1:${platform.edgePort}`,
     databaseUrl: url,
     started: true,
+    dataDir: actualDataDir,
     async stop() {
       const code = await platform.stop();
       // 130 is the launcher's answer to the Ctrl-C (SIGINT) that stops it.
@@ -118,7 +136,11 @@ export async function runLoadtest(options: RunLoadtestOptions): Promise<Measured
   const log = options.log ?? ((line: string) => console.log(line));
   const k6 = ensureK6();
   log(`[loadtest] k6: ${k6}`);
-  const platform = await openPlatform({ targetUrl: options.targetUrl, targetEdgeUrl: options.targetEdgeUrl, name: options.platformName, keepData: options.keepData, log });
+  const resultsDir = path.resolve('.data/loadtest-results');
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const profileDir = options.profile && !options.targetUrl ? path.join(resultsDir, `profiles-${stamp}`) : null;
+  if (options.profile && options.targetUrl) log('[loadtest] --profile needs a platform this run starts; profiling is off for TARGET_URL.');
+  const platform = await openPlatform({ targetUrl: options.targetUrl, targetEdgeUrl: options.targetEdgeUrl, name: options.platformName, keepData: options.keepData, profileDir, log });
   const sql = connect(platform.databaseUrl, { max: 2, applicationName: 'windwalker-loadtest' });
   const runs: MeasuredRun[] = [];
   try {
@@ -133,9 +155,7 @@ export async function runLoadtest(options: RunLoadtestOptions): Promise<Measured
       publishedSites: visitorsNeeded ? (options.publishedSites ?? PUBLISHED_SITES) : 0,
       log,
     });
-    const resultsDir = path.resolve('.data/loadtest-results');
     await mkdir(resultsDir, { recursive: true });
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const seedFile = path.join(resultsDir, `seed-${stamp}.json`);
     await writeFile(seedFile, JSON.stringify(seed, null, 2));
 
@@ -144,7 +164,8 @@ export async function runLoadtest(options: RunLoadtestOptions): Promise<Measured
         await waitForBuildsToSettle(sql, log);
         if (runs.length > 0 && (options.settleSeconds ?? 5) > 0) await new Promise((r) => setTimeout(r, (options.settleSeconds ?? 5) * 1000));
         log(`\n[loadtest] ${scenario} · ${options.model} model · ${vus} VUs · ramp ${options.rampUp} + ${options.duration} against ${platform.webUrl}`);
-        const memory = await watchProcessMemory(sql);
+        log(`[loadtest] machine load average before the run: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (${os.cpus().length} cores)`);
+        const usage = await watchProcessUsage(sql, { platformDataDir: platform.dataDir });
         const result = await runK6({
           k6,
           scenario,
@@ -158,8 +179,9 @@ export async function runLoadtest(options: RunLoadtestOptions): Promise<Measured
           edgeUrl: platform.edgeUrl,
           seedFile,
           summaryFile: path.join(resultsDir, `${stamp}-${scenario}-${options.model}-${vus}.json`),
+          onStart: (pid) => usage.add('k6', pid),
         });
-        const peaks = await memory.stop();
+        const measured = await usage.stop();
         const run = toLoadtestRun({
           scenario,
           targetVus: vus,
@@ -169,7 +191,9 @@ export async function runLoadtest(options: RunLoadtestOptions): Promise<Measured
           finishedAt: result.finishedAt,
           summary: result.summary,
           k6ExitCode: result.exitCode,
-          ...peaks,
+          webPeakRssMb: measured.webPeakRssMb,
+          edgePeakRssMb: measured.edgePeakRssMb,
+          processUsage: measured,
         });
         const id = await recordLoadtestRun(sql, run);
         runs.push({ ...run, id, k6ExitCode: result.exitCode });
@@ -177,7 +201,8 @@ export async function runLoadtest(options: RunLoadtestOptions): Promise<Measured
         log(formatResultsTable([run]));
         log('');
         log(formatEndpointTable(run.figures.endpoints));
-        if (peaks.webPeakRssMb !== null) log(`peak memory: web ${peaks.webPeakRssMb} MB, edge ${peaks.edgePeakRssMb ?? '-'} MB`);
+        log(formatProcessUsage(measured));
+        if (measured.webPeakRssMb !== null) log(`peak memory: web ${measured.webPeakRssMb} MB, edge ${measured.edgePeakRssMb ?? '-'} MB`);
         if (!run.thresholdsPassed) {
           log(`missed: ${run.figures.failedThresholds.join(', ') || `k6 exited with ${result.exitCode}`}`);
           if (options.stopOnFail) break;
@@ -187,6 +212,13 @@ export async function runLoadtest(options: RunLoadtestOptions): Promise<Measured
   } finally {
     await sql.end({ timeout: 5 });
     if (platform.started) await platform.stop();
+  }
+  if (profileDir) {
+    log(`\n[loadtest] CPU profiles of the platform's processes (${profileDir}):\n`);
+    for (const file of await profileFiles(profileDir)) {
+      const summary = summariseProfile(JSON.parse(await readFile(file, 'utf8')), 15);
+      if (summary.process === 'web' || summary.process === 'edge' || summary.process === 'worker') log(formatProfileSummary(summary, file) + '\n');
+    }
   }
   return runs;
 }

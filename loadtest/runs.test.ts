@@ -28,6 +28,7 @@ function run(targetVus: number, at: string, passing = true) {
     k6ExitCode: passing ? 0 : 99,
     webPeakRssMb: 180.4,
     edgePeakRssMb: 90.1,
+    processUsage: { cpuSeconds: { k6: 20.5, web: 31.2 }, machineBusySeconds: 70.1, cores: 2, wallSeconds: 41 },
   });
 }
 
@@ -43,6 +44,7 @@ describe('the load-test history in loadtest_runs', () => {
     expect(stored.durationSeconds).toBeCloseTo(17.0, 0);
     expect(stored.startedAt.toISOString()).toBe('2026-11-28T08:00:00.000Z');
     expect((stored.summary as { metrics: Record<string, unknown> }).metrics.http_reqs).toBeDefined();
+    expect(stored.processUsage).toMatchObject({ cpuSeconds: { web: 31.2 }, cores: 2 });
   });
 
   it('refuses a row the database cannot make sense of (an unknown scenario)', async () => {

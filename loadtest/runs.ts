@@ -23,6 +23,8 @@ export interface LoadtestRun {
   /** Peak resident memory of the web and edge processes during the run (null: not measured). */
   webPeakRssMb: number | null;
   edgePeakRssMb: number | null;
+  /** CPU seconds per process during the run and the machine's busy time (null: not measured). */
+  processUsage: unknown;
   /** The k6 end-of-test summary (its handleSummary data), kept whole. */
   summary: unknown;
 }
@@ -50,6 +52,7 @@ interface LoadtestRunRow {
   thresholds_passed: boolean;
   web_peak_rss_mb: string | null;
   edge_peak_rss_mb: string | null;
+  process_usage: unknown;
   summary: unknown;
 }
 
@@ -73,6 +76,7 @@ function toRun(row: LoadtestRunRow): StoredLoadtestRun {
     thresholdsPassed: row.thresholds_passed,
     webPeakRssMb: row.web_peak_rss_mb === null ? null : Number(row.web_peak_rss_mb),
     edgePeakRssMb: row.edge_peak_rss_mb === null ? null : Number(row.edge_peak_rss_mb),
+    processUsage: row.process_usage,
     summary: row.summary,
   };
 }
@@ -82,11 +86,12 @@ export async function recordLoadtestRun(sql: Sql, run: LoadtestRun): Promise<num
   const [row] = await sql<{ id: number }[]>`
     insert into loadtest_runs (
       scenario, target_vus, model, target_url, started_at, finished_at, duration_seconds, requests,
-      p50_ms, p95_ms, p99_ms, rps, error_rate, max_vus, thresholds_passed, web_peak_rss_mb, edge_peak_rss_mb, summary)
+      p50_ms, p95_ms, p99_ms, rps, error_rate, max_vus, thresholds_passed, web_peak_rss_mb, edge_peak_rss_mb, process_usage, summary)
     values (
       ${run.scenario}, ${run.targetVus}, ${run.model}, ${run.targetUrl}, ${run.startedAt}, ${run.finishedAt},
       ${run.durationSeconds}, ${run.requests}, ${run.p50Ms}, ${run.p95Ms}, ${run.p99Ms}, ${run.rps},
-      ${run.errorRate}, ${run.maxVus}, ${run.thresholdsPassed}, ${run.webPeakRssMb}, ${run.edgePeakRssMb}, ${sql.json(run.summary as never)})
+      ${run.errorRate}, ${run.maxVus}, ${run.thresholdsPassed}, ${run.webPeakRssMb}, ${run.edgePeakRssMb},
+      ${run.processUsage == null ? null : sql.json(run.processUsage as never)}, ${sql.json(run.summary as never)})
     returning id`;
   return Number(row.id);
 }
@@ -98,7 +103,7 @@ export async function listLoadtestRuns(
 ): Promise<StoredLoadtestRun[]> {
   const rows = await sql<LoadtestRunRow[]>`
     select id, scenario, target_vus, model, target_url, started_at, finished_at, duration_seconds, requests,
-           p50_ms, p95_ms, p99_ms, rps, error_rate, max_vus, thresholds_passed, web_peak_rss_mb, edge_peak_rss_mb, summary
+           p50_ms, p95_ms, p99_ms, rps, error_rate, max_vus, thresholds_passed, web_peak_rss_mb, edge_peak_rss_mb, process_usage, summary
     from loadtest_runs
     where (${filter.scenario ?? null}::text is null or scenario = ${filter.scenario ?? null})
       and (${filter.model ?? null}::text is null or model = ${filter.model ?? null})

@@ -16,6 +16,7 @@ try {
     thinkTime: 1,
     publishRatio: 0.05,
     stopOnFail: false,
+    profile: false,
     targetUrl: null,
     targetEdgeUrl: null,
     publishedSites: 3,

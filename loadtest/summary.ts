@@ -148,6 +148,7 @@ export function toLoadtestRun(input: {
   k6ExitCode: number;
   webPeakRssMb?: number | null;
   edgePeakRssMb?: number | null;
+  processUsage?: unknown;
 }): LoadtestRun & { figures: K6Figures } {
   const figures = readK6Summary(input.summary);
   return {
@@ -168,6 +169,7 @@ export function toLoadtestRun(input: {
     thresholdsPassed: figures.thresholdsPassed && input.k6ExitCode === 0,
     webPeakRssMb: input.webPeakRssMb ?? null,
     edgePeakRssMb: input.edgePeakRssMb ?? null,
+    processUsage: input.processUsage ?? null,
     summary: input.summary,
     figures,
   };

@@ -15,7 +15,13 @@ export default defineConfig({
   // Client assets are served by our express server from web/build/client.
   publicDir: path.join(repositoryRoot, 'web/public'),
   resolve: { alias: { '~': path.join(repositoryRoot, 'web/app') } },
-  build: { target: 'es2022' },
+  build: {
+    target: 'es2022',
+    // Keep the previous build's files while building: a running server (or a test started
+    // meanwhile) keeps serving its hashed assets instead of finding web/build gone. Old hashed
+    // files stay behind (harmless, and browsers holding an old page can still load them).
+    emptyOutDir: false,
+  },
   server: { host: '127.0.0.1' },
   plugins: [
     remix({

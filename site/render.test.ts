@@ -227,6 +227,12 @@ describe('renderSite', () => {
     expect(() => renderSite(doc, { siteUrl, assets: new Map(), hostingProvider })).toThrow(/이미지 파일\(11111111-1111-4111-8111-111111111111\)을 찾을 수 없습니다/);
   });
 
+  it('refuses to publish an SVG or non-image asset, which could run script on the site', () => {
+    const { doc, assets } = cafeWithPhotos();
+    assets.set(HERO_ID, { ...assets.get(HERO_ID)!, fileName: 'logo.svg', contentType: 'image/svg+xml' });
+    expect(() => renderSite(doc, { siteUrl, assets, hostingProvider })).toThrow('이미지 파일(logo.svg)의 형식(image/svg+xml)은 게시할 수 없습니다.');
+  });
+
   it('is deterministic: the same document gives byte-identical files in path order', () => {
     const { doc, assets } = cafeWithPhotos();
     const first = renderSite(doc, { siteUrl, assets, hostingProvider });

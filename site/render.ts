@@ -64,6 +64,8 @@ export function contactFormAction(sectionId: string): string {
 
 export const PRIVACY_SLUG = 'privacy';
 
+const PUBLISHABLE_IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif']);
+
 interface ResolvedImage {
   src: string;
   width: number;
@@ -629,6 +631,10 @@ export function renderSite(doc: SiteDocument, options: RenderSiteOptions): Rende
         const asset = options.assets.get(image.assetId);
         if (!asset) {
           throw new Error(`이미지 파일(${image.assetId})을 찾을 수 없습니다. 이미지를 다시 올리거나 섹션에서 지운 뒤 다시 게시해 주세요.`);
+        }
+        if (!PUBLISHABLE_IMAGE_TYPES.has(asset.contentType)) {
+          // SVG can carry scripts that would run on the site's own origin; other types are not images.
+          throw new Error(`이미지 파일(${asset.fileName})의 형식(${asset.contentType})은 게시할 수 없습니다. JPG, PNG, WebP, AVIF, GIF 파일로 다시 올려 주세요.`);
         }
         usedAssets.set(asset.id, asset);
         return { src: assetPath(asset), width: asset.width ?? fallbackWidth, height: asset.height ?? fallbackHeight };

@@ -38,7 +38,7 @@ export async function startPlatform(name: string, extraEnv: Record<string, strin
   mkdirSync(dataDir, { recursive: true });
   const webPort = await freePort();
   const edgePort = await freePort();
-  const env: Record<string, string | undefined> = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATA_DIR: dataDir,
     WEB_PORT: String(webPort),

@@ -57,6 +57,10 @@ export function Builder(props: { site: BuilderSite; versions: VersionItem[]; rea
   const [panel, setPanel] = useState<Panel>('sections');
   const [device, setDevice] = useState<PreviewDevice>('desktop');
   const [publishProblem, setPublishProblem] = useState<string | null>(null);
+  const panelBox = useRef<HTMLElement>(null);
+  useEffect(() => {
+    panelBox.current?.scrollTo({ top: 0 });
+  }, [panel, pageId]);
   const submit = useSubmit();
   const navigation = useNavigation();
   const revalidator = useRevalidator();
@@ -259,7 +263,7 @@ export function Builder(props: { site: BuilderSite; versions: VersionItem[]; rea
           ))}
         </nav>
 
-        <aside className="builder-panel">
+        <aside className="builder-panel" ref={panelBox}>
           {doc.pages.length > 1 ? (
             <div className="page-tabs" role="tablist" aria-label="페이지">
               {doc.pages.map((p) => (
@@ -349,7 +353,7 @@ export function Builder(props: { site: BuilderSite; versions: VersionItem[]; rea
         </aside>
 
         <section className="builder-preview" aria-label="미리보기">
-          <PreviewFrame html={previewHtml} device={device} title={`${page.title} 미리보기`} onNavigate={onNavigate} />
+          <PreviewFrame html={previewHtml} device={device} title={`${page.title} 미리보기`} onNavigate={onNavigate} focusId={panel === 'sections' ? selected?.id ?? null : null} />
         </section>
       </div>
     </div>

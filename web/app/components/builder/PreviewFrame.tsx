@@ -15,6 +15,8 @@ export function PreviewFrame(props: {
   title: string;
   /** Called when the owner clicks a link to another page of the site inside the preview. */
   onNavigate?: (path: string) => void;
+  /** The selected section's id: the preview scrolls to it when the selection changes. */
+  focusId?: string | null;
 }) {
   const frame = useRef<HTMLIFrameElement>(null);
   const stage = useRef<HTMLDivElement>(null);
@@ -58,6 +60,16 @@ export function PreviewFrame(props: {
     element.addEventListener('load', onLoad);
     return () => element.removeEventListener('load', onLoad);
   }, [props.onNavigate]);
+
+  useEffect(() => {
+    if (!props.focusId) return;
+    const doc = frame.current?.contentDocument;
+    const target = doc?.getElementById(props.focusId) ?? doc?.getElementById(`${props.focusId}-title`);
+    if (!target) return;
+    const top = target.getBoundingClientRect().top + (frame.current?.contentWindow?.scrollY ?? 0);
+    frame.current?.contentWindow?.scrollTo({ top: Math.max(0, top - 24), behavior: 'smooth' });
+    scroll.current = Math.max(0, top - 24);
+  }, [props.focusId]);
 
   const available = Math.max(stageWidth - 32, 200);
   const scale = Math.min(1, available / width);

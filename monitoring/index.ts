@@ -1,2 +1,44 @@
-export { startMonitor, type Monitor } from './monitor.ts';
+// monitoring/: host capacity, the cost model (daily roll-ups, revenue, margin), the business
+// plan's scenario tables, budgets and alerts, and the monitor process that runs them.
+export { startMonitor, type Monitor, type MonitorOptions, type MonitorAutoscaling, type CollectorOutcome } from './monitor.ts';
 export { latestHostSamples, buildLoad, type HostSample, type StoredHostSample } from './host-capacity.ts';
+export { rollUpDailyCosts, allocateCore, daysInMonth, seoulDay, COST_SOURCES, type CostSource, type CostRow, type RollUpResult } from './costs.ts';
+export { mrrByPlan, type MrrByPlan } from './revenue.ts';
+export {
+  scenarioTables,
+  computeScenarios,
+  loadScenarioInputs,
+  listAssumptions,
+  updateAssumption,
+  SCENARIO_CONCURRENT_USERS,
+  ASSUMPTION_KEYS,
+  type Assumption,
+  type AssumptionKey,
+  type ScenarioInputs,
+  type ScenarioRow,
+  type ScenarioMoney,
+  type Architecture,
+} from './scenarios.ts';
+export {
+  createBudget,
+  listBudgets,
+  setBudgetEnabled,
+  deleteBudget,
+  evaluateBudgets,
+  listAlerts,
+  listAlertDeliveries,
+  busiestHostUse,
+  signWebhook,
+  BudgetInputError,
+  METRIC_LABELS,
+  SCOPE_LABELS,
+  type Budget,
+  type BudgetScope,
+  type BudgetMetric,
+  type AlertChannel,
+  type Alert,
+  type NewBudget,
+  type CdnSwitchAdvice,
+  type EvaluateBudgetsOptions,
+  type EvaluateBudgetsResult,
+} from './budgets.ts';

@@ -1,13 +1,32 @@
-// Entry for `npm run start:monitor`: samples this host's capacity every MONITOR_INTERVAL_SECONDS.
+// Entry for `npm run start:monitor`: every MONITOR_INTERVAL_SECONDS a host sample, the host
+// inventory (Proxmox when PROXMOX_URL/PROXMOX_TOKEN are set, else this machine) and, with
+// PROXMOX_WORKER_TEMPLATE_VMID, one worker autoscaling round; every hour and at start the cost
+// roll-up of today and yesterday and the budget check.
 import { env } from '../config/env.ts';
 import { connect, migrate, resolveDatabaseUrl } from '../db/index.ts';
-import { startMonitor } from './monitor.ts';
+import { proxmoxClientFromEnv } from '../proxmox/index.ts';
+import { startMonitor, type MonitorAutoscaling } from './monitor.ts';
 
-const { dataDir, MONITOR_INTERVAL_SECONDS } = env();
-const sql = connect(await resolveDatabaseUrl(), { max: 2, applicationName: 'windwalker-monitor' });
+const config = env();
+const sql = connect(await resolveDatabaseUrl(), { max: 3, applicationName: 'windwalker-monitor' });
 await migrate(sql);
-const monitor = await startMonitor(sql, { dataDir, intervalSeconds: MONITOR_INTERVAL_SECONDS });
-console.log(`[monitor] sampling host capacity every ${MONITOR_INTERVAL_SECONDS}s`);
+const proxmox = proxmoxClientFromEnv(config);
+// Build workers: a container of 2 CPUs and 2 GiB running two builds at once (the worker's
+// default concurrency), between one worker and six (two per server of the 3-server standard cluster).
+const autoscaling: MonitorAutoscaling | null =
+  proxmox && config.PROXMOX_WORKER_TEMPLATE_VMID
+    ? { templateVmid: config.PROXMOX_WORKER_TEMPLATE_VMID, min: 1, max: 6, jobsPerWorker: 2, need: { cpus: 2, memBytes: 2 * 2 ** 30 } }
+    : null;
+const monitor = await startMonitor(sql, {
+  dataDir: config.dataDir,
+  intervalSeconds: config.MONITOR_INTERVAL_SECONDS,
+  proxmox,
+  autoscaling,
+});
+console.log(
+  `[monitor] every ${config.MONITOR_INTERVAL_SECONDS}s: host sample, ${proxmox ? 'Proxmox host sync' : 'this machine as the only host'}` +
+    `${autoscaling ? ', worker autoscaling' : ''}; hourly: cost roll-up and budgets`,
+);
 
 async function shutdown() {
   await monitor.stop();

@@ -4,12 +4,17 @@ import { listProcesses } from '../db/index.ts';
 import { startMonitor } from './monitor.ts';
 import { latestHostSamples } from './host-capacity.ts';
 import { cpuPercentBetween } from './host-capacity.ts';
+import { createProxmoxClient } from '../proxmox/index.ts';
+import { seoulDay } from './costs.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase();
 });
 afterAll(() => db.drop());
+
+const errors: string[] = [];
+const quiet = { info: () => {}, error: (m: string) => errors.push(m) };
 
 describe('the monitor', () => {
   it('records this machine’s capacity and the build queue at start, and beats', async () => {
@@ -25,7 +30,7 @@ describe('the monitor', () => {
       values (${tenant.id}, ${site.id}, ${version.id}, 'queued'), (${tenant.id}, ${site.id}, ${version.id}, 'running'),
              (${tenant.id}, ${site.id}, ${version.id}, 'succeeded')`;
 
-    const monitor = await startMonitor(db.sql, { dataDir: '.', intervalSeconds: 3600 });
+    const monitor = await startMonitor(db.sql, { dataDir: '.', intervalSeconds: 3600, log: quiet });
     try {
       const [sample] = await latestHostSamples(db.sql, 1);
       expect(sample.cpuCount).toBeGreaterThan(0);
@@ -46,5 +51,43 @@ describe('the monitor', () => {
   it('computes CPU use from two readings of busy and idle time', () => {
     expect(cpuPercentBetween({ idle: 100, total: 200 }, { idle: 150, total: 400 })).toBe(75);
     expect(cpuPercentBetween({ idle: 100, total: 200 }, { idle: 100, total: 200 })).toBe(0);
+  });
+
+  it('records this machine as the only host and rolls up today and yesterday at start', async () => {
+    const monitor = await startMonitor(db.sql, { dataDir: '.', intervalSeconds: 3600, log: quiet });
+    try {
+      const hourly = await monitor.runHourly();
+      expect(hourly.outcomes.every((o) => o.ok)).toBe(true);
+      expect(hourly.rollUps.map((r) => r.day)).toEqual([seoulDay(new Date(), -1), seoulDay()]);
+      const hosts = await db.sql`select source, status from hosts`;
+      expect(hosts).toEqual([{ source: 'local', status: 'online' }]);
+    } finally {
+      await monitor.stop();
+    }
+  });
+
+  it('keeps sampling when the Proxmox API cannot be reached, and logs what failed', async () => {
+    errors.length = 0;
+    const unreachable = createProxmoxClient({ baseUrl: 'http://127.0.0.1:9', token: 'monitor@pve!test=secret' });
+    const before = (await latestHostSamples(db.sql, 1000)).length;
+    const monitor = await startMonitor(db.sql, {
+      dataDir: '.',
+      intervalSeconds: 3600,
+      proxmox: unreachable,
+      autoscaling: { templateVmid: 9000, min: 1, max: 2, jobsPerWorker: 1, need: { cpus: 1, memBytes: 2 ** 30 } },
+      log: quiet,
+    });
+    try {
+      const outcomes = await monitor.runMinute();
+      expect(outcomes.map((o) => [o.name, o.ok])).toEqual([
+        ['host-sample', true],
+        ['host-inventory', false],
+        ['autoscaling', false],
+      ]);
+      expect((await latestHostSamples(db.sql, 1000)).length).toBe(before + 2); // at start and now
+      expect(errors.some((e) => e.startsWith('host-inventory failed'))).toBe(true);
+    } finally {
+      await monitor.stop();
+    }
   });
 });

@@ -1,33 +1,167 @@
+// The monitor: every interval (a minute) it samples this host's capacity, syncs the host
+// inventory (the Proxmox cluster when configured, else this machine) and runs one worker
+// autoscaling round when Proxmox autoscaling is configured; every hour (and at start) it rolls
+// up today's and yesterday's costs and checks the budgets. Each collector runs on its own: one
+// that fails logs and the others go on.
 import type { Sql } from '../db/index.ts';
 import { startHeartbeat } from '../db/index.ts';
-import { createHostSampler, recordHostSample, type HostSample } from './host-capacity.ts';
+import { autoscaleWorkers, syncHosts, syncLocalHost, type ProxmoxClient, type WorkerNeed } from '../proxmox/index.ts';
+import { evaluateBudgets, type CdnSwitchAdvice, type EvaluateBudgetsResult } from './budgets.ts';
+import { rollUpDailyCosts, seoulDay, type RollUpResult } from './costs.ts';
+import { buildLoad, createHostSampler, recordHostSample, type HostSample } from './host-capacity.ts';
+
+export interface MonitorAutoscaling {
+  templateVmid: number;
+  min: number;
+  max: number;
+  jobsPerWorker: number;
+  need: WorkerNeed;
+}
+
+export interface MonitorOptions {
+  dataDir: string;
+  intervalSeconds: number;
+  /** Cost roll-up and budget check period; default one hour. */
+  hourlySeconds?: number;
+  /** The Proxmox cluster; null or absent in embedded mode (this machine is the only host). */
+  proxmox?: ProxmoxClient | null;
+  /** Worker autoscaling on Proxmox; needs `proxmox`. */
+  autoscaling?: MonitorAutoscaling | null;
+  /** The CDN router's advice per site, for the switch alerts; absent leaves those alerts alone. */
+  cdnAdvice?: () => Promise<CdnSwitchAdvice[]>;
+  /** Where the monitor's lines go; default console. */
+  log?: { info(message: string): void; error(message: string): void };
+}
+
+export interface CollectorOutcome {
+  name: string;
+  ok: boolean;
+  error?: string;
+  at: Date;
+}
 
 export interface Monitor {
-  /** Takes and stores one sample now (the loop also does this every interval). */
+  /** Takes and stores one host sample now. */
   sampleNow(): Promise<HostSample>;
+  /** One minute round: host sample, host inventory, autoscaling. */
+  runMinute(): Promise<CollectorOutcome[]>;
+  /** One hourly round: roll-up of today and yesterday, then the budget check. */
+  runHourly(): Promise<{ outcomes: CollectorOutcome[]; rollUps: RollUpResult[]; budgets: EvaluateBudgetsResult | null }>;
   stop(): Promise<void>;
 }
 
-export async function startMonitor(sql: Sql, options: { dataDir: string; intervalSeconds: number }): Promise<Monitor> {
+const consoleLog = {
+  info: (m: string) => console.log(`[monitor] ${m}`),
+  error: (m: string) => console.error(`[monitor] ${m}`),
+};
+
+export async function startMonitor(sql: Sql, options: MonitorOptions): Promise<Monitor> {
+  const log = options.log ?? consoleLog;
   const sampleHost = createHostSampler(options.dataDir);
   let last: HostSample | undefined;
+  let lastOutcomes: CollectorOutcome[] = [];
+
+  async function collect<T>(name: string, run: () => Promise<T>): Promise<{ outcome: CollectorOutcome; value?: T }> {
+    try {
+      const value = await run();
+      return { outcome: { name, ok: true, at: new Date() }, value };
+    } catch (error) {
+      const message = (error as Error).message;
+      log.error(`${name} failed: ${message}`);
+      return { outcome: { name, ok: false, error: message, at: new Date() } };
+    }
+  }
+
   const sampleNow = async () => {
     last = await sampleHost(sql);
     await recordHostSample(sql, last);
     return last;
   };
+
+  async function runMinute(): Promise<CollectorOutcome[]> {
+    const outcomes: CollectorOutcome[] = [];
+    outcomes.push((await collect('host-sample', sampleNow)).outcome);
+    if (options.proxmox) {
+      const client = options.proxmox;
+      const synced = await collect('host-inventory', () => syncHosts(sql, client));
+      outcomes.push(synced.outcome);
+      if (synced.value?.unreachable.length) {
+        log.error(`host-inventory: unreachable nodes ${synced.value.unreachable.map((u) => `${u.node} (${u.error})`).join(', ')}`);
+      }
+      if (options.autoscaling) {
+        const scaling = options.autoscaling;
+        const round = await collect('autoscaling', async () => {
+          const load = await buildLoad(sql);
+          return autoscaleWorkers({ sql, client, ...scaling, load: { queueDepth: load.queueDepth, running: load.runningBuilds } });
+        });
+        outcomes.push(round.outcome);
+        if (round.value && !round.value.skipped && round.value.decision.action !== 'hold') {
+          log.info(`autoscaling ${round.value.decision.action}: ${round.value.workersBefore} → ${round.value.workersAfter} (${round.value.decision.reason})`);
+        }
+      }
+    } else {
+      outcomes.push((await collect('host-inventory', () => syncLocalHost(sql, options.dataDir))).outcome);
+    }
+    lastOutcomes = outcomes;
+    return outcomes;
+  }
+
+  async function runHourly() {
+    const outcomes: CollectorOutcome[] = [];
+    const rollUps: RollUpResult[] = [];
+    for (const day of [seoulDay(new Date(), -1), seoulDay()]) {
+      const r = await collect(`cost-roll-up ${day}`, () => rollUpDailyCosts(sql, day));
+      outcomes.push(r.outcome);
+      if (r.value) {
+        rollUps.push(r.value);
+        if (r.value.unpricedModels.length) log.error(`cost-roll-up ${day}: no price for LLM models ${r.value.unpricedModels.join(', ')} — add them to llm_prices`);
+        if (r.value.unpricedProviders.length) log.error(`cost-roll-up ${day}: no price for CDN providers ${r.value.unpricedProviders.join(', ')} — add them to cdn_prices`);
+      }
+    }
+    let advice: CdnSwitchAdvice[] | undefined;
+    if (options.cdnAdvice) {
+      const a = await collect('cdn-advice', options.cdnAdvice);
+      outcomes.push(a.outcome);
+      advice = a.value;
+    }
+    const b = await collect('budgets', () => evaluateBudgets(sql, { cdnAdvice: advice }));
+    outcomes.push(b.outcome);
+    if (b.value && (b.value.fired.length || b.value.cleared.length)) {
+      log.info(`budgets: ${b.value.fired.length} alert(s) fired, ${b.value.cleared.length} cleared`);
+    }
+    return { outcomes, rollUps, budgets: b.value ?? null };
+  }
+
   const heartbeat = await startHeartbeat(sql, {
     kind: 'monitor',
-    info: () => (last ? { cpuPercent: last.cpuPercent, queueDepth: last.queueDepth, runningBuilds: last.runningBuilds } : {}),
+    info: () => ({
+      ...(last ? { cpuPercent: last.cpuPercent, queueDepth: last.queueDepth, runningBuilds: last.runningBuilds } : {}),
+      failing: lastOutcomes.filter((o) => !o.ok).map((o) => o.name),
+    }),
   });
-  await sampleNow();
-  const timer = setInterval(() => {
-    sampleNow().catch((error) => console.error(`[monitor] host sample failed: ${(error as Error).message}`));
+
+  await runMinute();
+  let stopped = false;
+  let hourlyRunning: Promise<unknown> | null = runHourly().finally(() => (hourlyRunning = null));
+  let minuteRunning: Promise<unknown> | null = null;
+  const minuteTimer = setInterval(() => {
+    if (minuteRunning || stopped) return; // the previous round is still going
+    minuteRunning = runMinute().finally(() => (minuteRunning = null));
   }, options.intervalSeconds * 1000);
+  const hourlyTimer = setInterval(() => {
+    if (hourlyRunning || stopped) return;
+    hourlyRunning = runHourly().finally(() => (hourlyRunning = null));
+  }, (options.hourlySeconds ?? 3600) * 1000);
+
   return {
     sampleNow,
+    runMinute,
+    runHourly,
     async stop() {
-      clearInterval(timer);
+      stopped = true;
+      clearInterval(minuteTimer);
+      clearInterval(hourlyTimer);
+      await Promise.allSettled([minuteRunning, hourlyRunning]);
       await heartbeat.stop();
     },
   };

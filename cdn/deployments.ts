@@ -155,13 +155,14 @@ export async function activateDeployment(sql: Sql, opts: ActivateDeploymentOptio
   await withTenant(sql, tenantId, async (tx) => {
     const [site] = await tx<{ slug: string }[]>`select slug from sites where id = ${siteId} for update`;
     if (!site) throw siteNotFound();
-    const [deployment] = await tx<{ status: DeploymentStatus }[]>`
-      select status from deployments where id = ${deploymentId} and site_id = ${siteId}`;
-    if (!deployment) throw deploymentNotFound();
+    const [deployment] = await tx<{ status: DeploymentStatus; provider: string }[]>`
+      select status, provider from deployments where id = ${deploymentId} and site_id = ${siteId}`;
+    // A deployment on a hosted CDN is activated by its provider (cdn/providers/remote.ts).
+    if (!deployment || deployment.provider !== 'local') throw deploymentNotFound();
     if (deployment.status !== 'ready') {
       throw new CdnError('not_ready', `이 배포는 '${deployment.status}' 상태라 게시할 수 없습니다. 준비된(ready) 배포를 선택해 주세요.`);
     }
-    await tx`update sites set live_deployment_id = ${deploymentId} where id = ${siteId}`;
+    await tx`update sites set live_deployment_id = ${deploymentId}, cdn_provider = 'local' where id = ${siteId}`;
     await tx`update deployments set activated_at = now() where id = ${deploymentId}`;
     const notification: SiteLiveNotification = { siteId, slug: site.slug, deploymentId };
     await tx`select pg_notify(${SITE_LIVE_CHANNEL}, ${JSON.stringify(notification)})`;

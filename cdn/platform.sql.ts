@@ -17,14 +17,17 @@ export interface LiveSiteRow {
 }
 
 /**
- * slug → live deployment of every site that has one: the cheap query of the 30 s re-sync.
+ * slug → live deployment of every site the edge serves (its live deployment is a `local` one;
+ * a site live on a hosted CDN is served there): the cheap query of the 30 s re-sync.
  * A suspended workspace's sites are not served (its owner sees why in the app).
  */
 export async function selectLiveSites(sql: Sql): Promise<LiveSiteRow[]> {
   return sql<LiveSiteRow[]>`
     select s.id as "siteId", s.tenant_id as "tenantId", s.slug, s.live_deployment_id as "deploymentId"
-    from sites s join tenants t on t.id = s.tenant_id
-    where s.live_deployment_id is not null and t.status <> 'suspended'`;
+    from sites s
+      join tenants t on t.id = s.tenant_id
+      join deployments d on d.id = s.live_deployment_id and d.provider = 'local'
+    where t.status <> 'suspended'`;
 }
 
 export interface LiveDeployment extends LiveSiteRow {
@@ -38,7 +41,7 @@ export async function selectLiveDeployment(sql: Sql, siteId: string): Promise<Li
     from sites s
       join tenants t on t.id = s.tenant_id
       join deployments d on d.id = s.live_deployment_id and d.site_id = s.id
-    where s.id = ${siteId} and d.status = 'ready' and t.status <> 'suspended'`;
+    where s.id = ${siteId} and d.status = 'ready' and d.provider = 'local' and t.status <> 'suspended'`;
   return row;
 }
 

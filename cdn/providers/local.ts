@@ -34,6 +34,15 @@ export function createLocalProvider(opts: { sql: Sql; dataDir: string }): CdnPro
       await removeUnusedObjects(sql, dataDir);
     },
 
+    // The edge answers only at <slug>.<SITE_BASE_DOMAIN>; custom domains need a hosted provider.
+    async attachDomain() {
+      throw new CdnError('unsupported', '로컬 에지는 사용자 도메인을 연결할 수 없습니다. Cloudflare, Vercel 또는 CloudFront 자격 증명을 설정한 뒤 다시 시도해 주세요.');
+    },
+
+    async domainStatus() {
+      throw new CdnError('unsupported', '로컬 에지는 사용자 도메인을 연결할 수 없습니다. Cloudflare, Vercel 또는 CloudFront 자격 증명을 설정한 뒤 다시 시도해 주세요.');
+    },
+
     async usage(period): Promise<DailyUsage[]> {
       if (!DAY.test(period.from) || !DAY.test(period.to)) {
         throw new Error(`usage period needs YYYY-MM-DD days, got ${period.from} – ${period.to}`);

@@ -4,7 +4,36 @@
 import type { DeployFile, DeployResult } from '../types.ts';
 
 /** Providers implemented so far; a new provider adds its name here. */
-export type ProviderName = 'local';
+export type ProviderName = 'local' | 'cloudflare' | 'vercel' | 'cloudfront';
+export const PROVIDER_NAMES: readonly ProviderName[] = ['local', 'cloudflare', 'vercel', 'cloudfront'];
+
+/** A DNS record the owner must create at their registrar for a custom domain. */
+export interface DnsRecord {
+  type: 'CNAME' | 'TXT' | 'A';
+  /** Full record name, e.g. 'www.example.co.kr' or '_acme-challenge.example.co.kr'. */
+  name: string;
+  value: string;
+  /** Why this record is needed, in Korean ('사이트 연결', '도메인 소유 확인', '인증서 발급 확인'). */
+  purpose: string;
+}
+
+export type DomainPhase = 'pending' | 'active' | 'failed';
+
+/** What the provider says about a custom domain now. */
+export interface DomainState {
+  hostname: string;
+  /** The provider has seen the DNS records and serves the site on this name. */
+  status: DomainPhase;
+  certificate: DomainPhase;
+  dnsRecords: DnsRecord[];
+  /** The provider's own words (English) for ops, e.g. a verification error. */
+  detail: string;
+}
+
+export interface ProviderDomainRef extends ProviderSiteRef {
+  /** Lower-case host name such as 'www.example.co.kr'. */
+  hostname: string;
+}
 
 export interface ProviderSiteRef {
   tenantId: string;
@@ -55,6 +84,10 @@ export interface CdnProvider {
   rollback(ref: ProviderDeploymentRef): Promise<void>;
   /** Removes a deployment that is not live; its files go when nothing else uses them. */
   deleteDeployment(ref: ProviderDeploymentRef): Promise<void>;
+  /** Connects a custom domain to the site on this provider; returns the DNS records to create. */
+  attachDomain(ref: ProviderDomainRef): Promise<DomainState>;
+  /** Asks the provider again whether the domain's DNS and certificate are in place. */
+  domainStatus(ref: ProviderDomainRef): Promise<DomainState>;
   /** Requests and bytes the site served, per day of the period. */
   usage(period: UsagePeriod): Promise<DailyUsage[]>;
   health(): Promise<ProviderHealth>;

@@ -1,0 +1,225 @@
+// Cloudflare Pages, with the official `cloudflare` SDK: one Pages project per site, direct upload.
+//
+//   deploy   = upload-token (a short-lived JWT) → check-missing (which asset keys Pages lacks)
+//              → upload the missing ones in buckets (base64, JWT auth) → upsert-hashes
+//              (nothing is live yet: Pages keeps the assets, we keep the manifest)
+//   activate = create a production deployment whose manifest names the already-uploaded assets
+//              (Pages switches the project to it in one step); a deployment that was live
+//              before is made live again with Pages' own rollback endpoint.
+//
+// The asset key is Pages' own: blake3 over (base64 of the body + the file's extension), hex,
+// first 32 characters — what wrangler computes (docs/decisions/030-cdn-provider-keys.md).
+// Retries: the SDK retries 408/409/429/5xx with backoff and honours Retry-After.
+import path from 'node:path';
+import { blake3 } from '@noble/hashes/blake3.js';
+import Cloudflare, { APIError } from 'cloudflare';
+import { CdnError } from '../errors.ts';
+import type { RemoteBackend, RemoteSite } from './remote.ts';
+import type { DnsRecord, DomainPhase, DomainState } from './types.ts';
+
+export interface CloudflareConfig {
+  apiToken: string;
+  accountId: string;
+  /** https://api.cloudflare.com/client/v4 unless set (tests point it at the contract server). */
+  baseUrl?: string;
+  maxRetries?: number;
+}
+
+/** Pages' limits for direct upload. */
+export const PAGES_MAX_ASSET_BYTES = 25 * 1024 * 1024;
+export const PAGES_MAX_FILES = 20_000;
+const BUCKET_MAX_BYTES = 40 * 1024 * 1024;
+const BUCKET_MAX_FILES = 2_000;
+const PRODUCTION_BRANCH = 'main';
+
+/** The Pages asset key of a file: blake3(base64(body) + extension) in hex, first 32 characters. */
+export function pagesAssetKey(body: Buffer, filePath: string): string {
+  const extension = path.extname(filePath).slice(1);
+  const digest = blake3(Buffer.from(body.toString('base64') + extension, 'utf8'));
+  return Buffer.from(digest).toString('hex').slice(0, 32);
+}
+
+export function pagesProjectName(siteId: string): string {
+  return `ww-${siteId}`;
+}
+
+function phase(status: string | undefined): DomainPhase {
+  if (status === 'active') return 'active';
+  if (status === 'error' || status === 'blocked' || status === 'deactivated') return 'failed';
+  return 'pending';
+}
+
+export function createCloudflareBackend(config: CloudflareConfig): RemoteBackend {
+  const client = new Cloudflare({
+    apiToken: config.apiToken,
+    baseURL: config.baseUrl ?? 'https://api.cloudflare.com/client/v4',
+    maxRetries: config.maxRetries ?? 4,
+  });
+  const account = { account_id: config.accountId };
+  const knownProjects = new Set<string>();
+
+  async function ensureProject(site: RemoteSite): Promise<string> {
+    const name = pagesProjectName(site.siteId);
+    if (knownProjects.has(name)) return name;
+    try {
+      await client.pages.projects.get(name, account);
+    } catch (error) {
+      if (!(error instanceof APIError) || error.status !== 404) throw error;
+      await client.pages.projects.create({ ...account, name, production_branch: PRODUCTION_BRANCH });
+    }
+    knownProjects.add(name);
+    return name;
+  }
+
+  function domainState(hostname: string, projectName: string, domain: {
+    status: string; validation_data?: { method?: string; status?: string; txt_name?: string; txt_value?: string; error_message?: string };
+    verification_data?: { status?: string; error_message?: string };
+  }): DomainState {
+    const records: DnsRecord[] = [{ type: 'CNAME', name: hostname, value: `${projectName}.pages.dev`, purpose: '사이트 연결' }];
+    const validation = domain.validation_data;
+    if (validation?.method === 'txt' && validation.txt_name && validation.txt_value) {
+      records.push({ type: 'TXT', name: validation.txt_name, value: validation.txt_value, purpose: '인증서 발급 확인' });
+    }
+    const errors = [validation?.error_message, domain.verification_data?.error_message].filter(Boolean);
+    return {
+      hostname,
+      status: phase(domain.verification_data?.status ?? domain.status),
+      certificate: phase(validation?.status),
+      dnsRecords: records,
+      detail: errors.length ? errors.join('; ') : `pages domain ${domain.status}`,
+    };
+  }
+
+  return {
+    name: 'cloudflare',
+
+    async upload(site, deployment, objects, onProgress) {
+      const fileCount = Object.keys(deployment.manifest).length;
+      if (fileCount > PAGES_MAX_FILES) {
+        throw new CdnError('invalid_files', `Cloudflare Pages는 배포당 파일 ${PAGES_MAX_FILES}개까지 받습니다(지금 ${fileCount}개). 페이지나 이미지를 줄여 주세요.`);
+      }
+      const tooBig = objects.find((o) => o.body.length > PAGES_MAX_ASSET_BYTES);
+      if (tooBig) {
+        throw new CdnError('invalid_files', `${tooBig.paths[0]} 파일이 Cloudflare Pages의 파일당 한도 25MiB를 넘습니다. 더 작은 파일로 바꿔 주세요.`);
+      }
+      const projectName = await ensureProject(site);
+      const keys = new Map<string, string>();
+      for (const object of objects) for (const p of object.paths) keys.set(p, pagesAssetKey(object.body, p));
+      // One upload per asset key (the key includes the extension, so one body may have two keys).
+      const byKey = new Map<string, { body: Buffer; contentType: string }>();
+      for (const object of objects) for (const p of object.paths) byKey.set(keys.get(p)!, { body: object.body, contentType: object.contentType });
+
+      let { jwt } = await client.pages.projects.getUploadToken(projectName, account);
+      const withJwt = () => ({ headers: { Authorization: `Bearer ${jwt}` } });
+      const refreshOn401 = async <T>(call: () => Promise<T>): Promise<T> => {
+        try {
+          return await call();
+        } catch (error) {
+          if (!(error instanceof APIError) || error.status !== 401) throw error;
+          ({ jwt } = await client.pages.projects.getUploadToken(projectName, account));
+          return call();
+        }
+      };
+
+      const hashes = [...byKey.keys()];
+      const missing: string[] = [];
+      await refreshOn401(async () => {
+        missing.length = 0;
+        for await (const key of client.pages.assets.checkMissing({ hashes }, withJwt())) missing.push(key as unknown as string);
+      });
+
+      // Buckets bounded by bytes and count, as wrangler does.
+      const buckets: string[][] = [];
+      let bucket: string[] = [];
+      let bucketBytes = 0;
+      for (const key of missing) {
+        const size = Math.ceil(byKey.get(key)!.body.length / 3) * 4;
+        if (bucket.length && (bucketBytes + size > BUCKET_MAX_BYTES || bucket.length >= BUCKET_MAX_FILES)) {
+          buckets.push(bucket);
+          bucket = [];
+          bucketBytes = 0;
+        }
+        bucket.push(key);
+        bucketBytes += size;
+      }
+      if (bucket.length) buckets.push(bucket);
+
+      let done = 0;
+      let uploadedBytes = 0;
+      for (const keysInBucket of buckets) {
+        const body = keysInBucket.map((key) => {
+          const asset = byKey.get(key)!;
+          return { key, value: asset.body.toString('base64'), metadata: { contentType: asset.contentType }, base64: true as const };
+        });
+        await refreshOn401(() => client.pages.assets.upload({ body }, withJwt()));
+        for (const key of keysInBucket) uploadedBytes += byKey.get(key)!.body.length;
+        done += keysInBucket.length;
+        onProgress?.(done, missing.length);
+      }
+      await refreshOn401(() => client.pages.assets.upsertHashes({ hashes }, withJwt()));
+      // The manifest Pages wants at activation (URL path → asset key), kept with our deployment.
+      const pagesManifest = Object.fromEntries(Object.keys(deployment.manifest).map((p) => [p, keys.get(p)!]));
+      return { providerRef: null, providerData: { pagesManifest }, uploadedFiles: missing.length, uploadedBytes };
+    },
+
+    async switchTo(site, deployment) {
+      const projectName = await ensureProject(site);
+      if (deployment.providerRef) {
+        await client.pages.projects.deployments.rollback(deployment.providerRef, { ...account, project_name: projectName });
+        return null;
+      }
+      const manifest = deployment.providerData.pagesManifest;
+      if (!manifest || typeof manifest !== 'object') throw new Error(`deployment ${deployment.id} has no Pages manifest; deploy it again`);
+      const created = await client.pages.projects.deployments.create(projectName, {
+        ...account,
+        branch: PRODUCTION_BRANCH,
+        manifest: JSON.stringify(manifest),
+      });
+      return created.id;
+    },
+
+    async remove(site, deployment) {
+      if (!deployment.providerRef) return;
+      try {
+        await client.pages.projects.deployments.delete(deployment.providerRef, { ...account, project_name: pagesProjectName(site.siteId) });
+      } catch (error) {
+        if (!(error instanceof APIError) || error.status !== 404) throw error;
+      }
+    },
+
+    async attachDomain(site, hostname) {
+      const projectName = await ensureProject(site);
+      try {
+        const domain = await client.pages.projects.domains.create(projectName, { ...account, name: hostname });
+        return domainState(hostname, projectName, domain);
+      } catch (error) {
+        // Already attached to this project: report its state instead.
+        if (!(error instanceof APIError) || error.status !== 409) throw error;
+        const domain = await client.pages.projects.domains.get(hostname, { ...account, project_name: projectName });
+        return domainState(hostname, projectName, domain);
+      }
+    },
+
+    async domainStatus(site, hostname) {
+      const projectName = pagesProjectName(site.siteId);
+      const domain = await client.pages.projects.domains.get(hostname, { ...account, project_name: projectName });
+      return domainState(hostname, projectName, domain);
+    },
+
+    async usage() {
+      throw new CdnError(
+        'unsupported',
+        'Cloudflare Pages 사이트의 일별 사용량은 아직 가져오지 못합니다. 사용량은 로컬 에지 기록만 반영됩니다.',
+      );
+    },
+
+    async probe() {
+      let projects = 0;
+      for await (const _project of client.pages.projects.list({ ...account })) {
+        projects += 1;
+        if (projects >= 10) break;
+      }
+      return `pages projects listed (${projects}${projects >= 10 ? '+' : ''})`;
+    },
+  };
+}

@@ -29,6 +29,23 @@ describe('health', () => {
     expect(await response.json()).toEqual({ ok: true, database: true, migrations: true });
   });
 
+  it('answers an unknown page with a Korean 404 page', async () => {
+    const response = await web.tab().get('/no-such-page');
+    expect(response.status).toBe(404);
+    expect(response.body).toContain('페이지를 찾을 수 없습니다');
+  });
+
+  it('serves built assets with an immutable cache and pages with security headers', async () => {
+    const page = await web.tab().get('/login');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    const stylesheet = /href="(\/assets\/app-[^"]+\.css)"/.exec(page.body)?.[1];
+    expect(stylesheet).toBeDefined();
+    const asset = await fetch(`${web.baseUrl}${stylesheet}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  });
+
   it('registers the web process heartbeat', async () => {
     const rows = await web.db.sql`select kind from process_heartbeats where kind = 'web' and stopped_at is null`;
     expect(rows.length).toBeGreaterThanOrEqual(1);

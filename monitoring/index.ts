@@ -42,3 +42,22 @@ export {
   type EvaluateBudgetsOptions,
   type EvaluateBudgetsResult,
 } from './budgets.ts';
+export {
+  costAndRevenueByDay,
+  marginBySite,
+  marginByTenant,
+  marginByPlan,
+  cdnProviderMix,
+  hostsNow,
+  capacityOverTime,
+  workloadNow,
+  loadtestRuns,
+  type DayRange,
+  type CostByDay,
+  type MarginRow,
+  type ProviderMixRow,
+  type HostNow,
+  type CapacityPoint,
+  type WorkloadNow,
+  type LoadtestPoint,
+} from './reports.ts';

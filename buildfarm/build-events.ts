@@ -5,6 +5,8 @@ import type { Sql, TransactionSql } from '../db/index.ts';
 
 export const BUILD_EVENTS_CHANNEL = 'build_events';
 export const BUILD_CANCEL_CHANNEL = 'build_cancel';
+/** Wakes idle workers when a build job is sent, so pickup does not wait for the next poll. */
+export const BUILD_QUEUED_CHANNEL = 'build_queued';
 
 export type BuildStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'superseded';
 export type BuildStage = 'queued' | 'render' | 'upload' | 'switch' | 'done';

@@ -2,7 +2,7 @@
 // and supersede the site's build that is still waiting (the newest content is what goes live).
 import type PgBoss from 'pg-boss';
 import { withTenant, type Sql } from '../db/index.ts';
-import { announceBuildStatus, appendBuildLog } from './build-events.ts';
+import { announceBuildStatus, appendBuildLog, BUILD_QUEUED_CHANNEL } from './build-events.ts';
 import { buildLimitsForPlan } from './plan-limits.ts';
 import { BUILD_QUEUE, type BuildJob } from './queue.ts';
 
@@ -88,7 +88,10 @@ export async function enqueueBuild(
     ...(opts.startAfterSeconds ? { startAfter: opts.startAfterSeconds } : {}),
   });
   if (!jobId) throw new Error(`pg-boss refused the build job for build ${opts.buildId}`);
-  await withTenant(sql, opts.tenantId, (tx) => tx`
-    update builds set job_id = ${jobId} where id = ${opts.buildId} and status in ('queued', 'running')`);
+  await withTenant(sql, opts.tenantId, async (tx) => {
+    await tx`update builds set job_id = ${jobId} where id = ${opts.buildId} and status in ('queued', 'running')`;
+    // A job that may start now wakes the idle workers (they poll every 0.5 s otherwise).
+    if (!opts.startAfterSeconds) await tx`select pg_notify(${BUILD_QUEUED_CHANNEL}, ${jobId})`;
+  });
   return jobId;
 }

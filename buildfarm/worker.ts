@@ -10,7 +10,7 @@ import type PgBoss from 'pg-boss';
 import { activateDeployment, deploySite, siteUrl } from '../cdn/index.ts';
 import { startHeartbeat, withTenant, type Sql } from '../db/index.ts';
 import { collectAssetIds, validateSiteDocument, type RenderedFile } from '../site/index.ts';
-import { announceBuildStatus, appendBuildLog, BUILD_CANCEL_CHANNEL, type LogLevel } from './build-events.ts';
+import { announceBuildStatus, appendBuildLog, BUILD_CANCEL_CHANNEL, BUILD_QUEUED_CHANNEL, type LogLevel } from './build-events.ts';
 import {
   BuildCancelledError,
   BuildContentError,
@@ -62,6 +62,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
   const executor = await prepareExecutor(opts.executor ?? 'auto', { dataDir });
   const workerId = `worker:${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const running = new Map<string, AbortController>();
+  let stopped = false;
   const deadAfterSeconds = opts.deadWorkerAfterSeconds ?? DEFAULT_DEAD_WORKER_AFTER_SECONDS;
 
   const heartbeat = await startHeartbeat(sql, {
@@ -354,6 +355,13 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     );
   }
 
+  // A publish on any web instance wakes this worker's idle loops at once (pickup in
+  // milliseconds instead of up to one polling interval); SKIP LOCKED gives the job to one.
+  const buildLoopIds = [...loopIds];
+  const queuedListener = await sql.listen(BUILD_QUEUED_CHANNEL, () => {
+    if (!stopped) for (const id of buildLoopIds) boss.notifyWorker(id);
+  });
+
   // Jobs that ran out of retries or expired land in the dead-letter queue; the build they
   // carried is failed with a reason the owner can read (if nothing else finished it).
   loopIds.push(
@@ -408,7 +416,6 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
   }, opts.recoveryIntervalMs ?? 5_000);
   recoveryTimer.unref();
 
-  let stopped = false;
   return {
     id: workerId,
     executor: executor.name,
@@ -421,6 +428,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       const deadline = Date.now() + timeoutMs;
       while (running.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
       await cancelListener.unlisten().catch(() => {});
+      await queuedListener.unlisten().catch(() => {});
       await heartbeat.stop();
     },
   };

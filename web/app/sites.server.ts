@@ -104,7 +104,15 @@ export type CreateSiteResult = { ok: true; site: SiteRecord } | { ok: false; err
 
 export async function createSite(
   sql: Sql,
-  input: { tenantId: string; userId: string | null; name: string; slug: string; templateId: string },
+  input: {
+    tenantId: string;
+    userId: string | null;
+    name: string;
+    slug: string;
+    templateId: string;
+    /** A ready document (an AI draft or an import) instead of the template's starter document. */
+    document?: SiteDocument;
+  },
 ): Promise<CreateSiteResult> {
   const name = input.name.trim();
   const slug = input.slug.trim();
@@ -113,14 +121,15 @@ export async function createSite(
   else if (name.length > 100) errors.push({ field: 'name', message: '사이트 이름은 100자 이하로 입력해 주세요.' });
   const problem = slugProblem(slug);
   if (problem) errors.push({ field: 'slug', message: problem });
-  if (!templates.some((t) => t.id === input.templateId)) {
+  if (!input.document && !templates.some((t) => t.id === input.templateId)) {
     errors.push({ field: 'template', message: '템플릿을 하나 골라 주세요.' });
   }
   if (errors.length > 0) return { ok: false, errors };
 
-  const document = createSiteDocument(input.templateId, { siteName: name });
+  const document = input.document ?? createSiteDocument(input.templateId, { siteName: name });
   const checked = validateSiteDocument(document);
   if (!checked.ok) {
+    if (input.document) return { ok: false, errors: checked.errors.map((e) => ({ field: 'document', message: e.message })) };
     throw new Error(`Template ${input.templateId} produced an invalid document: ${JSON.stringify(checked.errors)}`);
   }
 

@@ -61,6 +61,7 @@ export default function NewSite() {
           <h1>새 사이트 만들기</h1>
           <p>업종에 맞는 템플릿을 고르세요. 글·사진·색상은 편집기에서 모두 바꿀 수 있습니다.</p>
         </div>
+        <Link to="/sites/new/ai" className="button">AI로 초안 만들기</Link>
         <Link to="/sites" className="button button-secondary">
           취소
         </Link>

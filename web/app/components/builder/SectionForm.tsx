@@ -1,6 +1,7 @@
 // The form for one section: its text fields, lists and images, per section type.
 import { sectionLabels, weekdayLabels, type Section, type SectionOf, type SiteImage } from '../../../../site/index.ts';
 import { CheckboxField, ImageField, ListEditor, NumberField, TextField, UploadButton } from './fields.tsx';
+import { RewriteButton } from './RewriteButton.tsx';
 
 export interface SectionFormProps {
   section: Section;
@@ -38,6 +39,7 @@ export function SectionForm(props: SectionFormProps) {
     <div className="section-form">
       <h2 className="panel-title">{sectionLabels[section.type]}</h2>
       {body}
+      <RewriteButton endpoint={props.uploadUrl.replace(/\/upload$/, '/ai-rewrite')} section={section} onChange={onChange} />
     </div>
   );
 }

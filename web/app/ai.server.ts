@@ -1,0 +1,113 @@
+// AI drafts and section rewrites for the web app: the Anthropic client from the environment,
+// the plan limit on drafts, the token usage written to llm_usage (per tenant and site; the cost
+// roll-up in monitoring/ prices it), and the site created from a validated draft. A draft that
+// fails validation is never stored; its tokens are still recorded, since they were spent.
+import Anthropic from '@anthropic-ai/sdk';
+import { assertWithinPlanLimit, BillingError, getTenantPlan } from '../../billing/index.ts';
+import { env } from '../../config/env.ts';
+import { isUuid, withTenant, type Sql } from '../../db/index.ts';
+import { AiDraftError, generateSiteDraft, rewriteSectionText, type AiClient, type AiUsage } from '../../site/ai/index.ts';
+import { businessTypes, sectionSchema, type Section } from '../../site/index.ts';
+import { createSite, type FieldError, type SiteRecord } from './sites.server.ts';
+
+export const AI_NOT_CONFIGURED_MESSAGE = 'AI 기능이 설정되지 않았습니다. 관리자가 ANTHROPIC_API_KEY를 설정하면 쓸 수 있습니다. 지금은 템플릿으로 시작해 주세요.';
+
+export type AiPurpose = 'draft' | 'rewrite';
+
+/** The Anthropic client for this process, or null when ANTHROPIC_API_KEY is not set. */
+export function aiClientFromEnv(): AiClient | null {
+  const { ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL } = env();
+  if (!ANTHROPIC_API_KEY) return null;
+  return new Anthropic({ apiKey: ANTHROPIC_API_KEY, baseURL: ANTHROPIC_BASE_URL, maxRetries: 2, timeout: 120_000 });
+}
+
+export function isAiConfigured(): boolean {
+  return Boolean(env().ANTHROPIC_API_KEY);
+}
+
+/** One row per AI request the owner made (a draft with its repair round is one row). */
+export async function recordLlmUsage(
+  sql: Sql,
+  input: { tenantId: string; siteId: string | null; purpose: AiPurpose | `${AiPurpose}-rejected`; usage: AiUsage },
+): Promise<void> {
+  if (input.usage.inputTokens === 0 && input.usage.outputTokens === 0) return;
+  await withTenant(sql, input.tenantId, (tx) => tx`
+    insert into llm_usage (tenant_id, site_id, model, purpose, input_tokens, output_tokens)
+    values (${input.tenantId}, ${input.siteId}, ${input.usage.model}, ${input.purpose}, ${input.usage.inputTokens}, ${input.usage.outputTokens})`);
+}
+
+/** Drafts asked for in this calendar month (Asia/Seoul), rejected ones included. */
+export async function countAiDraftsThisMonth(sql: Sql, tenantId: string): Promise<number> {
+  return withTenant(sql, tenantId, async (tx) => {
+    const [row] = await tx<{ n: number }[]>`
+      select count(*)::int as n from llm_usage
+      where purpose in ('draft', 'draft-rejected')
+        and at >= date_trunc('month', now() at time zone 'Asia/Seoul') at time zone 'Asia/Seoul'`;
+    return row.n;
+  });
+}
+
+export type AiDraftSiteResult =
+  | { ok: true; site: SiteRecord; usage: AiUsage }
+  | { ok: false; errors: FieldError[] };
+
+/**
+ * "AI로 초안 만들기": checks the plan, asks the model, and creates the site from the validated
+ * draft. Everything the owner should read comes back as field errors in Korean.
+ */
+export async function createSiteFromAiDraft(
+  sql: Sql,
+  client: AiClient | null,
+  input: { tenantId: string; userId: string | null; name: string; slug: string; description: string; language: 'ko' | 'en'; businessType?: string },
+): Promise<AiDraftSiteResult> {
+  if (!client) return { ok: false, errors: [{ field: 'ai', message: AI_NOT_CONFIGURED_MESSAGE }] };
+  const name = input.name.trim();
+  if (name.length === 0) return { ok: false, errors: [{ field: 'name', message: '사이트 이름을 입력해 주세요.' }] };
+  if (name.length > 60) return { ok: false, errors: [{ field: 'name', message: '사이트 이름은 60자 이하로 입력해 주세요.' }] };
+  try {
+    assertWithinPlanLimit(await getTenantPlan(sql, input.tenantId), 'aiDraftsPerMonth', await countAiDraftsThisMonth(sql, input.tenantId));
+  } catch (error) {
+    if (error instanceof BillingError) return { ok: false, errors: [{ field: 'ai', message: error.message }] };
+    throw error;
+  }
+  const businessType = businessTypes.find((type) => type === input.businessType);
+  let draft;
+  try {
+    draft = await generateSiteDraft(client, { description: input.description, language: input.language, businessType });
+  } catch (error) {
+    if (!(error instanceof AiDraftError)) throw error;
+    await recordLlmUsage(sql, { tenantId: input.tenantId, siteId: null, purpose: 'draft-rejected', usage: error.usage });
+    return { ok: false, errors: [{ field: error.reason === 'invalid-output' && error.usage.inputTokens === 0 ? 'description' : 'ai', message: error.message }] };
+  }
+  // The owner's name for the site wins over the model's; the business keeps it too.
+  const document = { ...draft.document, name, business: { ...draft.document.business, name } };
+  const created = await createSite(sql, { tenantId: input.tenantId, userId: input.userId, name, slug: input.slug, templateId: 'ai', document });
+  await recordLlmUsage(sql, { tenantId: input.tenantId, siteId: created.ok ? created.site.id : null, purpose: 'draft', usage: draft.usage });
+  if (!created.ok) return created;
+  return { ok: true, site: created.site, usage: draft.usage };
+}
+
+export type AiRewriteResult = { ok: true; section: Section } | { ok: false; status: 400 | 404 | 503; message: string };
+
+/** Rewrites one section's wording; the editor puts the answer in its document and autosaves. */
+export async function rewriteSiteSection(
+  sql: Sql,
+  client: AiClient | null,
+  input: { tenantId: string; siteId: string; section: unknown; instruction: string },
+): Promise<AiRewriteResult> {
+  if (!client) return { ok: false, status: 503, message: AI_NOT_CONFIGURED_MESSAGE };
+  if (!isUuid(input.siteId)) return { ok: false, status: 404, message: '사이트를 찾을 수 없습니다.' };
+  const exists = await withTenant(sql, input.tenantId, (tx) => tx`select 1 from sites where id = ${input.siteId}`);
+  if (exists.length === 0) return { ok: false, status: 404, message: '사이트를 찾을 수 없습니다.' };
+  const parsed = sectionSchema.safeParse(input.section);
+  if (!parsed.success) return { ok: false, status: 400, message: `섹션 내용이 올바르지 않습니다: ${parsed.error.issues[0]?.message ?? ''} 먼저 입력을 고친 뒤 다시 시도해 주세요.` };
+  try {
+    const result = await rewriteSectionText(client, { section: parsed.data, instruction: input.instruction });
+    await recordLlmUsage(sql, { tenantId: input.tenantId, siteId: input.siteId, purpose: 'rewrite', usage: result.usage });
+    return { ok: true, section: result.section };
+  } catch (error) {
+    if (!(error instanceof AiDraftError)) throw error;
+    await recordLlmUsage(sql, { tenantId: input.tenantId, siteId: input.siteId, purpose: 'rewrite-rejected', usage: error.usage });
+    return { ok: false, status: error.reason === 'api-error' ? 503 : 400, message: error.message };
+  }
+}

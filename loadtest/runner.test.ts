@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { highestPassing, ownerAccountsNeeded } from './runner.ts';
+import { highestPassing, ownerSitesNeeded } from './runner.ts';
 
 describe('planning a load-test run', () => {
-  it('seeds one owner account per owner VU of the largest target', () => {
-    expect(ownerAccountsNeeded(['visitors'], [50, 500])).toBe(0);
-    expect(ownerAccountsNeeded(['owners'], [50, 250])).toBe(250);
-    expect(ownerAccountsNeeded(['mixed'], [50, 100, 250, 500])).toBe(100);
-    expect(ownerAccountsNeeded(['mixed'], [10])).toBe(2);
-    expect(ownerAccountsNeeded(['mixed', 'owners'], [100])).toBe(100);
+  it('seeds one owner site per VU of the largest target when owners take part', () => {
+    expect(ownerSitesNeeded(['visitors'], [50, 500])).toBe(0);
+    expect(ownerSitesNeeded(['owners'], [50, 250])).toBe(250);
+    expect(ownerSitesNeeded(['mixed'], [50, 100, 250, 500])).toBe(500);
+    expect(ownerSitesNeeded(['visitors', 'owners'], [100])).toBe(100);
   });
 
   it('reports the highest target met with every lower target met too', () => {

@@ -4,6 +4,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { connect, resolveDatabaseUrl, type Sql } from '../db/index.ts';
 import { startPlatform } from '../e2e/platform.ts';
 import { ensureK6, runK6 } from './k6.ts';
@@ -14,8 +15,6 @@ import { recordLoadtestRun, type LoadtestRun } from './runs.ts';
 import { seedLoadtest } from './seed.ts';
 import { formatEndpointTable, formatResultsTable, toLoadtestRun, type K6Figures } from './summary.ts';
 
-/** Share of the mixed scenario's users who are visitors (the rest are owners). */
-export const VISITOR_SHARE = 0.8;
 /** Published sites the visitors spread over. */
 export const PUBLISHED_SITES = 10;
 
@@ -43,7 +42,7 @@ export async function openPlatform(options: {
   targetEdgeUrl: string | null;
   name?: string;
   keepData?: boolean;
-  /** Write a V8 CPU profile of every platform process into this folder (node --cpu-prof). */
+  /** Write a V8 CPU profile of every platform process into this folder (loadtest/cpu-profile.mjs). */
   profileDir?: string | null;
   log: (line: string) => void;
 }): Promise<Platform> {
@@ -70,7 +69,10 @@ export async function openPlatform(options: {
   if (options.keepData !== false) extraEnv.DATA_DIR = dataDir;
   if (options.profileDir) {
     await mkdir(options.profileDir, { recursive: true });
-    extraEnv.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${options.profileDir}`;
+    // node refuses --cpu-prof in NODE_OPTIONS; a preloaded module starts the same profiler.
+    const preload = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'cpu-profile.mjs'));
+    preload.searchParams.set('dir', options.profileDir);
+    extraEnv.NODE_OPTIONS = `--import=${preload.href}`;
   }
   const platform = await startPlatform(name, extraEnv);
   const actualDataDir = options.keepData !== false ? dataDir : platform.dataDir;
@@ -90,14 +92,16 @@ export async function openPlatform(options: {
   };
 }
 
-/** Owner accounts the runs need: one per owner VU of the largest target (VUs beyond share). */
-export function ownerAccountsNeeded(scenarios: Scenario[], vus: number[], visitorShare = VISITOR_SHARE): number {
+/**
+ * Owner sites the runs need: one per VU of the largest target, so no two VUs edit one site. In
+ * the mixed scenario k6 numbers VUs across both groups, so owner VUs can have any number up to
+ * the target: it gets one site per VU of the target too (sites are cheap; accounts are shared).
+ */
+export function ownerSitesNeeded(scenarios: Scenario[], vus: number[]): number {
   let needed = 0;
   for (const scenario of scenarios) {
-    for (const v of vus) {
-      if (scenario === 'owners') needed = Math.max(needed, v);
-      if (scenario === 'mixed') needed = Math.max(needed, Math.max(1, v - Math.max(1, Math.round(v * visitorShare))));
-    }
+    if (scenario === 'visitors') continue;
+    for (const v of vus) needed = Math.max(needed, v);
   }
   return needed;
 }
@@ -151,7 +155,7 @@ export async function runLoadtest(options: RunLoadtestOptions): Promise<Measured
     const seed = await seedLoadtest({
       webUrl: platform.webUrl,
       edgeUrl: platform.edgeUrl,
-      owners: ownerAccountsNeeded(options.scenarios, options.vus),
+      owners: ownerSitesNeeded(options.scenarios, options.vus),
       publishedSites: visitorsNeeded ? (options.publishedSites ?? PUBLISHED_SITES) : 0,
       log,
     });

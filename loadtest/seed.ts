@@ -39,6 +39,8 @@ export interface SeedOptions {
   edgeUrl: string;
   owners: number;
   publishedSites: number;
+  /** At most this many accounts (default MAX_SEEDED_ACCOUNTS); owners beyond share them, one site each. */
+  maxAccounts?: number;
   /** Parallel sign-ups (Argon2 hashing is the cost); default 4. */
   concurrency?: number;
   log?: (line: string) => void;
@@ -135,24 +137,42 @@ async function listSiteCards(session: BrowserSession): Promise<SiteCard[]> {
   return ((await res.json()) as { sites: SiteCard[] }).sites;
 }
 
-async function seedOwner(webUrl: string, index: number): Promise<{ owner: SeededOwner; site: SiteCard; session: BrowserSession }> {
+interface SeededAccount {
+  session: BrowserSession;
+  /** Its sites, oldest first, as the site list shows them. */
+  sites: { owner: SeededOwner; card: SiteCard }[];
+}
+
+/** Account `index` (signed up or logged in) with at least `siteCount` sites of its own. */
+async function seedAccount(webUrl: string, index: number, siteCount: number): Promise<SeededAccount> {
   const session = new BrowserSession(webUrl);
   await signInOrUp(session, index);
-  let sites = await listSiteCards(session);
-  if (sites.length === 0) {
-    const template = templates[index % templates.length];
-    const created = await session.postForm('/sites/new', {
-      template: template.id,
-      name: `${template.name} 부하 테스트 ${index}`,
-      slug: ownerSlug(index),
-    });
-    if (created.status !== 302) throw new SeedError(`Creating the site ${ownerSlug(index)} answered ${await describe(created)}`);
-    sites = await listSiteCards(session);
+  let cards = await listSiteCards(session);
+  for (let k = cards.length + 1; k <= siteCount; k++) {
+    const template = templates[(index + k) % templates.length];
+    const slug = k === 1 ? ownerSlug(index) : `${ownerSlug(index)}-${k}`;
+    const created = await session.postForm('/sites/new', { template: template.id, name: `${template.name} 부하 테스트 ${index}-${k}`, slug });
+    if (created.status !== 302) throw new SeedError(`Creating the site ${slug} answered ${await describe(created)}`);
+    cards = await listSiteCards(session);
   }
-  const site = sites[0];
-  if (!site) throw new SeedError(`The site of ${ownerEmail(index)} is not in its site list after creating it.`);
-  const slug = new URL(site.address).hostname.split('.')[0];
-  return { owner: { email: ownerEmail(index), password: LOADTEST_PASSWORD, siteId: site.id, slug }, site, session };
+  if (cards.length < Math.max(siteCount, 1)) throw new SeedError(`${ownerEmail(index)} has ${cards.length} sites after creating ${siteCount}.`);
+  // The list is newest first; keep creation order so the first site stays the first.
+  const ordered = [...cards].sort((a, b) => siteNumber(a) - siteNumber(b));
+  return {
+    session,
+    sites: ordered.map((card) => ({
+      card,
+      owner: { email: ownerEmail(index), password: LOADTEST_PASSWORD, siteId: card.id, slug: new URL(card.address).hostname.split('.')[0] },
+    })),
+  };
+}
+
+/** 1 for loadtest-7, 3 for loadtest-7-3 (sites from elsewhere sort last). */
+function siteNumber(card: SiteCard): number {
+  const slug = new URL(card.address).hostname.split('.')[0];
+  const match = /^loadtest-\d+(?:-(\d+))?$/.exec(slug);
+  if (!match) return Number.MAX_SAFE_INTEGER;
+  return match[1] ? Number(match[1]) : 1;
 }
 
 async function publish(session: BrowserSession, siteId: string): Promise<void> {
@@ -243,34 +263,46 @@ async function inParallel<T>(count: number, concurrency: number, work: (index: n
   return results;
 }
 
-/** Seeds `owners` accounts with a site each and makes the first `publishedSites` of them live. */
+/** Sign-ups cost an Argon2 hash each; beyond this many accounts, owners get more sites instead. */
+export const MAX_SEEDED_ACCOUNTS = 50;
+
+/**
+ * Seeds `owners` (account, site) pairs — one per owner VU, so no two VUs edit the same site — over
+ * at most MAX_SEEDED_ACCOUNTS accounts, and makes the first site of the first `publishedSites`
+ * accounts live. The owners list starts with one site of each account, so the first VUs each log
+ * in to a different workspace.
+ */
 export async function seedLoadtest(options: SeedOptions): Promise<LoadtestSeed> {
   const log = options.log ?? (() => {});
-  const count = Math.max(options.owners, options.publishedSites);
+  const accountCount = Math.max(Math.min(options.owners, options.maxAccounts ?? MAX_SEEDED_ACCOUNTS), options.publishedSites);
+  const sitesPerAccount = accountCount === 0 ? 0 : Math.max(1, Math.ceil(options.owners / accountCount));
   const started = Date.now();
   let done = 0;
-  const seeded = await inParallel(count, options.concurrency ?? 4, async (index) => {
-    const result = await seedOwner(options.webUrl, index + 1);
+  const accounts = await inParallel(accountCount, options.concurrency ?? 4, async (index) => {
+    const result = await seedAccount(options.webUrl, index + 1, sitesPerAccount);
     done++;
-    if (done % 50 === 0 || done === count) log(`[seed] ${done}/${count} owner accounts with a site`);
+    if (done % 25 === 0 || done === accountCount) log(`[seed] ${done}/${accountCount} owner accounts with ${sitesPerAccount} site(s) each`);
     return result;
   });
-  log(`[seed] ${count} accounts and sites ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`[seed] ${accountCount} accounts and ${accountCount * sitesPerAccount} sites ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-  const toPublish = seeded.slice(0, options.publishedSites);
-  for (const { site, session, owner } of toPublish) {
-    if (!site.isLive) {
+  const owners: SeededOwner[] = [];
+  for (let k = 0; k < sitesPerAccount; k++) for (const account of accounts) if (account.sites[k]) owners.push(account.sites[k].owner);
+
+  const toPublish = accounts.slice(0, options.publishedSites).map((a) => ({ session: a.session, ...a.sites[0] }));
+  for (const { card, session, owner } of toPublish) {
+    if (!card.isLive) {
       log(`[seed] publishing ${owner.slug}`);
       await publish(session, owner.siteId);
     }
   }
   const sites: SeededSite[] = [];
-  for (const { site } of toPublish) {
-    const url = new URL(site.address);
+  for (const { card } of toPublish) {
+    const url = new URL(card.address);
     const host = url.host;
     await waitUntilServed(options.edgeUrl, host, options.publishTimeoutMs ?? 180_000);
     sites.push({ slug: url.hostname.split('.')[0], host, ...(await crawlPublishedSite(options.edgeUrl, host)) });
   }
   if (options.publishedSites > 0) log(`[seed] ${sites.length} published sites served by the edge (${sites.reduce((n, s) => n + s.pages.length, 0)} pages)`);
-  return { owners: seeded.slice(0, options.owners).map((s) => s.owner), sites };
+  return { owners: owners.slice(0, options.owners), sites };
 }

@@ -6,6 +6,7 @@ import { Link, useNavigation, useRevalidator, useSubmit } from '@remix-run/react
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   createSection,
+  listMissingBusinessDetails,
   renderPagePreview,
   validateSiteDocument,
   type Section,
@@ -178,6 +179,7 @@ export function Builder(props: { site: BuilderSite; versions: VersionItem[]; rea
     submit({ intent: 'publish' }, { method: 'post' });
   }
 
+  const missingBusiness = useMemo(() => listMissingBusinessDetails(doc).length, [doc]);
   const publishing = navigation.state !== 'idle' && navigation.formData?.get('intent') === 'publish';
 
   return (
@@ -257,8 +259,14 @@ export function Builder(props: { site: BuilderSite; versions: VersionItem[]; rea
                 // Autosaves add versions without reloading the page; fetch the list when it is opened.
                 if (p.id === 'history') revalidator.revalidate();
               }}
+              aria-label={p.id === 'business' && missingBusiness > 0 ? `${p.label} (${missingBusiness}개 항목이 비어 있음)` : undefined}
             >
               {p.label}
+              {p.id === 'business' && missingBusiness > 0 ? (
+                <span className="rail-badge" title={`법적 표시 항목 ${missingBusiness}개가 비어 있습니다`} aria-hidden="true">
+                  {missingBusiness}
+                </span>
+              ) : null}
             </button>
           ))}
         </nav>

@@ -1,6 +1,6 @@
 // Site-wide settings: name, theme colours and font, the business details the legal footer
 // shows, and the selected page's title and description.
-import { fonts, type SiteDocument, type SitePage } from '../../../../site/index.ts';
+import { fonts, listMissingBusinessDetails, type SiteDocument, type SitePage } from '../../../../site/index.ts';
 import { ColorField, TextField } from './fields.tsx';
 
 type Errors = Map<string, string>;
@@ -44,6 +44,19 @@ export function BusinessSettings(props: { document: SiteDocument; onChange: (doc
     <div className="settings-form">
       <h2 className="panel-title">사업자 정보</h2>
       <p className="panel-note">전자상거래법에 따라 사이트 맨 아래에 표시됩니다. 한 번만 입력하면 모든 페이지에 들어갑니다.</p>
+      {(() => {
+        const missing = listMissingBusinessDetails(doc);
+        return missing.length > 0 ? (
+          <div className="missing-details" role="note">
+            <strong>사이트 아래쪽 사업자 정보에 표시할 항목이 {missing.length}개 비어 있습니다</strong>
+            <ul>
+              {missing.map((m) => (
+                <li key={m.path}>{m.message.replace(/^[\w.]+: /, '').split('. ')[0]}.</li>
+              ))}
+            </ul>
+          </div>
+        ) : null;
+      })()}
       {field('name', '상호')}
       {field('representative', '대표자')}
       {field('address', '사업장 주소')}

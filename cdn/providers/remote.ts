@@ -18,6 +18,8 @@ export interface RemoteSite {
   tenantId: string;
   siteId: string;
   slug: string;
+  /** Custom domains of the site on this provider (cdn_domains), verified or not. */
+  domains: string[];
 }
 
 export interface RemoteDeployment {
@@ -101,7 +103,7 @@ export function objectsOf(files: DeployFile[], manifest: DeploymentManifest): Up
   return [...bySha.values()];
 }
 
-async function siteRow(tx: TransactionSql, siteId: string, lock = false): Promise<RemoteSite & { liveDeploymentId: string | null }> {
+async function siteRow(tx: TransactionSql, provider: string, siteId: string, lock = false): Promise<RemoteSite & { liveDeploymentId: string | null }> {
   const rows = lock
     ? await tx<{ tenant_id: string; id: string; slug: string; live_deployment_id: string | null }[]>`
         select tenant_id, id, slug, live_deployment_id from sites where id = ${siteId} for update`
@@ -109,7 +111,9 @@ async function siteRow(tx: TransactionSql, siteId: string, lock = false): Promis
         select tenant_id, id, slug, live_deployment_id from sites where id = ${siteId}`;
   const [row] = rows;
   if (!row) throw siteNotFound();
-  return { tenantId: row.tenant_id, siteId: row.id, slug: row.slug, liveDeploymentId: row.live_deployment_id };
+  const domains = await tx<{ hostname: string }[]>`
+    select hostname from cdn_domains where site_id = ${siteId} and provider = ${provider} order by hostname`;
+  return { tenantId: row.tenant_id, siteId: row.id, slug: row.slug, liveDeploymentId: row.live_deployment_id, domains: domains.map((d) => d.hostname) };
 }
 
 export function createRemoteProvider(sql: Sql, backend: RemoteBackend): CdnProvider {
@@ -117,14 +121,14 @@ export function createRemoteProvider(sql: Sql, backend: RemoteBackend): CdnProvi
 
   async function findSite(tenantId: string, siteId: string): Promise<RemoteSite> {
     if (!isUuid(siteId)) throw siteNotFound();
-    return withTenant(sql, tenantId, (tx) => siteRow(tx, siteId));
+    return withTenant(sql, tenantId, (tx) => siteRow(tx, name, siteId));
   }
 
   async function activate(ref: ProviderDeploymentRef): Promise<void> {
     const { tenantId, siteId, deploymentId } = ref;
     if (!isUuid(siteId) || !isUuid(deploymentId)) throw deploymentNotFound();
     await withTenant(sql, tenantId, async (tx) => {
-      const site = await siteRow(tx, siteId, true);
+      const site = await siteRow(tx, name, siteId, true);
       const [row] = await tx<DeploymentFields[]>`
         select status, provider, provider_ref, manifest, provider_data from deployments where id = ${deploymentId} and site_id = ${siteId}`;
       if (!row || row.provider !== name) throw deploymentNotFound();
@@ -164,7 +168,7 @@ export function createRemoteProvider(sql: Sql, backend: RemoteBackend): CdnProvi
       const manifest = buildManifest(files);
       const totalBytes = Object.values(manifest).reduce((sum, e) => sum + e.size, 0);
       const { site, deploymentId } = await withTenant(sql, tenantId, async (tx) => {
-        const site = await siteRow(tx, siteId);
+        const site = await siteRow(tx, name, siteId);
         if (buildId !== null) {
           const [build] = await tx`select id from builds where id = ${buildId} and site_id = ${siteId}`;
           if (!build) throw new CdnError('not_found', '빌드를 찾을 수 없습니다. 다시 게시해 주세요.');
@@ -197,7 +201,7 @@ export function createRemoteProvider(sql: Sql, backend: RemoteBackend): CdnProvi
       const { tenantId, siteId, deploymentId } = ref;
       if (!isUuid(siteId) || !isUuid(deploymentId)) throw deploymentNotFound();
       await withTenant(sql, tenantId, async (tx) => {
-        const site = await siteRow(tx, siteId, true);
+        const site = await siteRow(tx, name, siteId, true);
         if (site.liveDeploymentId === deploymentId) {
           throw new CdnError('live_deployment', '지금 게시 중인 배포는 삭제할 수 없습니다. 다른 배포를 먼저 게시해 주세요.');
         }

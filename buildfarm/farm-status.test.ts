@@ -40,6 +40,23 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
+describe('a build whose publisher died before sending its job', () => {
+  it('is given a job by a worker and built', async () => {
+    const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'orphan-cafe', siteName: '주인 잃은 카페' });
+    await worker.stop();
+    const { buildId } = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+    // As if the web process had died between committing the build and sending its job.
+    const [{ job_id: jobId }] = await sql`select job_id from builds where id = ${buildId}`;
+    await boss.deleteJob(BUILD_QUEUE, jobId);
+    await sql`update builds set job_id = null, queued_at = now() - interval '1 minute' where id = ${buildId}`;
+    worker = await startWorker({ sql, boss, databaseUrl: db.url, dataDir, executor: 'process', concurrency: 1, recoveryIntervalMs: 500 });
+
+    const build = await waitForBuild(sql, buildId, ['succeeded', 'failed']);
+    expect(build.status).toBe('succeeded');
+    expect(build.job_id).not.toBe(jobId);
+  });
+});
+
 describe('the build farm seen from /admin', () => {
   it('lists the worker with its executor and capacity, and the queue', async () => {
     const status = await getBuildFarmStatus(sql);
@@ -51,6 +68,7 @@ describe('the build farm seen from /admin', () => {
   it('fails a build whose infrastructure keeps failing, lists it as dead-lettered, and re-runs it once fixed', async () => {
     const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'dead-cafe', siteName: '되살아난 카페' });
     // The CDN store cannot be written: a file sits where its folder should be.
+    await rm(path.join(dataDir, 'cdn'), { recursive: true, force: true });
     await writeFile(path.join(dataDir, 'cdn'), 'not a folder');
     // A publish whose job has no retries left, so the first infrastructure failure is final.
     await worker.stop();

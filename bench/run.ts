@@ -3,12 +3,17 @@
 import { spawnSync } from 'node:child_process';
 import { printTable, writeLatest, type Figures } from './figures.ts';
 import { benchPublish } from './publish.bench.ts';
+import { benchBuildFarm } from '../buildfarm/bench.ts';
 import { ensureWebBuild } from '../scripts/web-build.ts';
 
 const dockerAnswers = () => spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
 
 const benches: Record<string, () => Promise<Figures>> = {
   publish: () => benchPublish({ executor: 'process' }),
+  buildfarm: async () => {
+    if (!dockerAnswers()) throw new Error('no Docker engine answers: start dockerd to measure the build farm');
+    return benchBuildFarm();
+  },
   'publish-docker': async () => {
     if (!dockerAnswers()) throw new Error('no Docker engine answers: start dockerd to measure the docker executor');
     return benchPublish({ executor: 'docker' });

@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { migrationsCurrent, type Sql } from '../db/index.ts';
+import { createContactFormReceiver, FORM_PATH_PREFIX } from './contact-forms.ts';
 import { SITE_LIVE_CHANNEL } from './deployments.ts';
 import { readObject } from './object-store.ts';
 import { addLocalUsage, pingDatabase, selectLiveDeployment, selectLiveSites, type LiveSiteRow } from './platform.sql.ts';
@@ -450,7 +451,27 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     return bySlug.get(slug);
   }
 
+  // Contact forms: POST /__forms/<sectionId> on a live site (cdn/contact-forms.ts).
+  const forms = createContactFormReceiver({ sql });
+  function receiveForm(req: IncomingMessage, res: ServerResponse): void {
+    const pathname = (req.url ?? '/').split('?')[0];
+    const site = siteForHost(req.headers.host);
+    const sectionId = pathname.startsWith(FORM_PATH_PREFIX) ? pathname.slice(FORM_PATH_PREFIX.length) : '';
+    if (!site || !/^[A-Za-z0-9_-]{1,64}$/.test(sectionId)) {
+      req.resume();
+      res.writeHead(404, { ...SECURITY_HEADERS, 'content-length': 0 });
+      res.end();
+      return;
+    }
+    forms.handle(req, res, site, sectionId, SECURITY_HEADERS).catch((error: unknown) => {
+      console.error(`[edge] contact form ${site.siteId}/${sectionId}: ${(error as Error).stack ?? String(error)}`);
+      if (!res.headersSent) res.writeHead(500, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' });
+      res.end('문의를 저장하지 못했습니다. 잠시 뒤 다시 보내 주세요.');
+    });
+  }
+
   function handle(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === 'POST' && (req.url ?? '').startsWith(FORM_PATH_PREFIX)) return receiveForm(req, res);
     const head = req.method === 'HEAD';
     if (req.method !== 'GET' && !head) {
       res.writeHead(405, { ...SECURITY_HEADERS, allow: 'GET, HEAD', 'content-length': 0 });

@@ -3,6 +3,7 @@
 // autoscaling round when Proxmox autoscaling is configured; every hour (and at start) it rolls
 // up today's and yesterday's costs and checks the budgets. Each collector runs on its own: one
 // that fails logs and the others go on.
+import { deleteExpiredSubmissions } from '../cdn/index.ts';
 import type { Sql } from '../db/index.ts';
 import { startHeartbeat } from '../db/index.ts';
 import { autoscaleWorkers, syncHosts, syncLocalHost, type ProxmoxClient, type WorkerNeed } from '../proxmox/index.ts';
@@ -124,6 +125,8 @@ export async function startMonitor(sql: Sql, options: MonitorOptions): Promise<M
       outcomes.push(a.outcome);
       advice = a.value;
     }
+    // Contact-form submissions past the retention period the form promised (개인정보 보호법 제21조).
+    outcomes.push((await collect('expired-submissions', () => deleteExpiredSubmissions(sql))).outcome);
     const b = await collect('budgets', () => evaluateBudgets(sql, { cdnAdvice: advice }));
     outcomes.push(b.outcome);
     if (b.value && (b.value.fired.length || b.value.cleared.length)) {

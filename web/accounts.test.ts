@@ -278,6 +278,11 @@ describe('members and invitations', () => {
     expect(landing.body).toContain('햇살미용실');
     expect(landing.body).toContain('편집자');
 
+    const wrongEmail = await web.tab().post('/signup', { invite: token, email: 'someone@example.com', password: TEST_PASSWORD, displayName: '다른 사람' });
+    expect(wrongEmail.status).toBe(400);
+    expect(wrongEmail.body).toContain('designer@example.com 주소로 보낸 것입니다');
+    expect(await web.db.sql`select 1 from users where email = 'someone@example.com'`).toHaveLength(0);
+
     const invitee = web.tab();
     const signUpPage = await invitee.get(`/signup?invite=${token}`);
     expect(signUpPage.body).toContain('햇살미용실에 합류하기');

@@ -1,7 +1,12 @@
 // Server rendering: Remix's default Node entry (streaming, bots get the full page at once),
 // plus handleError: a page that does not exist (404) or a request the browser abandoned is not
 // an error worth logging; everything else is logged once, here, with its cause.
-import { PassThrough } from "node:stream";
+//
+// React 18.3's streaming renderer has a bug that matters for Korean pages: when a multi-byte
+// character does not fit at the end of its 2,048-byte buffer, it sends the whole buffer, so up
+// to three zero bytes land in the middle of the HTML (react#24985, fixed only in React 19).
+// Every render therefore goes through withoutReactPaddingBytes(), which trims them.
+import { Transform } from "node:stream";
 
 import type { AppLoadContext, EntryContext, HandleErrorFunction } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
@@ -10,6 +15,20 @@ import * as isbotModule from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 
 const ABORT_DELAY = 5_000;
+const REACT_VIEW_SIZE = 2048;
+
+/** A pass-through that drops the zero padding React 18 leaves at the end of a full buffer. */
+export function withoutReactPaddingBytes(): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      let end = chunk.length;
+      if (end === REACT_VIEW_SIZE) {
+        while (end > REACT_VIEW_SIZE - 3 && chunk[end - 1] === 0) end--;
+      }
+      callback(null, end === chunk.length ? chunk : chunk.subarray(0, end));
+    },
+  });
+}
 
 export const handleError: HandleErrorFunction = (error, { request }) => {
   if (request.signal.aborted) return;
@@ -80,7 +99,7 @@ function handleBotRequest(
       {
         onAllReady() {
           shellRendered = true;
-          const body = new PassThrough();
+          const body = withoutReactPaddingBytes();
           const stream = createReadableStreamFromReadable(body);
 
           responseHeaders.set("Content-Type", "text/html");
@@ -130,7 +149,7 @@ function handleBrowserRequest(
       {
         onShellReady() {
           shellRendered = true;
-          const body = new PassThrough();
+          const body = withoutReactPaddingBytes();
           const stream = createReadableStreamFromReadable(body);
 
           responseHeaders.set("Content-Type", "text/html");

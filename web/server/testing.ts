@@ -50,7 +50,10 @@ export class BrowserTab {
       body: init.form ? new URLSearchParams(init.form).toString() : undefined,
     });
     this.remember(response);
-    return { status: response.status, location: response.headers.get('location'), body: (await response.text()).replaceAll('<!-- -->', ''), headers: response.headers };
+    const text = await response.text();
+    // A zero byte in a page is always a rendering bug (see entry.server.tsx), never content.
+    if (text.includes('\0')) throw new Error(`${method} ${path} answered a page containing zero bytes`);
+    return { status: response.status, location: response.headers.get('location'), body: text.replaceAll('<!-- -->', ''), headers: response.headers };
   }
 
   get(path: string, headers?: Record<string, string>) {

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
-import { createUserSession, getOptionalUser, signUp } from '~/auth.server.ts';
+import { createUserSession, getOptionalUser, normaliseEmail, signUp } from '~/auth.server.ts';
 import { PASSWORD_MIN_LENGTH } from '~/roles.ts';
 import { Field, FormError } from '~/components/field.tsx';
 import { sql } from '~/db.server.ts';
@@ -34,6 +34,12 @@ export async function action({ request }: ActionFunctionArgs) {
   const invitation = inviteToken ? await findInvitation(sql, inviteToken) : null;
   const joining = invitation?.state === 'pending';
 
+  if (joining && normaliseEmail(values.email) !== normaliseEmail(invitation.email)) {
+    return json(
+      { errors: { email: `이 초대는 ${invitation.email} 주소로 보낸 것입니다. 초대받은 이메일로 가입해 주세요.` } as Record<string, string>, values },
+      { status: 400 },
+    );
+  }
   const result = await signUp({
     email: values.email,
     password: String(form.get('password') ?? ''),

@@ -41,5 +41,6 @@ export type { BillingErrorCode } from './errors.ts';
 export { billingPeriod, periodOf, nextPeriod, periodLabelKo } from './periods.ts';
 export { startBillingJobs, runDueCharges, closeMonth, previousPeriod, billingJobSchema, BILLING_CHARGE_QUEUE, BILLING_CLOSE_MONTH_QUEUE } from './jobs.ts';
 export type { BillingJob, BillingJobsOptions, UsageSource } from './jobs.ts';
+export { meteredUsageFromDatabase } from './metered-usage.ts';
 export { getBillingOverview, getHostingUsage, getMrr, listAllPaymentsForFinance, formatKrw, formatKstDate } from './overview.ts';
 export type { BillingOverview, BillingNotice, SiteHostingUsage, HostingLevel, MrrReport, FinancePayment } from './overview.ts';

@@ -1,6 +1,7 @@
 // Entry for `npm run start:worker`: one build worker against the shared database. Start as
 // many as the hosts allow; they share one queue. SIGTERM / SIGINT: stop taking jobs, let the
 // running builds finish, then exit.
+import { encryptionKeyFromEnv, meteredUsageFromDatabase, startBillingJobs, tossClientFromEnv } from '../billing/index.ts';
 import { env } from '../config/env.ts';
 import { connect, migrate, resolveDatabaseUrl } from '../db/index.ts';
 import { startQueue } from './queue.ts';
@@ -18,6 +19,13 @@ const worker = await startWorker({
   sql, boss, databaseUrl, dataDir, executor: BUILD_EXECUTOR, concurrency, slowRenderMs: BUILD_RENDER_DELAY_MS,
 });
 console.log(`[worker] ${worker.id}: ${worker.executor} executor, ${worker.concurrency} builds at once`);
+// Scheduled billing (monthly invoices, charges, dunning) only when Toss is configured; every
+// worker may run it: pg-boss hands each scheduled job to one of them.
+const toss = tossClientFromEnv(env());
+const billingJobs = toss
+  ? await startBillingJobs({ sql, databaseUrl, toss, encryptionKey: await encryptionKeyFromEnv(env()), usageSource: meteredUsageFromDatabase(sql) })
+  : null;
+if (!toss) console.log('[worker] payments are not configured (TOSS_SECRET_KEY): no scheduled billing');
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -26,6 +34,7 @@ async function shutdown(signal: string) {
   console.log(`[worker] ${signal}: finishing running builds, taking no new ones`);
   try {
     await worker.stop({ timeoutMs: 120_000 });
+    await billingJobs?.stop();
     // graceful + wait: pg-boss lets any handler still in flight finish before it closes.
     await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
     await sql.end({ timeout: 5 });

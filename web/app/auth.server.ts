@@ -14,6 +14,7 @@ import { json, redirect } from '@remix-run/node';
 import { generateIdFromEntropySize, Lucia, TimeSpan } from 'lucia';
 import { env } from '../../config/env.ts';
 import { isUuid, type Sql } from '../../db/index.ts';
+import { startTrial } from '../../billing/index.ts';
 import { recordAudit } from './audit.server.ts';
 import { sql } from './db.server.ts';
 import { clearLoginAttempts, formatWait, recordLoginFailure, takeLoginAttempt } from './login-throttle.server.ts';
@@ -316,6 +317,7 @@ export async function signUp(input: SignUpInput): Promise<SignUpResult> {
       await recordAudit(tx, { tenantId: tenant.id, userId, action: 'user.signed_up', target: email, detail: { workspace: workspaceName } });
       return tenant.id;
     });
+    if (tenantId) await startTrial(sql, tenantId);
     return { ok: true, userId, tenantId };
   } catch (error) {
     // Two sign-ups with the same email at the same moment: the unique index decides.

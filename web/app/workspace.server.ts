@@ -3,6 +3,7 @@
 // (they happen before the person is a member of anything).
 import { createHash, randomBytes } from 'node:crypto';
 import { env } from '../../config/env.ts';
+import { startTrial } from '../../billing/index.ts';
 import { isUuid, withTenant, type Sql, type TransactionSql } from '../../db/index.ts';
 import { recordAudit } from './audit.server.ts';
 import { INVITATION_DAYS } from './roles.ts';
@@ -234,5 +235,6 @@ export async function createWorkspace(db: Sql, userId: string, name: string): Pr
     await recordAudit(tx, { tenantId: tenant.id, userId, action: 'workspace.created', target: workspaceName });
     return tenant.id;
   });
+  await startTrial(db, tenantId as string);
   return { ok: true, tenantId: tenantId as string };
 }

@@ -19,6 +19,8 @@ export function refuseForeignOrigin(publicUrl: string | undefined): RequestHandl
   const publicHost = hostOf(publicUrl);
   return (req, res, next) => {
     if (!MUTATIONS.has(req.method)) return next();
+    // Toss Payments' servers post webhooks without Origin or cookies; the handler trusts nothing in them.
+    if (req.path === '/webhooks/toss') return next();
     if (req.headers.authorization && !req.headers.cookie) return next();
     const requestHost = (req.get('x-forwarded-host') && req.app.get('trust proxy fn')(req.socket.remoteAddress, 0)
       ? req.get('x-forwarded-host')

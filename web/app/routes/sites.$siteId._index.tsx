@@ -5,6 +5,7 @@ import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunctio
 import { json, redirect } from '@remix-run/node';
 import { useActionData, useLoaderData, type ShouldRevalidateFunction } from '@remix-run/react';
 import { PublishError, publishSite } from '../../../buildfarm/index.ts';
+import { assertCanPublish, BillingError } from '../../../billing/index.ts';
 import { siteUrl } from '../../../cdn/index.ts';
 import type { SiteDocument } from '../../../site/index.ts';
 import { requireMember } from '../auth.server.ts';
@@ -69,11 +70,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
       return json({ ok: false as const, publishError: `사진 설명(대체 텍스트)이 비어 있는 사진이 있어 게시하지 않았습니다: ${missingAlt.slice(0, 3).join(', ')}` }, { status: 400 });
     }
     try {
+      await assertCanPublish(sql, tenant.id);
       const boss = await getBoss();
       const { buildId } = await publishSite(sql, boss, { tenantId: tenant.id, siteId, userId: user.id });
       return redirect(`/sites/${siteId}/builds/${buildId}`);
     } catch (error) {
-      if (error instanceof PublishError) return json({ ok: false as const, publishError: error.message }, { status: 400 });
+      if (error instanceof PublishError || error instanceof BillingError) return json({ ok: false as const, publishError: error.message }, { status: 400 });
       throw error;
     }
   }

@@ -1,0 +1,243 @@
+// AWS CloudFront in front of one S3 bucket, with @aws-sdk/client-s3 and @aws-sdk/client-cloudfront.
+//
+//   deploy   = HeadObject objects/<sha256> for each distinct body, PutObject only the missing
+//              ones (shared, content-addressed); then the deployment's own prefix
+//              sites/<siteId>/<deploymentId>/<path> is filled by server-side CopyObject from
+//              objects/ (no bytes leave us again) with each path's Content-Type and
+//              Cache-Control; the manifest goes to manifests/<siteId>/<deploymentId>.json.
+//   activate = one CloudFront Function (viewer-request) on the distribution maps Host →
+//              deployment prefix. Its code carries the map; we rewrite it (UpdateFunction with
+//              If-Match, so two writers cannot lose each other's change) and PublishFunction
+//              makes the new map LIVE on every edge at once. A rollback is the same switch.
+//              Prefixes never change once written, so nothing needs invalidating.
+// See docs/decisions/010-cdn-providers.md for why a function map and not an origin-path switch.
+import {
+  CloudFrontClient, CreateFunctionCommand, DescribeFunctionCommand, GetFunctionCommand, NoSuchFunctionExists,
+  PreconditionFailed, PublishFunctionCommand, UpdateFunctionCommand,
+} from '@aws-sdk/client-cloudfront';
+import { CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { CdnError } from '../errors.ts';
+import type { RemoteBackend, RemoteSite, UploadObject } from './remote.ts';
+
+export interface CloudFrontConfig {
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+  bucket: string;
+  distributionId: string;
+  /** Sites answer at <slug>.<siteBaseDomain> (a wildcard alternate domain of the distribution). */
+  siteBaseDomain: string;
+  /** AWS_ENDPOINT_URL: tests point both clients at the contract server (path-style S3). */
+  endpoint?: string;
+  maxAttempts?: number;
+}
+
+const CONCURRENCY = 8;
+/** CloudFront Functions accept at most 10 KB of code. */
+export const FUNCTION_MAX_BYTES = 10 * 1024;
+const ROUTES_START = '// windwalker-routes:';
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const REVALIDATE = 'public, max-age=0, must-revalidate';
+
+export function cloudFrontFunctionName(distributionId: string): string {
+  return `ww-sites-${distributionId}`.slice(0, 64);
+}
+
+export function deploymentPrefix(siteId: string, deploymentId: string): string {
+  return `sites/${siteId}/${deploymentId}`;
+}
+
+/** The viewer-request function: Host → deployment prefix, '/' and extension-less paths → index.html. */
+export function routerFunctionCode(routes: Record<string, string>): string {
+  return `${ROUTES_START}${JSON.stringify(routes)}
+var ROUTES = ${JSON.stringify(routes)};
+function handler(event) {
+  var request = event.request;
+  var host = request.headers.host ? request.headers.host.value.toLowerCase() : '';
+  var prefix = ROUTES[host];
+  if (!prefix) {
+    return { statusCode: 404, statusDescription: 'Not Found' };
+  }
+  var uri = request.uri;
+  if (uri.charAt(uri.length - 1) === '/') {
+    uri = uri + 'index.html';
+  } else if (uri.lastIndexOf('.') < uri.lastIndexOf('/')) {
+    uri = uri + '/index.html';
+  }
+  request.uri = '/' + prefix + uri;
+  return request;
+}
+`;
+}
+
+export function routesOf(code: string): Record<string, string> {
+  const first = code.split('\n', 1)[0];
+  if (!first.startsWith(ROUTES_START)) throw new Error('the CloudFront router function was not written by WindWalker (no routes line)');
+  return JSON.parse(first.slice(ROUTES_START.length)) as Record<string, string>;
+}
+
+function notFound(error: unknown): boolean {
+  return error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 404 || error.name === 'NotFound' || error.name === 'NoSuchKey');
+}
+
+async function inParallel<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const next = async (): Promise<void> => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, next));
+}
+
+export function createCloudFrontBackend(config: CloudFrontConfig): RemoteBackend {
+  const credentials = { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey };
+  const s3 = new S3Client({
+    region: config.region,
+    credentials,
+    endpoint: config.endpoint,
+    forcePathStyle: Boolean(config.endpoint),
+    maxAttempts: config.maxAttempts ?? 5,
+    // The SigV4 signature already covers the payload's SHA-256 (x-amz-content-sha256).
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const cloudfront = new CloudFrontClient({ region: 'us-east-1', credentials, endpoint: config.endpoint, maxAttempts: config.maxAttempts ?? 5 });
+  const functionName = cloudFrontFunctionName(config.distributionId);
+  const bucket = config.bucket;
+
+  async function missing(object: UploadObject): Promise<boolean> {
+    try {
+      await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `objects/${object.sha256}` }));
+      return false;
+    } catch (error) {
+      if (notFound(error)) return true;
+      throw error;
+    }
+  }
+
+  /** Reads the DEVELOPMENT code and its ETag; creates the function (empty map) when it does not exist. */
+  async function readRouter(): Promise<{ routes: Record<string, string>; etag: string }> {
+    try {
+      const code = await cloudfront.send(new GetFunctionCommand({ Name: functionName, Stage: 'DEVELOPMENT' }));
+      const text = Buffer.from(code.FunctionCode ?? new Uint8Array()).toString('utf8');
+      return { routes: routesOf(text), etag: code.ETag! };
+    } catch (error) {
+      if (!(error instanceof NoSuchFunctionExists)) throw error;
+      const created = await cloudfront.send(new CreateFunctionCommand({
+        Name: functionName,
+        FunctionConfig: { Comment: 'WindWalker: Host → deployment prefix', Runtime: 'cloudfront-js-2.0' },
+        FunctionCode: Buffer.from(routerFunctionCode({})),
+      }));
+      return { routes: {}, etag: created.ETag! };
+    }
+  }
+
+  async function writeRoutes(change: (routes: Record<string, string>) => void): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const { routes, etag } = await readRouter();
+      change(routes);
+      const code = Buffer.from(routerFunctionCode(routes));
+      if (code.length > FUNCTION_MAX_BYTES) {
+        throw new CdnError('provider_failed', 'CloudFront 라우팅 함수가 10KB 한도에 닿아 더 많은 사이트를 실을 수 없습니다. 관리자에게 배포(distribution)를 하나 더 만들어 달라고 요청해 주세요.');
+      }
+      try {
+        const updated = await cloudfront.send(new UpdateFunctionCommand({
+          Name: functionName, IfMatch: etag, FunctionCode: code,
+          FunctionConfig: { Comment: 'WindWalker: Host → deployment prefix', Runtime: 'cloudfront-js-2.0' },
+        }));
+        await cloudfront.send(new PublishFunctionCommand({ Name: functionName, IfMatch: updated.ETag! }));
+        return;
+      } catch (error) {
+        // Another activation changed the map between our read and write: read it again.
+        if (error instanceof PreconditionFailed && attempt < 4) continue;
+        throw error;
+      }
+    }
+  }
+
+  return {
+    name: 'cloudfront',
+
+    async upload(site, deployment, objects, onProgress) {
+      const prefix = deploymentPrefix(site.siteId, deployment.id);
+      let uploadedFiles = 0;
+      let uploadedBytes = 0;
+      let done = 0;
+      const total = objects.length;
+      await inParallel(objects, async (object) => {
+        if (await missing(object)) {
+          await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `objects/${object.sha256}`, Body: object.body, ContentType: object.contentType }));
+          uploadedFiles += 1;
+          uploadedBytes += object.body.length;
+        }
+        done += 1;
+        onProgress?.(done, total);
+      });
+      await inParallel(Object.entries(deployment.manifest), async ([filePath, entry]) => {
+        await s3.send(new CopyObjectCommand({
+          Bucket: bucket,
+          Key: `${prefix}${filePath}`,
+          CopySource: `${bucket}/objects/${entry.sha256}`,
+          MetadataDirective: 'REPLACE',
+          ContentType: entry.contentType,
+          CacheControl: filePath.startsWith('/assets/') ? IMMUTABLE : REVALIDATE,
+        }));
+      });
+      await s3.send(new PutObjectCommand({
+        Bucket: bucket,
+        Key: `manifests/${site.siteId}/${deployment.id}.json`,
+        Body: JSON.stringify(deployment.manifest),
+        ContentType: 'application/json',
+      }));
+      return { providerRef: prefix, providerData: { prefix }, uploadedFiles, uploadedBytes };
+    },
+
+    async switchTo(site, deployment) {
+      const prefix = deploymentPrefix(site.siteId, deployment.id);
+      const hosts = [`${site.slug}.${config.siteBaseDomain}`, ...site.domains];
+      await writeRoutes((routes) => {
+        for (const [host, target] of Object.entries(routes)) {
+          if (target.startsWith(`sites/${site.siteId}/`)) delete routes[host];
+        }
+        for (const host of hosts) routes[host] = prefix;
+      });
+      return null;
+    },
+
+    async remove(site, deployment) {
+      const prefix = deploymentPrefix(site.siteId, deployment.id);
+      const keys = [...Object.keys(deployment.manifest).map((p) => `${prefix}${p}`), `manifests/${site.siteId}/${deployment.id}.json`];
+      for (let i = 0; i < keys.length; i += 1000) {
+        const result = await s3.send(new DeleteObjectsCommand({
+          Bucket: bucket,
+          Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+        }));
+        if (result.Errors?.length) throw new Error(`S3 could not delete ${result.Errors.length} object(s): ${result.Errors[0].Code} ${result.Errors[0].Message}`);
+      }
+    },
+
+    async attachDomain() {
+      throw new CdnError('unsupported', 'CloudFront에서는 아직 사용자 도메인을 연결할 수 없습니다. 도메인이 필요하면 사이트를 Cloudflare 또는 Vercel로 옮겨 연결해 주세요.');
+    },
+
+    async domainStatus() {
+      throw new CdnError('unsupported', 'CloudFront에서는 아직 사용자 도메인을 연결할 수 없습니다. 도메인이 필요하면 사이트를 Cloudflare 또는 Vercel로 옮겨 연결해 주세요.');
+    },
+
+    async usage() {
+      throw new CdnError('unsupported', 'CloudFront 사이트의 일별 사용량은 아직 가져오지 못합니다. 사용량은 로컬 에지 기록만 반영됩니다.');
+    },
+
+    async probe() {
+      await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'objects/health' })).catch((error: unknown) => {
+        if (!notFound(error)) throw error;
+      });
+      try {
+        const described = await cloudfront.send(new DescribeFunctionCommand({ Name: functionName, Stage: 'LIVE' }));
+        return `bucket ${bucket} answers; router function ${described.FunctionSummary?.Status ?? 'unknown'}`;
+      } catch (error) {
+        if (error instanceof NoSuchFunctionExists) return `bucket ${bucket} answers; router function not created yet`;
+        throw error;
+      }
+    },
+  };
+}

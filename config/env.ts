@@ -25,6 +25,8 @@ export const envSchema = z.object({
   BUILD_RENDER_DELAY_MS: z.coerce.number().int().min(0).max(600_000).optional(),
   MONITOR_INTERVAL_SECONDS: z.coerce.number().min(1).default(60),
   UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  // Outgoing webhooks: first retry after this many seconds, doubling each time (8 retries).
+  WEBHOOK_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   ANTHROPIC_API_KEY: optionalSecret,
   ANTHROPIC_BASE_URL: optionalUrl,

@@ -12,6 +12,8 @@ import type { ServerBuild } from '@remix-run/node';
 import express from 'express';
 import { env } from '../../config/env.ts';
 import { migrationsCurrent, startHeartbeat, type Sql } from '../../db/index.ts';
+import { startPublicApi } from '../app/api/router.server.ts';
+import { getBoss } from '../app/db.server.ts';
 import { installWebRuntime, uninstallWebRuntime } from '../app/runtime.server.ts';
 import { refuseForeignOrigin } from './origin-check.ts';
 
@@ -71,6 +73,11 @@ export async function startWebServer(options: StartWebServerOptions): Promise<We
   app.use('/assets', express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '1y', index: false }));
   app.use(express.static(clientDir, { maxAge: '1h', index: false }));
 
+  // The public API authenticates by key only (never the session cookie), so it sits before the
+  // Origin check: a cross-site page cannot make a browser send a key it does not have.
+  const publicApi = await startPublicApi({ sql: options.sql, boss: getBoss });
+  app.use('/api/v1', publicApi.router);
+
   app.use(refuseForeignOrigin(env().PUBLIC_URL));
 
   const handleRemix = createRequestHandler({ build, mode });
@@ -102,6 +109,7 @@ export async function startWebServer(options: StartWebServerOptions): Promise<We
     close() {
       closed ??= (async () => {
         await heartbeat?.stop();
+        await publicApi.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -1,0 +1,422 @@
+// The public API over real HTTP against the built web server, a fresh database and a real build
+// worker (child-process executor): keys, every endpoint, tenant isolation, scopes, idempotency,
+// rate limits, bad input, metering, the OpenAPI document and signed webhooks with retries.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import type PgBoss from 'pg-boss';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetEnvForTests } from '../config/env.ts';
+import { startQueue, startWorker, type BuildWorker } from '../buildfarm/index.ts';
+import { countApiCalls, createApiKey, periodOfDate, revokeApiKey } from './app/api/keys.server.ts';
+import { verifyWebhookSignature } from './app/api/webhooks.server.ts';
+import { startTestWeb, type TestWeb } from './server/testing.ts';
+
+let web: TestWeb;
+let boss: PgBoss;
+let worker: BuildWorker;
+let dataDir: string;
+let tenantA: string;
+let tenantB: string;
+let keyA: string; // read, write, publish
+let keyB: string; // another workspace, all scopes
+let readOnlyA: string;
+let siteId: string;
+
+async function tenantOf(email: string): Promise<string> {
+  const [row] = await web.db.sql<{ tenant_id: string }[]>`
+    select m.tenant_id from memberships m join users u on u.id = m.user_id where lower(u.email) = ${email}`;
+  return row.tenant_id;
+}
+
+async function newKey(tenantId: string, scopes: string[]): Promise<string> {
+  const created = await createApiKey(web.db.sql, { tenantId, userId: null, name: `key ${scopes.join('+')}`, scopes });
+  if (!created.ok) throw new Error(JSON.stringify(created.errors));
+  return created.secret;
+}
+
+interface Answer { status: number; json: any; headers: Headers; text: string }
+
+async function call(key: string | null, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  const response = await fetch(`${web.baseUrl}/api/v1${route}`, {
+    method,
+    headers: {
+      ...(key ? { Authorization: `Bearer ${key}` } : {}),
+      ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json: any = null;
+  try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+  return { status: response.status, json, headers: response.headers, text };
+}
+
+async function waitFor<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  process.env.WEBHOOK_RETRY_DELAY_SECONDS = '1';
+  resetEnvForTests();
+  web = await startTestWeb();
+  await web.signUp({ email: 'agency@momo.kr', workspaceName: '모모 에이전시' });
+  await web.signUp({ email: 'other@example.com', workspaceName: '다른 가게' });
+  tenantA = await tenantOf('agency@momo.kr');
+  tenantB = await tenantOf('other@example.com');
+  keyA = await newKey(tenantA, ['read', 'write', 'publish']);
+  keyB = await newKey(tenantB, ['read', 'write', 'publish']);
+  readOnlyA = await newKey(tenantA, ['read']);
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'ww-api-test-'));
+  boss = await startQueue(web.db.url);
+  worker = await startWorker({ sql: web.db.sql, boss, databaseUrl: web.db.url, dataDir, executor: 'process', concurrency: 1 });
+  const created = await call(keyA, 'POST', '/sites', { name: '카페 모모', slug: 'cafe-momo-api', template: 'cafe' });
+  expect(created.status).toBe(201);
+  siteId = created.json.id;
+}, 120_000);
+
+afterAll(async () => {
+  await worker?.stop();
+  await boss?.stop({ graceful: false });
+  await web?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  delete process.env.WEBHOOK_RETRY_DELAY_SECONDS;
+  resetEnvForTests();
+});
+
+describe('API keys', () => {
+  it('refuses calls without a key, with a wrong key and with a revoked key, and never reads the session cookie', async () => {
+    expect((await call(null, 'GET', '/sites')).status).toBe(401);
+    expect((await call('ww_live_nope', 'GET', '/sites')).json.error.code).toBe('unauthorized');
+    const owner = await web.signUp({ email: 'cookie@momo.kr' });
+    const cookie = [...owner.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const withCookie = await call(null, 'GET', '/sites', undefined, { Cookie: cookie });
+    expect(withCookie.status).toBe(401);
+    const doomed = await createApiKey(web.db.sql, { tenantId: tenantA, userId: null, name: 'doomed', scopes: ['read'] });
+    if (!doomed.ok) throw new Error('key not created');
+    expect((await call(doomed.secret, 'GET', '/sites')).status).toBe(200);
+    expect(await revokeApiKey(web.db.sql, { tenantId: tenantA, userId: null, keyId: doomed.key.id })).toBe(true);
+    expect((await call(doomed.secret, 'GET', '/sites')).status).toBe(401);
+  });
+
+  it('stores only the sha256 of a key and shows a recognisable prefix', async () => {
+    const rows = await web.db.sql<{ prefix: string; key_hash: string }[]>`select prefix, key_hash from api_keys`;
+    expect(rows.every((r) => r.prefix.startsWith('ww_live_') && /^[0-9a-f]{64}$/.test(r.key_hash))).toBe(true);
+    expect(rows.some((r) => r.key_hash.includes(keyA.slice(8)))).toBe(false);
+  });
+
+  it('does not need the Origin header for API mutations', async () => {
+    const answer = await call(keyA, 'POST', '/sites', { name: 'Origin 없음', slug: 'no-origin-site', template: 'salon' });
+    expect(answer.status).toBe(201);
+    expect((await call(keyA, 'DELETE', `/sites/${answer.json.id}`)).status).toBe(204);
+  });
+});
+
+describe('sites, versions and pagination', () => {
+  it('lists, reads, saves the document and one section, restores a version', async () => {
+    const list = await call(keyA, 'GET', '/sites?limit=100');
+    expect(list.status).toBe(200);
+    expect(list.json.data.map((s: { id: string }) => s.id)).toContain(siteId);
+    const site = await call(keyA, 'GET', `/sites/${siteId}`);
+    expect(site.json.document.pages.length).toBeGreaterThan(0);
+
+    const document = structuredClone(site.json.document);
+    document.name = '카페 모모 본점';
+    const saved = await call(keyA, 'PUT', `/sites/${siteId}/document`, { document, baseRevision: site.json.revision });
+    expect(saved.status).toBe(200);
+    expect(saved.json.revision).toBe(site.json.revision + 1);
+    const stale = await call(keyA, 'PUT', `/sites/${siteId}/document`, { document, baseRevision: site.json.revision });
+    expect(stale.status).toBe(409);
+    expect(stale.json.error.currentRevision).toBe(saved.json.revision);
+
+    const section = document.pages[0].sections[0];
+    const changed = await call(keyA, 'PUT', `/sites/${siteId}/sections/${section.id}`, { section: { ...section, heading: 'API로 바꾼 제목' } });
+    expect(changed.status).toBe(200);
+    const reread = await call(keyA, 'GET', `/sites/${siteId}`);
+    expect(reread.json.document.pages[0].sections[0].heading).toBe('API로 바꾼 제목');
+    expect((await call(keyA, 'PUT', `/sites/${siteId}/sections/no-such-section`, { section: { ...section, id: 'no-such-section' } })).status).toBe(404);
+
+    const versions = await call(keyA, 'GET', `/sites/${siteId}/versions?limit=1`);
+    expect(versions.json.data).toHaveLength(1);
+    expect(versions.json.nextCursor).toEqual(expect.any(String));
+    const next = await call(keyA, 'GET', `/sites/${siteId}/versions?limit=1&cursor=${versions.json.nextCursor}`);
+    expect(next.json.data[0].id).not.toBe(versions.json.data[0].id);
+    const oldest = next.json.data[0];
+    const restored = await call(keyA, 'POST', `/sites/${siteId}/versions/${oldest.id}/restore`, {});
+    expect(restored.status).toBe(200);
+    expect(restored.json.versionNumber).toBe(oldest.number);
+  });
+
+  it('pages through sites with an opaque cursor and limit ≤ 100', async () => {
+    for (const slug of ['page-a-site', 'page-b-site']) {
+      expect((await call(keyA, 'POST', '/sites', { name: slug, slug, template: 'shop' })).status).toBe(201);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Answer = await call(keyA, 'GET', `/sites?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...page.json.data.map((s: { id: string }) => s.id));
+      cursor = page.json.nextCursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBe((await call(keyA, 'GET', '/sites?limit=100')).json.data.length);
+    const tooMany = await call(keyA, 'GET', '/sites?limit=101');
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.json.error.field).toBe('limit');
+    expect((await call(keyA, 'GET', '/sites?cursor=garbage')).json.error.field).toBe('cursor');
+  });
+});
+
+describe('bad input', () => {
+  const count = async () => Number((await web.db.sql<{ n: string }[]>`select count(*) as n from sites`)[0].n);
+
+  it('answers 400 naming the field for unknown fields, wrong types, malformed JSON and oversize bodies, and stores nothing', async () => {
+    const before = await count();
+    const unknown = await call(keyA, 'POST', '/sites', { name: '가게', slug: 'unknown-field', template: 'cafe', colour: 'red' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.error.field).toBe('colour');
+    expect(unknown.json.error.message).toMatch(/알 수 없는 항목/);
+    expect(unknown.json.error.message_en).toMatch(/Unknown field/);
+
+    const wrongType = await call(keyA, 'POST', '/sites', { name: 42, slug: 'wrong-type', template: 'cafe' });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.json.error.field).toBe('name');
+
+    const missing = await call(keyA, 'POST', '/sites', { slug: 'missing-name', template: 'cafe' });
+    expect(missing.json.error).toMatchObject({ code: 'invalid_request', field: 'name' });
+
+    const malformed = await call(keyA, 'POST', '/sites', '{"name": "가게",');
+    expect(malformed.status).toBe(400);
+    expect(malformed.json.error).toMatchObject({ code: 'malformed_json', field: 'body' });
+
+    const huge = await call(keyA, 'POST', '/sites', JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10), slug: 'huge-site', template: 'cafe' }));
+    expect(huge.status).toBe(400);
+    expect(huge.json.error).toMatchObject({ code: 'body_too_large', field: 'body' });
+
+    const badDocument = await call(keyA, 'PUT', `/sites/${siteId}/document`, { document: { version: 1 }, baseRevision: 1 });
+    expect(badDocument.status).toBe(400);
+    expect(badDocument.json.error.field).toMatch(/^document/);
+    expect(await count()).toBe(before);
+  });
+});
+
+describe('idempotency', () => {
+  it('replays a POST with the same key and body, creating nothing twice; a different body is 422', async () => {
+    const body = { name: '멱등 가게', slug: 'idempotent-shop', template: 'restaurant' };
+    const first = await call(keyA, 'POST', '/sites', body, { 'Idempotency-Key': 'create-idem-1' });
+    const again = await call(keyA, 'POST', '/sites', body, { 'Idempotency-Key': 'create-idem-1' });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.json).toEqual(first.json);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const [row] = await web.db.sql<{ n: string }[]>`select count(*) as n from sites where slug = 'idempotent-shop'`;
+    expect(Number(row.n)).toBe(1);
+    const different = await call(keyA, 'POST', '/sites', { ...body, name: '다른 이름' }, { 'Idempotency-Key': 'create-idem-1' });
+    expect(different.status).toBe(422);
+    expect(different.json.error.code).toBe('idempotency_key_reused');
+  });
+});
+
+describe('publish, builds, deployments and webhooks', () => {
+  let receiver: Server;
+  let receiverUrl: string;
+  const received: { signature: string; body: string }[] = [];
+  let failuresLeft = 2;
+  let webhookId: string;
+  let webhookSecret: string;
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        received.push({ signature: String(req.headers['windwalker-signature']), body });
+        if (failuresLeft > 0) {
+          failuresLeft -= 1;
+          res.writeHead(500).end('down for a moment');
+        } else res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const address = receiver.address();
+    receiverUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`;
+    const hook = await call(keyA, 'POST', '/webhooks', { url: receiverUrl, events: ['build.succeeded', 'build.failed', 'deployment.live'] });
+    expect(hook.status).toBe(201);
+    webhookId = hook.json.id;
+    webhookSecret = hook.json.secret;
+  });
+  afterAll(() => new Promise<void>((resolve) => receiver?.close(() => resolve())));
+
+  it('refuses publish to a key without the publish scope with 403', async () => {
+    const refused = await call(readOnlyA, 'POST', `/sites/${siteId}/publish`, {});
+    expect(refused.status).toBe(403);
+    expect(refused.json.error.code).toBe('insufficient_scope');
+  });
+
+  it('publishes, streams the logs as NDJSON until the build ends, lists builds and deployments, rolls back', async () => {
+    const first = await call(keyA, 'POST', `/sites/${siteId}/publish`, {}, { 'Idempotency-Key': 'publish-1' });
+    expect(first.status).toBe(202);
+    const replay = await call(keyA, 'POST', `/sites/${siteId}/publish`, {}, { 'Idempotency-Key': 'publish-1' });
+    expect(replay.json.buildId).toBe(first.json.buildId);
+
+    const stream = await call(keyA, 'GET', `/builds/${first.json.buildId}/logs`);
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toMatch(/application\/x-ndjson/);
+    const events = stream.text.trim().split('\n').map((line) => JSON.parse(line));
+    expect(events.some((e) => e.type === 'log')).toBe(true);
+    const last = events[events.length - 1];
+    expect(last.type).toBe('status');
+    expect(['succeeded', 'failed']).toContain(last.status);
+    expect(last.status).toBe('succeeded');
+
+    const build = await call(keyA, 'GET', `/builds/${first.json.buildId}`);
+    expect(build.json.status).toBe('succeeded');
+    const builds = await call(keyA, 'GET', `/sites/${siteId}/builds`);
+    expect(builds.json.data.map((b: { id: string }) => b.id)).toContain(first.json.buildId);
+    expect((await call(keyA, 'POST', `/builds/${first.json.buildId}/cancel`, {})).status).toBe(409);
+
+    const second = await call(keyA, 'POST', `/sites/${siteId}/publish`, {});
+    await call(keyA, 'GET', `/builds/${second.json.buildId}/logs`);
+    const deployments = await call(keyA, 'GET', `/sites/${siteId}/deployments`);
+    expect(deployments.json.data.length).toBeGreaterThanOrEqual(2);
+    const older = deployments.json.data.find((d: { live: boolean; status: string }) => !d.live && d.status === 'ready');
+    const rolledBack = await call(keyA, 'POST', `/sites/${siteId}/deployments/${older.id}/activate`, {});
+    expect(rolledBack.status).toBe(200);
+    expect(rolledBack.json.live).toBe(true);
+  }, 60_000);
+
+  it('cancels a queued build', async () => {
+    const published = await call(keyA, 'POST', `/sites/${siteId}/publish`, {});
+    const cancelled = await call(keyA, 'POST', `/builds/${published.json.buildId}/cancel`, {});
+    expect([200, 409]).toContain(cancelled.status);
+    if (cancelled.status === 200) expect(cancelled.json.status).toBe('cancelled');
+  });
+
+  it('signs webhook deliveries (HMAC over timestamp.body) and retries a failing receiver until it answers', async () => {
+    const deliveries = await waitFor('a delivered webhook after two failures', async () => {
+      const answer = await call(keyA, 'GET', `/webhooks/${webhookId}/deliveries`);
+      const delivered = answer.json.data.filter((d: { status: string; attempts: number }) => d.status === 'delivered' && d.attempts >= 2);
+      return delivered.length > 0 ? answer.json.data : null;
+    }, 40_000);
+    expect(deliveries.some((d: { event: string }) => d.event === 'build.succeeded')).toBe(true);
+    expect(received.length).toBeGreaterThanOrEqual(3);
+    for (const r of received) expect(verifyWebhookSignature(webhookSecret, r.signature, r.body)).toBe(true);
+    expect(verifyWebhookSignature(webhookSecret, received[0].signature, received[0].body + ' ')).toBe(false);
+    const event = JSON.parse(received[received.length - 1].body);
+    expect(event).toMatchObject({ type: expect.stringMatching(/^(build\.succeeded|build\.failed|deployment\.live)$/), data: expect.any(Object) });
+  }, 60_000);
+});
+
+describe('tenant isolation', () => {
+  it('answers 404 to another workspace’s key for every id', async () => {
+    const build = (await call(keyA, 'GET', `/sites/${siteId}/builds`)).json.data[0];
+    const version = (await call(keyA, 'GET', `/sites/${siteId}/versions`)).json.data[0];
+    const deployment = (await call(keyA, 'GET', `/sites/${siteId}/deployments`)).json.data[0];
+    const webhook = (await call(keyA, 'GET', '/webhooks')).json.data[0];
+    const section = (await call(keyA, 'GET', `/sites/${siteId}`)).json.document.pages[0].sections[0];
+    const attempts: [string, string, unknown?][] = [
+      ['GET', `/sites/${siteId}`],
+      ['PUT', `/sites/${siteId}/document`, { document: {}, baseRevision: 1 }],
+      ['PUT', `/sites/${siteId}/sections/${section.id}`, { section }],
+      ['DELETE', `/sites/${siteId}`],
+      ['GET', `/sites/${siteId}/versions`],
+      ['POST', `/sites/${siteId}/versions/${version.id}/restore`, {}],
+      ['POST', `/sites/${siteId}/publish`, {}],
+      ['GET', `/sites/${siteId}/builds`],
+      ['GET', `/builds/${build.id}`],
+      ['POST', `/builds/${build.id}/cancel`, {}],
+      ['GET', `/builds/${build.id}/logs?follow=false`],
+      ['GET', `/sites/${siteId}/deployments`],
+      ['POST', `/sites/${siteId}/deployments/${deployment.id}/activate`, {}],
+      ['POST', `/sites/${siteId}/domains`, { domain: 'www.momo-cafe.kr' }],
+      ['GET', `/sites/${siteId}/domains/www.momo-cafe.kr`],
+      ['DELETE', `/webhooks/${webhook.id}`],
+      ['GET', `/webhooks/${webhook.id}/deliveries`],
+    ];
+    for (const [method, route, body] of attempts) {
+      const answer = await call(keyB, method, route, body);
+      expect({ method, route, status: answer.status }).toEqual({ method, route, status: 404 });
+    }
+    expect((await call(keyA, 'GET', `/sites/${siteId}`)).status).toBe(200);
+  });
+});
+
+describe('domains, usage and metering', () => {
+  it('answers 501 with a clear message for custom domains until cdn/ offers them', async () => {
+    const answer = await call(keyA, 'POST', `/sites/${siteId}/domains`, { domain: 'www.momo-cafe.kr' });
+    expect(answer.status).toBe(501);
+    expect(answer.json.error.message).toMatch(/도메인/);
+  });
+
+  it('counts every authenticated call once per workspace and key, and reports usage', async () => {
+    const period = periodOfDate(new Date());
+    const before = await countApiCalls(web.db.sql, tenantB, period);
+    await call(keyB, 'GET', '/sites');
+    await call(keyB, 'GET', '/sites');
+    const usage = await call(keyB, 'GET', `/usage?period=${period}`);
+    expect(usage.status).toBe(200);
+    expect(usage.json.apiCalls).toBe(before + 3);
+    expect(await countApiCalls(web.db.sql, tenantB, period)).toBe(before + 3);
+    const [daily] = await web.db.sql<{ calls: string }[]>`
+      select sum(calls) as calls from api_usage_daily where tenant_id = ${tenantB}`;
+    expect(Number(daily.calls)).toBe(before + 3);
+  });
+});
+
+describe('rate limits', () => {
+  it('holds the per-key limit under a burst with RateLimit headers and 429 + Retry-After', async () => {
+    const key = await createApiKey(web.db.sql, { tenantId: tenantB, userId: null, name: 'burst', scopes: ['read'] });
+    if (!key.ok) throw new Error('no key');
+    await web.db.sql`update api_keys set rate_limit_per_minute = 5 where id = ${key.key.id}`;
+    const answers = await Promise.all(Array.from({ length: 12 }, () => call(key.secret, 'GET', '/usage')));
+    const ok = answers.filter((a) => a.status === 200);
+    const limited = answers.filter((a) => a.status === 429);
+    // A burst may straddle a minute boundary, which opens a fresh window.
+    expect(ok.length).toBeGreaterThanOrEqual(5);
+    expect(ok.length).toBeLessThanOrEqual(10);
+    expect(limited.length).toBe(12 - ok.length);
+    expect(ok[0].headers.get('ratelimit-limit')).toBe('5');
+    expect(limited[0].headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(limited[0].json.error.code).toBe('rate_limited');
+    const [metered] = await web.db.sql<{ n: string }[]>`select count(*) as n from api_calls where key_id = ${key.key.id}`;
+    expect(Number(metered.n)).toBe(ok.length);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('serves a valid OpenAPI 3.1 document', async () => {
+    const doc = await call(null, 'GET', '/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.json.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(doc.json);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it('answers each documented example with its documented status', async () => {
+    const doc = (await call(null, 'GET', '/openapi.json')).json;
+    let sent = 0;
+    for (const [route, item] of Object.entries<Record<string, any>>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(item)) {
+        const example = op.requestBody?.content?.['application/json']?.example;
+        const queryExamples = (op.parameters ?? []).filter((p: any) => p.in === 'query' && p.example !== undefined && p.schema);
+        if (!example && route !== '/sites' && route !== '/usage') continue;
+        const status = Number(Object.keys(op.responses).find((code) => code.startsWith('2')));
+        const query = queryExamples.map((p: any) => `${p.name}=${encodeURIComponent(p.example)}`).join('&');
+        const answer = await call(keyA, method.toUpperCase(), `${route}${query && method === 'get' ? `?${query}` : ''}`, example);
+        expect({ route, method, status: answer.status }).toEqual({ route, method, status });
+        sent += 1;
+      }
+    }
+    expect(sent).toBeGreaterThanOrEqual(4);
+  });
+});

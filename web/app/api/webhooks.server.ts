@@ -1,0 +1,261 @@
+// Outgoing webhooks: a workspace registers a URL for events (build.succeeded, build.failed,
+// deployment.live, domain.verified). The dispatcher listens to the build farm's 'build_events'
+// and the cdn's 'site_live' notifications; every web process may hear the same notification, so
+// a delivery is one row per (endpoint, event id) and only the process whose insert wins queues
+// it. Deliveries are pg-boss jobs (queue 'webhook-delivery' in the same pgboss schema), retried
+// with exponential backoff; each attempt is recorded in webhook_deliveries, which the owner sees.
+// Signature: WindWalker-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type PgBoss from 'pg-boss';
+import { z } from 'zod';
+import { BUILD_EVENTS_CHANNEL, type BuildEvent } from '../../../buildfarm/index.ts';
+import { SITE_LIVE_CHANNEL, type SiteLiveNotification } from '../../../cdn/index.ts';
+import { isUuid, withTenant, type Sql } from '../../../db/index.ts';
+
+export const WEBHOOK_DELIVERY_QUEUE = 'webhook-delivery';
+export const WEBHOOK_EVENTS = ['build.succeeded', 'build.failed', 'deployment.live', 'domain.verified'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+export const SIGNATURE_HEADER = 'WindWalker-Signature';
+/** Receivers should refuse signatures older than this (replay protection). */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+export interface WebhookSummary {
+  id: string;
+  url: string;
+  events: WebhookEvent[];
+  createdAt: Date;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  event: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+}
+
+export function signWebhook(secret: string, timestamp: number, body: string): string {
+  const v1 = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  return `t=${timestamp},v1=${v1}`;
+}
+
+/** What a receiver does: recompute the HMAC over "t.body" and compare in constant time. */
+export function verifyWebhookSignature(secret: string, header: string, body: string, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
+  const parts = Object.fromEntries(header.split(',').map((p) => p.split('=', 2) as [string, string]));
+  const t = Number(parts.t);
+  if (!Number.isInteger(t) || !parts.v1 || Math.abs(nowSeconds - t) > SIGNATURE_TOLERANCE_SECONDS) return false;
+  const expected = Buffer.from(signWebhook(secret, t, body).split('v1=')[1], 'hex');
+  const given = Buffer.from(parts.v1, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export async function createWebhook(
+  sql: Sql,
+  input: { tenantId: string; userId: string | null; url: string; events: WebhookEvent[] },
+): Promise<WebhookSummary & { secret: string }> {
+  const secret = `whsec_${randomBytes(24).toString('base64url')}`;
+  return withTenant(sql, input.tenantId, async (tx) => {
+    const [row] = await tx<{ id: string; url: string; events: WebhookEvent[]; created_at: Date }[]>`
+      insert into webhook_endpoints (tenant_id, url, events, secret, created_by)
+      values (${input.tenantId}, ${input.url}, ${[...new Set(input.events)]}, ${secret}, ${input.userId})
+      returning id, url, events, created_at`;
+    await tx`insert into audit_log (tenant_id, user_id, action, target, detail)
+      values (${input.tenantId}, ${input.userId}, 'webhook.create', ${row.id}, ${tx.json({ url: input.url, events: input.events })})`;
+    return { id: row.id, url: row.url, events: row.events, createdAt: row.created_at, secret };
+  });
+}
+
+export async function listWebhooks(sql: Sql, tenantId: string): Promise<WebhookSummary[]> {
+  return withTenant(sql, tenantId, async (tx) => {
+    const rows = await tx<{ id: string; url: string; events: WebhookEvent[]; created_at: Date }[]>`
+      select id, url, events, created_at from webhook_endpoints where disabled_at is null order by created_at desc`;
+    return rows.map((r) => ({ id: r.id, url: r.url, events: r.events, createdAt: r.created_at }));
+  });
+}
+
+export async function deleteWebhook(sql: Sql, tenantId: string, webhookId: string): Promise<boolean> {
+  if (!isUuid(webhookId)) return false;
+  return withTenant(sql, tenantId, async (tx) => {
+    const gone = await tx`update webhook_endpoints set disabled_at = now() where id = ${webhookId} and disabled_at is null`;
+    return gone.count === 1;
+  });
+}
+
+/** The endpoint's deliveries, newest first (50), or null when it is not this workspace's. */
+export async function listWebhookDeliveries(sql: Sql, tenantId: string, webhookId: string): Promise<WebhookDelivery[] | null> {
+  if (!isUuid(webhookId)) return null;
+  return withTenant(sql, tenantId, async (tx) => {
+    const [endpoint] = await tx`select 1 from webhook_endpoints where id = ${webhookId}`;
+    if (!endpoint) return null;
+    const rows = await tx<{ id: string; event: string; status: WebhookDelivery['status']; attempts: number; last_status_code: number | null; last_error: string | null; created_at: Date; delivered_at: Date | null }[]>`
+      select id, event, status, attempts, last_status_code, last_error, created_at, delivered_at
+      from webhook_deliveries where endpoint_id = ${webhookId} order by created_at desc limit 50`;
+    return rows.map((r) => ({
+      id: r.id, event: r.event, status: r.status, attempts: r.attempts, lastStatusCode: r.last_status_code,
+      lastError: r.last_error, createdAt: r.created_at, deliveredAt: r.delivered_at,
+    }));
+  });
+}
+
+const deliveryJobSchema = z.object({ kind: z.literal('webhook-delivery'), tenantId: z.string().uuid(), deliveryId: z.string().uuid() });
+type DeliveryJob = z.infer<typeof deliveryJobSchema>;
+
+/**
+ * Records one delivery per endpoint subscribed to the event and queues it. Idempotent: the same
+ * event id (heard by several processes, or twice) creates and queues nothing more.
+ */
+export async function emitWebhookEvent(
+  sql: Sql,
+  boss: PgBoss,
+  input: { tenantId: string; eventId: string; event: WebhookEvent; data: Record<string, unknown> },
+  retry: { limit: number; delaySeconds: number } = { limit: 8, delaySeconds: 10 },
+): Promise<number> {
+  const created = await withTenant(sql, input.tenantId, (tx) => tx<{ id: string }[]>`
+    insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event, payload)
+    select ${input.tenantId}, e.id, ${input.eventId}, ${input.event},
+      ${tx.json({ id: input.eventId, type: input.event, createdAt: new Date().toISOString(), data: input.data } as never)}
+    from webhook_endpoints e where e.disabled_at is null and ${input.event} = any (e.events)
+    on conflict (endpoint_id, event_id) do nothing
+    returning id`);
+  for (const row of created) {
+    const job: DeliveryJob = { kind: 'webhook-delivery', tenantId: input.tenantId, deliveryId: row.id };
+    await boss.send(WEBHOOK_DELIVERY_QUEUE, job, { retryLimit: retry.limit, retryDelay: retry.delaySeconds, retryBackoff: true, singletonKey: row.id });
+  }
+  return created.length;
+}
+
+async function deliver(sql: Sql, job: DeliveryJob, final: boolean): Promise<void> {
+  const row = await withTenant(sql, job.tenantId, async (tx) => {
+    const [r] = await tx<{ url: string; secret: string; payload: unknown; status: string }[]>`
+      select e.url, e.secret, d.payload, d.status
+      from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
+      where d.id = ${job.deliveryId}`;
+    return r;
+  });
+  if (!row || row.status === 'delivered') return;
+  const body = JSON.stringify(row.payload);
+  const timestamp = Math.floor(Date.now() / 1000);
+  let statusCode: number | null = null;
+  let failure: string | null = null;
+  try {
+    const response = await fetch(row.url, {
+      method: 'POST',
+      redirect: 'manual',
+      signal: AbortSignal.timeout(10_000),
+      headers: { 'Content-Type': 'application/json', 'User-Agent': 'WindWalker-Webhooks/1', [SIGNATURE_HEADER]: signWebhook(row.secret, timestamp, body) },
+      body,
+    });
+    statusCode = response.status;
+    await response.arrayBuffer().catch(() => undefined);
+    if (response.status < 200 || response.status >= 300) failure = `수신 서버가 ${response.status}(으)로 답했습니다.`;
+  } catch (error) {
+    failure = `수신 서버에 연결하지 못했습니다: ${(error as Error).message}`;
+  }
+  await withTenant(sql, job.tenantId, (tx) => tx`
+    update webhook_deliveries set
+      attempts = attempts + 1,
+      last_status_code = ${statusCode},
+      last_error = ${failure},
+      status = ${failure === null ? 'delivered' : final ? 'failed' : 'pending'},
+      delivered_at = ${failure === null ? new Date() : null}
+    where id = ${job.deliveryId}`);
+  if (failure) throw new Error(`webhook delivery ${job.deliveryId} failed: ${failure}`);
+}
+
+export interface WebhookDispatcher {
+  stop(): Promise<void>;
+}
+
+/**
+ * Turns build and deployment notifications into webhook deliveries and works the delivery
+ * queue. Every web process runs one; duplicates are harmless (see emitWebhookEvent).
+ */
+export async function startWebhookDispatcher(opts: {
+  sql: Sql;
+  /** The process's pg-boss, started on first need (a web process without webhooks never starts it here). */
+  boss: () => Promise<PgBoss>;
+  retry?: { limit: number; delaySeconds: number };
+  log?: (line: string) => void;
+}): Promise<WebhookDispatcher> {
+  const { sql } = opts;
+  const log = opts.log ?? ((line: string) => console.error(line));
+  let working: Promise<{ boss: PgBoss; workerId: string }> | null = null;
+  let stopped = false;
+  // The delivery worker starts with the first delivery this process queues, or at start when
+  // deliveries are waiting (another process queued them and went away).
+  const ensureWorker = () => {
+    working ??= (async () => {
+      const boss = await opts.boss();
+      await boss.createQueue(WEBHOOK_DELIVERY_QUEUE);
+      const workerId = await boss.work<DeliveryJob>(WEBHOOK_DELIVERY_QUEUE, { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
+        const parsed = deliveryJobSchema.safeParse(job.data);
+        if (!parsed.success) throw new Error(`invalid webhook job ${job.id}: ${parsed.error.message}`);
+        await deliver(sql, parsed.data, job.retryCount >= job.retryLimit);
+      });
+      return { boss, workerId };
+    })();
+    working.catch(() => { working = null; });
+    return working;
+  };
+  const [pending] = await sql<{ any: boolean }[]>`select exists (select 1 from webhook_deliveries where status = 'pending') as any`;
+  if (pending.any) await ensureWorker();
+
+  const emit = async (tenantId: string, eventId: string, event: WebhookEvent, data: Record<string, unknown>) => {
+    if (stopped) return;
+    const [subscribed] = await withTenant(sql, tenantId, (tx) => tx<{ any: boolean }[]>`
+      select exists (select 1 from webhook_endpoints where disabled_at is null and ${event} = any (events)) as any`);
+    if (!subscribed.any) return;
+    const { boss } = await ensureWorker();
+    await emitWebhookEvent(sql, boss, { tenantId, eventId, event, data }, opts.retry);
+  };
+
+  // The notification carries no tenant; the build row says whose it is (read as the platform,
+  // then everything else through withTenant with that tenant).
+  const buildListener = await sql.listen(BUILD_EVENTS_CHANNEL, (payload) => {
+    let event: BuildEvent;
+    try {
+      event = JSON.parse(payload) as BuildEvent;
+    } catch {
+      return;
+    }
+    if (event.type !== 'status' || (event.status !== 'succeeded' && event.status !== 'failed')) return;
+    void (async () => {
+      const [build] = await sql<{ tenant_id: string; site_id: string }[]>`select tenant_id, site_id from builds where id = ${event.buildId}`;
+      if (!build) return;
+      const type = event.status === 'succeeded' ? 'build.succeeded' : 'build.failed';
+      await emit(build.tenant_id, `${type}:${event.buildId}`, type, {
+        buildId: event.buildId, siteId: build.site_id, status: event.status, error: event.error, deploymentId: event.deploymentId,
+      });
+    })().catch((error) => log(`[webhooks] build event: ${(error as Error).stack ?? error}`));
+  });
+  const liveListener = await sql.listen(SITE_LIVE_CHANNEL, (payload) => {
+    let live: SiteLiveNotification;
+    try {
+      live = JSON.parse(payload) as SiteLiveNotification;
+    } catch {
+      return;
+    }
+    void (async () => {
+      const [site] = await sql<{ tenant_id: string; activated_at: Date | null }[]>`
+        select s.tenant_id, d.activated_at from sites s join deployments d on d.id = ${live.deploymentId} where s.id = ${live.siteId}`;
+      if (!site) return;
+      const at = site.activated_at?.toISOString() ?? '';
+      await emit(site.tenant_id, `deployment.live:${live.deploymentId}:${at}`, 'deployment.live', {
+        siteId: live.siteId, slug: live.slug, deploymentId: live.deploymentId, activatedAt: at,
+      });
+    })().catch((error) => log(`[webhooks] live event: ${(error as Error).stack ?? error}`));
+  });
+
+  return {
+    async stop() {
+      await buildListener.unlisten().catch(() => {});
+      await liveListener.unlisten().catch(() => {});
+      stopped = true;
+      const started = await working?.catch(() => null);
+      if (started) await started.boss.offWork(WEBHOOK_DELIVERY_QUEUE).catch(() => {});
+    },
+  };
+}

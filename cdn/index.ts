@@ -1,13 +1,21 @@
-// The cdn module's front door: the local provider (content-addressed deployments, atomic
-// activation and rollback) and the edge that serves published sites.
+// The cdn module's front door: deployments on the local edge and on the hosted CDNs (Cloudflare
+// Pages, Vercel, CloudFront) behind one provider interface, the router that picks the cheapest
+// provider for a site's traffic, custom domains, and the edge that serves published sites.
 export { deploySite, activateDeployment, listDeployments, deleteDeployment, SITE_LIVE_CHANNEL, type SiteLiveNotification } from './deployments.ts';
 export type { DeploySiteOptions, ActivateDeploymentOptions } from './deployments.ts';
 export { startEdge, type Edge, type EdgeOptions, type EdgeStats } from './edge.ts';
-export { deleteExpiredSubmissions, FORM_BODY_LIMIT_BYTES, EMAIL_NOT_CONFIGURED_MESSAGE } from './contact-forms.ts';
 export { siteUrl } from './site-url.ts';
 export { CdnError, type CdnErrorCode } from './errors.ts';
 export type { DeployFile, DeployResult, DeploymentRow, DeploymentStatus, DeploymentManifest, ManifestEntry } from './types.ts';
 export { createLocalProvider, removeUnusedObjects } from './providers/local.ts';
+export { createProviders, eligibleProviderNames } from './provider-registry.ts';
+export { PROVIDER_NAMES } from './providers/types.ts';
 export type {
-  CdnProvider, ProviderName, ProviderDeployInput, ProviderDeploymentRef, ProviderSiteRef, UsagePeriod, DailyUsage, ProviderHealth,
+  CdnProvider, ProviderName, ProviderDeployInput, ProviderDeploymentRef, ProviderSiteRef, ProviderDomainRef, UsagePeriod, DailyUsage,
+  ProviderHealth, DnsRecord, DomainState, DomainPhase,
 } from './providers/types.ts';
+export {
+  chooseProvider, routeSiteToProvider, loadPrices, measuredMonthlyTraffic, planCostKrw, formatKrw, formatCount, PROVIDER_LABELS,
+  type RouteDecision, type ProviderQuote, type PriceRow, type MonthlyTraffic, type RouterPolicy,
+} from './router.ts';
+export { listSiteDomains, setPrimaryDomain, dnsInstructions, domainStatusText, type SiteDomain } from './domains.ts';

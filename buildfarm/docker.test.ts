@@ -18,6 +18,8 @@ import { createTenantWithSite, fetchFromEdge, waitForBuild } from './testing.ts'
 const docker = new Docker();
 const engineAnswers = await dockerEngineAnswers(docker);
 if (!engineAnswers) {
+  // CI starts dockerd before the tests, so there a silent engine is a failure, not a skip.
+  if (process.env.CI) throw new Error('CI is set but no Docker engine answers: .ci/run should have started dockerd.');
   console.warn('[buildfarm] Docker tests skipped: no Docker engine answers on this host (start dockerd, as .ci/run does).');
 }
 

@@ -26,7 +26,7 @@ export async function dockerEngineAnswers(docker = new Docker()): Promise<boolea
   try {
     await Promise.race([
       docker.ping(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), 1000).unref()),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), 5000).unref()),
     ]);
     return true;
   } catch {

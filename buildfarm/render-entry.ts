@@ -39,6 +39,7 @@ async function main(): Promise<number> {
       height: asset.height,
       sha256: asset.sha256,
       data: Buffer.from(asset.dataBase64, 'base64'),
+      variants: asset.variants?.map(({ dataBase64, ...variant }) => ({ ...variant, data: Buffer.from(dataBase64, 'base64') })),
     });
   }
   const started = Date.now();

@@ -170,10 +170,12 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
         );
       }
       const ids = collectAssetIds(validated.document);
+      // Originals the document names, and their resized variants (parent_id) for <picture>.
       const rows = ids.length
-        ? await tx<{ id: string; file_name: string; content_type: string; width: number | null; height: number | null; sha256: string; data: Buffer }[]>`
-            select id, file_name, content_type, width, height, sha256, data from assets
-            where site_id = ${job.siteId} and id in ${tx(ids)}`
+        ? await tx<{ id: string; parent_id: string | null; file_name: string; content_type: string; width: number | null; height: number | null; sha256: string; data: Buffer }[]>`
+            select id, parent_id, file_name, content_type, width, height, sha256, data from assets
+            where site_id = ${job.siteId} and (id in ${tx(ids)} or parent_id in ${tx(ids)})
+            order by variant_width nulls first, content_type`
         : [];
       return { document: version.document, assets: rows };
     });
@@ -181,9 +183,12 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       document,
       siteUrl: siteUrl(claimed.slug),
       hostingProvider: claimed.provider,
-      assets: assets.map((a) => ({
+      assets: assets.filter((a) => a.parent_id === null).map((a) => ({
         id: a.id, fileName: a.file_name, contentType: a.content_type, width: a.width, height: a.height,
         sha256: a.sha256, dataBase64: a.data.toString('base64'),
+        variants: assets.filter((v) => v.parent_id === a.id).map((v) => ({
+          width: v.width ?? 0, height: v.height ?? 0, contentType: v.content_type, fileName: v.file_name, sha256: v.sha256, dataBase64: v.data.toString('base64'),
+        })),
       })),
       ...(opts.slowRenderMs ? { slowRenderMs: opts.slowRenderMs } : {}),
     };

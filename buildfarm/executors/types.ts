@@ -16,6 +16,8 @@ export interface RenderInput {
     height: number | null;
     sha256: string;
     dataBase64: string;
+    /** resized copies made at upload (site/ renders them in <picture>) */
+    variants?: { width: number; height: number; contentType: string; fileName: string; sha256: string; dataBase64: string }[];
   }[];
   /** Holds the renderer this long before it renders: lets tests and the bench see a build running. */
   slowRenderMs?: number;

@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { env } from '../../config/env.ts';
 import { isUuid, withTenant, type Sql, type TransactionSql } from '../../db/index.ts';
 import { createSiteDocument, templates, validateSiteDocument, type SiteDocument } from '../../site/index.ts';
+import { makeImageVariants } from './image-variants.server.ts';
 
 export type FieldError = { field: string; message: string };
 
@@ -371,6 +372,8 @@ export async function uploadAsset(
 
   const sha256 = createHash('sha256').update(prepared.data).digest('hex');
   const fileName = cleanFileName(input.fileName, prepared.format);
+  // Resized AVIF / WebP / JPEG-or-PNG copies for <picture srcset> (image-variants.server.ts).
+  const variants = await makeImageVariants(prepared.data, { ...prepared, fileName });
   return withTenant(sql, input.tenantId, async (tx) => {
     // Checked again inside the writing transaction: the foreign key alone would accept
     // another workspace's site id, because constraint checks do not see RLS.
@@ -381,6 +384,12 @@ export async function uploadAsset(
       values (${input.tenantId}, ${input.siteId}, ${fileName}, ${contentType}, ${prepared.data.length},
               ${prepared.width}, ${prepared.height}, ${sha256}, ${prepared.data}, ${input.userId})
       returning id, site_id, file_name, content_type, bytes, width, height, sha256, created_at`;
+    for (const v of variants) {
+      await tx`
+        insert into assets (tenant_id, site_id, parent_id, variant_width, format, file_name, content_type, bytes, width, height, sha256, data, created_by)
+        values (${input.tenantId}, ${input.siteId}, ${row.id}, ${v.width}, ${v.format}, ${v.fileName}, ${v.contentType}, ${v.data.length},
+                ${v.width}, ${v.height}, ${v.sha256}, ${v.data}, ${input.userId})`;
+    }
     return { ok: true, asset: toAsset(row) };
   });
 }
@@ -417,7 +426,7 @@ export async function listAssets(sql: Sql, tenantId: string, siteId: string): Pr
     if (!site) return null;
     const rows = await tx<AssetRow[]>`
       select id, site_id, file_name, content_type, bytes, width, height, sha256, created_at
-      from assets where site_id = ${siteId} order by created_at desc`;
+      from assets where site_id = ${siteId} and parent_id is null order by created_at desc`;
     return rows.map(toAsset);
   });
 }

@@ -221,7 +221,9 @@ export default function Billing() {
       <div className="billing-summary">
         <div className="stat">
           <div className="stat-label">현재 요금제</div>
-          <div className="stat-value">{data.plan.nameKo}</div>
+          <div className="stat-value" data-testid="current-plan">
+            {data.plan.nameKo}
+          </div>
           <div className="muted small">
             {sub.statusLabel}
             {sub.granted ? ' · 관리자 지정' : ''}
@@ -295,8 +297,7 @@ export default function Billing() {
                   </span>
                 ) : (
                   <Link to={`/billing?plan=${plan.code}#change`} className={`button button-block${plan.code === 'premium' ? '' : ' button-secondary'}`}>
-                    {plan.nameKo}
-                    {plan.monthlyPriceKrw > data.plan.monthlyPriceKrw ? '(으)로 올리기' : '(으)로 바꾸기'}
+                    {plan.nameKo} 요금제로 {plan.monthlyPriceKrw > data.plan.monthlyPriceKrw ? '올리기' : '바꾸기'}
                   </Link>
                 )}
               </div>

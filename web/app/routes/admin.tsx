@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json } from '@remix-run/node';
-import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { loadAdminOverview, setTenantStatus } from '~/admin.server.ts';
 import { requirePlatformRole, setPlatformRole } from '~/auth.server.ts';
 import { sql } from '~/db.server.ts';
@@ -115,6 +115,9 @@ export default function Admin() {
           <h1>플랫폼 관리</h1>
           <p>모든 워크스페이스, 사용자, 프로세스 상태와 최근 활동입니다.</p>
         </div>
+        <Link to="/admin/builds" className="button button-secondary">
+          빌드 팜 보기
+        </Link>
       </div>
 
       {result ? (

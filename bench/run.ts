@@ -3,12 +3,15 @@
 import { spawnSync } from 'node:child_process';
 import { printTable, writeLatest, type Figures } from './figures.ts';
 import { benchPublish } from './publish.bench.ts';
+import { benchApi } from './api.bench.ts';
+import { benchCdn } from './cdn.bench.ts';
 import { benchBuildFarm } from '../buildfarm/bench.ts';
 import { ensureWebBuild } from '../scripts/web-build.ts';
 
 const dockerAnswers = () => spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
 
 const benches: Record<string, () => Promise<Figures>> = {
+  api: () => benchApi(),
   publish: () => benchPublish({ executor: 'process' }),
   buildfarm: async () => {
     if (!dockerAnswers()) throw new Error('no Docker engine answers: start dockerd to measure the build farm');
@@ -18,6 +21,7 @@ const benches: Record<string, () => Promise<Figures>> = {
     if (!dockerAnswers()) throw new Error('no Docker engine answers: start dockerd to measure the docker executor');
     return benchPublish({ executor: 'docker' });
   },
+  cdn: benchCdn,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

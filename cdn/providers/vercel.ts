@@ -128,7 +128,7 @@ export function createVercelBackend(config: VercelConfig): RemoteBackend {
         throw new Error(`Vercel deployment ${id} ended ${deployment.readyState}: ${deployment.errorMessage ?? 'no message'}`);
       }
       if (Date.now() > deadline) throw new Error(`Vercel deployment ${id} was not READY after ${config.readyTimeoutMs ?? 120_000} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
 

@@ -4,6 +4,9 @@
 export { deploySite, activateDeployment, listDeployments, deleteDeployment, SITE_LIVE_CHANNEL, type SiteLiveNotification } from './deployments.ts';
 export type { DeploySiteOptions, ActivateDeploymentOptions } from './deployments.ts';
 export { startEdge, type Edge, type EdgeOptions, type EdgeStats } from './edge.ts';
+// Contact forms the edge receives (issue 4), and the object store for the owner's site download.
+export { deleteExpiredSubmissions, FORM_BODY_LIMIT_BYTES, EMAIL_NOT_CONFIGURED_MESSAGE } from './contact-forms.ts';
+export { readObject } from './object-store.ts';
 export { siteUrl } from './site-url.ts';
 export { CdnError, type CdnErrorCode } from './errors.ts';
 export type { DeployFile, DeployResult, DeploymentRow, DeploymentStatus, DeploymentManifest, ManifestEntry } from './types.ts';

@@ -111,6 +111,20 @@ describe('the daily cost roll-up', () => {
     expect(rows[0].amount_krw).toBeCloseTo(79_714.2857, 4);
   });
 
+  it('prices external CDN usage as the day’s share of the provider plan a month like it would need', async () => {
+    const day = '2026-03-12'; // 31-day month
+    await addCdnUsage(db.sql, a, day, 'cloudflare', 1_000, 1e8); // 31,000 a month: free plan → 0원
+    await addCdnUsage(db.sql, b, day, 'vercel', 10_000, 1e8); // 310,000 a month: Pro 28,000원 ÷ 31 = 903.2258원
+    await addCdnUsage(db.sql, c, day, 'cloudfront', 100_000, 1e9); // 3.1M requests, 31 GB a month:
+    // 30,000 + 3.1 × 1,680 + 31 × 168 = 30,000 + 5,208 + 5,208 = 40,416원 ÷ 31 = 1,303.7419원
+    const result = await rollUpDailyCosts(db.sql, day);
+    const rows = await costRows(day);
+    expect(amountOf(rows, 'cdn', a.siteId)).toBe(0);
+    expect(amountOf(rows, 'cdn', b.siteId)).toBeCloseTo(903.2258, 4);
+    expect(amountOf(rows, 'cdn', c.siteId)).toBeCloseTo(1303.7419, 4);
+    expect(result.unpricedProviders).toEqual([]);
+  });
+
   it('refuses a day that is not YYYY-MM-DD', async () => {
     await expect(rollUpDailyCosts(db.sql, '2026-3-1')).rejects.toThrow(/YYYY-MM-DD/);
   });

@@ -175,7 +175,7 @@ export async function rollUpDailyCosts(sql: Sql, day: string): Promise<RollUpRes
       requests: inputs.cdnUsage.map((c) => ({ tenantId: c.tenantId, siteId: c.siteId, requests: c.requests })),
     });
 
-    const cdn = await priceCdnUsage(tx, day, inputs.cdnUsage);
+    const cdn = await priceCdnUsage(tx, day, inputs.cdnUsage, daysInMonth(day));
     rows.push(...cdn.rows);
 
     const unpricedModels = new Set<string>();

@@ -4,6 +4,8 @@ export { startMonitor, type Monitor, type MonitorOptions, type MonitorAutoscalin
 export { latestHostSamples, buildLoad, type HostSample, type StoredHostSample } from './host-capacity.ts';
 export { rollUpDailyCosts, allocateCore, daysInMonth, seoulDay, COST_SOURCES, type CostSource, type CostRow, type RollUpResult } from './costs.ts';
 export { mrrByPlan, type MrrByPlan } from './revenue.ts';
+export { cdnSwitchAdvice } from './cdn-advice.ts';
+export { dailyCdnCost } from './cdn-pricing.ts';
 export {
   scenarioTables,
   computeScenarios,
@@ -15,6 +17,7 @@ export {
   type Assumption,
   type AssumptionKey,
   type ScenarioInputs,
+  type ScenarioFigure,
   type ScenarioRow,
   type ScenarioMoney,
   type Architecture,
@@ -61,3 +64,5 @@ export {
   type WorkloadNow,
   type LoadtestPoint,
 } from './reports.ts';
+// The autoscaler's record, for the capacity view (web reaches proxmox/ through monitoring/).
+export { listWorkerScalingEvents, type WorkerScalingEvent } from '../proxmox/index.ts';

@@ -4,7 +4,9 @@
 // roll-up of today and yesterday and the budget check.
 import { env } from '../config/env.ts';
 import { connect, migrate, resolveDatabaseUrl } from '../db/index.ts';
+import { eligibleProviderNames } from '../cdn/index.ts';
 import { proxmoxClientFromEnv } from '../proxmox/index.ts';
+import { cdnSwitchAdvice } from './cdn-advice.ts';
 import { startMonitor, type MonitorAutoscaling } from './monitor.ts';
 
 const config = env();
@@ -22,6 +24,7 @@ const monitor = await startMonitor(sql, {
   intervalSeconds: config.MONITOR_INTERVAL_SECONDS,
   proxmox,
   autoscaling,
+  cdnAdvice: () => cdnSwitchAdvice(sql, eligibleProviderNames(config)),
 });
 console.log(
   `[monitor] every ${config.MONITOR_INTERVAL_SECONDS}s: host sample, ${proxmox ? 'Proxmox host sync' : 'this machine as the only host'}` +

@@ -3,7 +3,8 @@
 // autoscaling round when Proxmox autoscaling is configured; every hour (and at start) it rolls
 // up today's and yesterday's costs and checks the budgets. Each collector runs on its own: one
 // that fails logs and the others go on.
-import { deleteExpiredSubmissions } from '../cdn/index.ts';
+// cdn/index.ts lost this export in the router commit (74f2732); imported from its module until it is back.
+import { deleteExpiredSubmissions } from '../cdn/contact-forms.ts';
 import type { Sql } from '../db/index.ts';
 import { startHeartbeat } from '../db/index.ts';
 import { autoscaleWorkers, syncHosts, syncLocalHost, type ProxmoxClient, type WorkerNeed } from '../proxmox/index.ts';

@@ -170,4 +170,3 @@ describe('/admin/builds', () => {
     expect(response.body).toContain('다시 실행할 빌드를 찾을 수 없습니다');
   });
 });
-

@@ -2,14 +2,7 @@
 // builds, recent failures and the dead-letter queue (buildfarm/), plus for each dead-lettered
 // build what the site built after it, so an admin sees whether a re-run already happened.
 // Platform-level reads across tenants: only ever called behind requirePlatformRole('admin').
-import {
-  getBuildFarmStatus,
-  listDeadLetteredBuilds,
-  rerunBuild,
-  RerunBuildError,
-  type DeadLetteredBuild,
-  type FarmBuild,
-} from '../../buildfarm/index.ts';
+import { getBuildFarmStatus, listDeadLetteredBuilds, rerunBuild, RerunBuildError, type DeadLetteredBuild, type FarmBuild } from '../../buildfarm/index.ts';
 import { isUuid, type ProcessStatus, type Sql } from '../../db/index.ts';
 import type PgBoss from 'pg-boss';
 
@@ -77,7 +70,7 @@ export async function loadBuildFarmView(sql: Sql): Promise<BuildFarmView> {
 export async function rerunDeadLetteredBuild(
   sql: Sql,
   boss: PgBoss,
-  opts: { buildId: string; userId: string },
+  opts: { buildId: string; userId: string }
 ): Promise<{ ok: true; message: string; buildId: string } | { ok: false; status: number; message: string }> {
   if (!isUuid(opts.buildId)) return { ok: false, status: 400, message: '다시 실행할 빌드를 찾을 수 없습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.' };
   const [build] = await sql<{ slug: string }[]>`

@@ -170,7 +170,9 @@ export default function AdminBuildFarm() {
         </div>
         <div className="table-wrap">
           {data.workers.length === 0 ? (
-            <p className="empty-state">최근 1시간 동안 신호를 보낸 빌드 워커가 없습니다. <span className="mono">npm run start:worker</span>로 워커를 시작해 주세요.</p>
+            <p className="empty-state">
+              최근 1시간 동안 신호를 보낸 빌드 워커가 없습니다. <span className="mono">npm run start:worker</span>로 워커를 시작해 주세요.
+            </p>
           ) : (
             <table className="table" style={{ marginTop: 12 }}>
               <thead>
@@ -187,15 +189,15 @@ export default function AdminBuildFarm() {
               <tbody>
                 {data.workers.map((w) => (
                   <tr key={w.id} className={w.alive ? undefined : 'farm-row-dim'}>
-                    <td>
+                    <td className="farm-nowrap">
                       <span className={`dot ${w.alive ? 'dot-alive' : 'dot-dead'}`} aria-hidden="true" />
                       {w.alive ? '살아 있음' : w.stopped_at ? '종료됨' : '응답 없음'}
                     </td>
-                    <td className="mono">{w.host}</td>
-                    <td className="mono small" title={w.id}>
+                    <td className="mono farm-nowrap">{w.host}</td>
+                    <td className="mono small farm-nowrap" title={w.id}>
                       {shortWorkerId(w.id)}
                     </td>
-                    <td>{w.executor ? (EXECUTOR_LABELS[w.executor] ?? w.executor) : '—'}</td>
+                    <td>{w.executor ? EXECUTOR_LABELS[w.executor] ?? w.executor : '—'}</td>
                     <td className="num">
                       <span className="farm-load">
                         <span className="farm-load-bar" aria-hidden="true">
@@ -204,8 +206,8 @@ export default function AdminBuildFarm() {
                         {w.runningBuilds} / {w.capacity ?? '—'}
                       </span>
                     </td>
-                    <td className="muted small">{formatTime(w.started_at)}</td>
-                    <td className="muted small" title={formatTime(w.last_seen_at)} suppressHydrationWarning>
+                    <td className="muted small farm-nowrap">{formatTime(w.started_at)}</td>
+                    <td className="muted small farm-nowrap" title={formatTime(w.last_seen_at)} suppressHydrationWarning>
                       {ago(w.last_seen_at)}
                     </td>
                   </tr>
@@ -240,7 +242,7 @@ export default function AdminBuildFarm() {
                 {data.running.map((b) => (
                   <tr key={b.id}>
                     <SiteCell slug={b.siteSlug} tenantName={b.tenantName} />
-                    <td className="small">
+                    <td className="small farm-nowrap">
                       <div>{formatTime(b.startedAt)}</div>
                       {b.startedAt ? (
                         <div className="muted" suppressHydrationWarning>
@@ -248,21 +250,23 @@ export default function AdminBuildFarm() {
                         </div>
                       ) : null}
                     </td>
-                    <td>{b.stage ? (STAGE_LABELS[b.stage] ?? b.stage) : '—'}</td>
+                    <td className="farm-nowrap">{b.stage ? STAGE_LABELS[b.stage] ?? b.stage : '—'}</td>
                     <td>
-                      <div
-                        className="farm-progress"
-                        role="progressbar"
-                        aria-label={`${b.siteSlug} 빌드 진행`}
-                        aria-valuemin={0}
-                        aria-valuemax={100}
-                        aria-valuenow={b.progress}
-                      >
-                        <span style={{ width: `${Math.max(3, b.progress)}%` }} />
+                      <div className="farm-progress-cell">
+                        <div
+                          className="farm-progress"
+                          role="progressbar"
+                          aria-label={`${b.siteSlug} 빌드 진행`}
+                          aria-valuemin={0}
+                          aria-valuemax={100}
+                          aria-valuenow={b.progress}
+                        >
+                          <span style={{ width: `${Math.max(3, b.progress)}%` }} />
+                        </div>
+                        <span className="farm-progress-value">{b.progress}%</span>
                       </div>
-                      <span className="farm-progress-value">{b.progress}%</span>
                     </td>
-                    <td className="mono small" title={b.workerId ?? undefined}>
+                    <td className="mono small farm-nowrap" title={b.workerId ?? undefined}>
                       {shortWorkerId(b.workerId)}
                       {b.executor ? <div className="muted">{EXECUTOR_LABELS[b.executor] ?? b.executor}</div> : null}
                     </td>
@@ -300,12 +304,12 @@ export default function AdminBuildFarm() {
                 {data.deadLettered.map((b) => (
                   <tr key={b.jobId}>
                     <SiteCell slug={b.siteSlug} tenantName={b.tenantName} />
-                    <td className="muted small">{formatTime(b.deadLetteredAt)}</td>
+                    <td className="muted small farm-nowrap">{formatTime(b.deadLetteredAt)}</td>
                     <td className="farm-reason">
                       <StatusBadge status={b.status} /> {b.error ?? <span className="muted">이유가 기록되지 않았습니다.</span>}
                       <div className="muted small">시도 {b.attempts}회</div>
                     </td>
-                    <td className="small">
+                    <td className="small farm-nowrap">
                       {b.laterBuild ? (
                         <>
                           <StatusBadge status={b.laterBuild.status} />
@@ -360,15 +364,15 @@ export default function AdminBuildFarm() {
                 {data.recentFailures.map((b) => (
                   <tr key={b.id}>
                     <SiteCell slug={b.siteSlug} tenantName={b.tenantName} />
-                    <td className="muted small">{formatTime(b.finishedAt)}</td>
+                    <td className="muted small farm-nowrap">{formatTime(b.finishedAt)}</td>
                     <td className="farm-reason">
                       {b.error ?? <span className="muted">이유가 기록되지 않았습니다.</span>}
                       <div className="muted small">
                         시도 {b.attempts}회{b.startedAt && b.finishedAt ? ` · ${duration(b.startedAt, b.finishedAt)} 걸림` : ''}
                       </div>
                     </td>
-                    <td>{b.stage ? (STAGE_LABELS[b.stage] ?? b.stage) : '—'}</td>
-                    <td className="mono small" title={b.workerId ?? undefined}>
+                    <td className="farm-nowrap">{b.stage ? STAGE_LABELS[b.stage] ?? b.stage : '—'}</td>
+                    <td className="mono small farm-nowrap" title={b.workerId ?? undefined}>
                       {shortWorkerId(b.workerId)}
                       {b.executor ? <div className="muted">{EXECUTOR_LABELS[b.executor] ?? b.executor}</div> : null}
                     </td>

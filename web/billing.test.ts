@@ -362,3 +362,42 @@ describe('a workspace limited for an unpaid invoice', () => {
     }
   });
 });
+
+describe('notices on the billing page', () => {
+  it('shows the dunning notice with the retry day after a declined charge, and paying now with the same card charges nothing', async () => {
+    const customerKey = await customerKeyOf(strangerTenantId);
+    const authKey = toss.createAuthKey(customerKey, { declineWith: 'REJECT_CARD_COMPANY' });
+    expect((await stranger.get(successUrl(authKey, customerKey))).status).toBe(302);
+    expect((await stranger.post('/billing', { intent: 'change-plan', plan: 'basic' })).status).toBe(200);
+    const period = periodOf(new Date());
+    const { end } = billingPeriod(period);
+    const { invoice } = await createMonthlyInvoice(web.db.sql, strangerTenantId, period, { apiCalls: 0, customDomainYearsStarting: 0 }, { now: end });
+    const client = createTossClient({ secretKey: toss.secretKey, baseUrl: toss.url });
+    const outcome = await chargeInvoice(web.db.sql, client, invoice.id, { encryptionKey, now: end });
+    expect(outcome.outcome).toBe('declined');
+    const chargesBefore = toss.charges.length;
+
+    const page = await stranger.get('/billing');
+    expect(page.body).toContain('결제에 실패했습니다');
+    expect(page.body).toMatch(/\d{4}년 \d{1,2}월 \d{1,2}일에 다시 시도합니다/);
+    expect(page.body).toContain('지금 결제');
+
+    const payNow = await stranger.post('/billing', { intent: 'pay-now', invoiceId: invoice.id });
+    expect(payNow.status).toBe(402);
+    expect(payNow.body).toContain('결제에 실패했습니다');
+    expect(toss.charges.length).toBe(chargesBefore);
+    // Another workspace's invoice cannot be paid from here.
+    const foreign = await owner.post('/billing', { intent: 'pay-now', invoiceId: invoice.id });
+    expect(foreign.status).toBe(404);
+  });
+
+  it('warns at 80% of the hosting allowance and says the site is never stopped', async () => {
+    const created = await stranger.post('/sites/new', { name: '꽃집 홈', slug: 'flower-home-billing', template: 'cafe' });
+    expect(created.status).toBe(302);
+    const siteId = created.location!.split('/').pop()!;
+    await web.db.sql`insert into cdn_usage_daily (tenant_id, site_id, provider, requests) values (${strangerTenantId}, ${siteId}, 'local', 85000)`;
+    const page = await stranger.get('/billing');
+    expect(page.body).toContain('‘꽃집 홈’ 사이트가 이번 달 요청 허용량의 85%를 썼습니다');
+    expect(page.body).toContain('사이트는 멈추지 않습니다');
+  });
+});

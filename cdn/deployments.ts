@@ -5,9 +5,10 @@
 // ready deployment is the rollback.
 //
 // Every query here reads or writes tenant rows, so every one runs inside withTenant().
+import { utimes } from 'node:fs/promises';
 import { isUuid, withTenant, type Sql } from '../db/index.ts';
 import { CdnError } from './errors.ts';
-import { putObject, sha256Hex } from './object-store.ts';
+import { objectPath, putObject, sha256Hex } from './object-store.ts';
 import type { DeployFile, DeploymentManifest, DeploymentRow, DeploymentStatus, DeployResult } from './types.ts';
 
 export const SITE_LIVE_CHANNEL = 'site_live';
@@ -49,9 +50,9 @@ function invalidFiles(detail: string): CdnError {
 }
 
 /** Checks every file and computes the manifest; throws CdnError('invalid_files') on the first problem. */
-export function buildManifest(files: DeployFile[]): DeploymentManifest {
-  if (!Array.isArray(files) || files.length === 0) throw invalidFiles('파일이 하나도 없습니다');
-  if (files.length > MAX_FILES) throw invalidFiles(`파일이 ${files.length}개로 한도 ${MAX_FILES}개를 넘습니다`);
+export function buildManifest(files: DeployFile[], alsoStored = 0): DeploymentManifest {
+  if (!Array.isArray(files) || files.length + alsoStored === 0) throw invalidFiles('파일이 하나도 없습니다');
+  if (files.length + alsoStored > MAX_FILES) throw invalidFiles(`파일이 ${files.length + alsoStored}개로 한도 ${MAX_FILES}개를 넘습니다`);
   const manifest: DeploymentManifest = {};
   for (const file of files) {
     const problem = deployPathProblem(file?.path);
@@ -66,11 +67,54 @@ export function buildManifest(files: DeployFile[]): DeploymentManifest {
   return manifest;
 }
 
+/**
+ * A file whose body is already in the object store (a build cache reusing an earlier build's
+ * output): named by its sha256 instead of carried as bytes.
+ */
+export interface StoredDeployFile {
+  path: string;
+  contentType: string;
+  sha256: string;
+  size: number;
+}
+
+/**
+ * Adds files already in the store to a manifest. Each object's mtime is refreshed, as putObject
+ * does for an object it finds, so garbage collection spares it while this deployment is made;
+ * a missing object is CdnError('invalid_files') (the caller renders that file again).
+ */
+async function addStoredFiles(manifest: DeploymentManifest, stored: StoredDeployFile[], dataDir: string): Promise<void> {
+  for (const file of stored) {
+    const problem = deployPathProblem(file?.path);
+    if (problem) throw invalidFiles(`${JSON.stringify(file?.path)} — ${problem}`);
+    if (typeof file.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(file.sha256)) throw invalidFiles(`${file.path} — sha256가 올바르지 않습니다`);
+    if (!Number.isInteger(file.size) || file.size < 0) throw invalidFiles(`${file.path} — 크기(size)가 올바르지 않습니다`);
+    if (typeof file.contentType !== 'string' || !/^[\w.+-]+\/[\w.+-]+(;.*)?$/.test(file.contentType)) {
+      throw invalidFiles(`${file.path} — Content-Type ${JSON.stringify(file.contentType)}이(가) 올바르지 않습니다`);
+    }
+    if (Object.hasOwn(manifest, file.path)) throw invalidFiles(`${file.path} — 같은 경로가 두 번 들어 있습니다`);
+    manifest[file.path] = { sha256: file.sha256, size: file.size, contentType: file.contentType };
+  }
+  await Promise.all(
+    stored.map(async (file) => {
+      const now = new Date();
+      try {
+        await utimes(objectPath(dataDir, file.sha256), now, now);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        throw invalidFiles(`${file.path} — 저장소에 내용(${file.sha256.slice(0, 12)}…)이 없습니다`);
+      }
+    }),
+  );
+}
+
 export interface DeploySiteOptions {
   tenantId: string;
   siteId: string;
   buildId: string | null;
   files: DeployFile[];
+  /** Files already in the store; deploySite checks each object is there and never rewrites it. */
+  stored?: StoredDeployFile[];
   dataDir: string;
   onProgress?: (done: number, total: number) => void;
 }
@@ -85,7 +129,10 @@ export async function deploySite(sql: Sql, opts: DeploySiteOptions): Promise<Dep
   const { tenantId, siteId, buildId, files, dataDir } = opts;
   if (!isUuid(siteId)) throw siteNotFound();
   if (buildId !== null && !isUuid(buildId)) throw new Error(`deploySite: buildId must be a uuid or null, got ${JSON.stringify(buildId)}`);
-  const manifest = buildManifest(files);
+  const stored = opts.stored ?? [];
+  const manifest = buildManifest(files, stored.length);
+  await addStoredFiles(manifest, stored, dataDir);
+  const fileCount = files.length + stored.length;
   const entries = Object.values(manifest);
   const totalBytes = entries.reduce((sum, e) => sum + e.size, 0);
 
@@ -99,7 +146,7 @@ export async function deploySite(sql: Sql, opts: DeploySiteOptions): Promise<Dep
     const [row] = await tx<{ id: string }[]>`
       insert into deployments (tenant_id, site_id, build_id, provider, status, manifest, file_count, total_bytes)
       values (${tenantId}, ${siteId}, ${buildId}, 'local', 'uploading', ${tx.json(manifest as never)},
-              ${files.length}, ${totalBytes})
+              ${fileCount}, ${totalBytes})
       returning id`;
     return row.id;
   });
@@ -129,7 +176,7 @@ export async function deploySite(sql: Sql, opts: DeploySiteOptions): Promise<Dep
     await withTenant(sql, tenantId, (tx) => tx`
       update deployments set status = 'ready', uploaded_bytes = ${uploadedBytes}
       where id = ${deploymentId}`);
-    return { deploymentId, fileCount: files.length, totalBytes, uploadedFiles, uploadedBytes };
+    return { deploymentId, fileCount, totalBytes, uploadedFiles, uploadedBytes };
   } catch (cause) {
     await withTenant(sql, tenantId, (tx) => tx`update deployments set status = 'failed' where id = ${deploymentId}`).catch(
       (markError) => console.error(`[cdn] could not mark deployment ${deploymentId} failed: ${(markError as Error).message}`),

@@ -34,6 +34,7 @@ export { sectionTypes, sectionLabels, sectionDescriptions, createSection } from 
 export { templates, createSiteDocument, type SiteTemplate } from './templates.ts';
 export {
   renderSite,
+  planSiteRender,
   renderPagePreview,
   renderFormResponsePage,
   collectAssetIds,
@@ -46,6 +47,8 @@ export {
   type SiteAsset,
   type RenderedFile,
   type RenderSiteOptions,
+  type PlannedOutput,
+  type PlannedOutputKind,
   type RenderPreviewOptions,
   type FormResponseOptions,
 } from './render.ts';

@@ -10,6 +10,15 @@ import {
   type SiteImage,
   type SitePage,
 } from './schema.ts';
+import {
+  assetInputsHash,
+  faviconInputsHash,
+  notFoundInputsHash,
+  pageInputsHash,
+  privacyInputsHash,
+  robotsInputsHash,
+  sitemapInputsHash,
+} from './render-inputs.ts';
 import { pageCss, paletteFor } from './styles.ts';
 import { ftcBusinessInfoUrl, kakaoMapUrl, naverMapUrl, safeImageUrl, safeLinkUrl, telUrl } from './url.ts';
 
@@ -611,16 +620,27 @@ function normaliseSiteUrl(siteUrl: string): string {
 
 const utf8 = (text: string) => Buffer.from(text, 'utf8');
 
-export function renderSite(doc: SiteDocument, options: RenderSiteOptions): RenderedFile[] {
-  const siteUrl = normaliseSiteUrl(options.siteUrl);
-  for (const page of doc.pages) {
-    // Slugs become file paths; one that skipped validation must not write outside its folder.
-    if (!/^$|^[a-z0-9]+(-[a-z0-9]+)*$/.test(page.slug) || page.slug === PRIVACY_SLUG) {
-      throw new Error(`Page ${JSON.stringify(page.id)} has an invalid slug ${JSON.stringify(page.slug)}; validate the document with validateSiteDocument before rendering`);
-    }
-  }
-  const usedAssets = new Map<string, SiteAsset>();
-  const ctx: RenderContext = {
+/** What a planned output is, for counting ("50개 페이지 중 1개") and for finding an asset's bytes. */
+export type PlannedOutputKind = 'page' | 'privacy' | 'not-found' | 'sitemap' | 'robots' | 'favicon' | 'asset';
+
+/**
+ * One file of the published site, not yet rendered. `inputHash` is the sha256 of everything
+ * its bytes depend on except the renderer's own code (see render-inputs.ts): a caller that
+ * rendered an output with the same hash and the same renderer may reuse those bytes.
+ */
+export interface PlannedOutput {
+  path: string;
+  contentType: string;
+  kind: PlannedOutputKind;
+  inputHash: string;
+  /** For 'asset' outputs: the asset whose data is the file. */
+  assetId?: string;
+  /** Renders this file alone; the same bytes renderSite gives for it. Throws what renderSite would. */
+  render(): Buffer;
+}
+
+function publishContext(doc: SiteDocument, siteUrl: string, options: RenderSiteOptions): RenderContext {
+  return {
     doc,
     siteUrl,
     hostingProvider: options.hostingProvider,
@@ -636,7 +656,6 @@ export function renderSite(doc: SiteDocument, options: RenderSiteOptions): Rende
           // SVG can carry scripts that would run on the site's own origin; other types are not images.
           throw new Error(`이미지 파일(${asset.fileName})의 형식(${asset.contentType})은 게시할 수 없습니다. JPG, PNG, WebP, AVIF, GIF 파일로 다시 올려 주세요.`);
         }
-        usedAssets.set(asset.id, asset);
         return { src: assetPath(asset), width: asset.width ?? fallbackWidth, height: asset.height ?? fallbackHeight };
       }
       const src = safeImageUrl(image.url);
@@ -645,44 +664,101 @@ export function renderSite(doc: SiteDocument, options: RenderSiteOptions): Rende
     absoluteImage: (image) => {
       if ('assetId' in image) {
         const asset = options.assets.get(image.assetId);
-        if (!asset) return null;
-        usedAssets.set(asset.id, asset);
-        return `${siteUrl}${assetPath(asset)}`;
+        return asset ? `${siteUrl}${assetPath(asset)}` : null;
       }
       return safeImageUrl(image.url);
     },
     eagerImageUsed: false,
     headingUsed: false,
   };
+}
 
-  const files: RenderedFile[] = [];
-  const htmlFile = (path: string, text: string) => files.push({ path, contentType: 'text/html; charset=utf-8', body: utf8(text) });
+/**
+ * The published site as a list of outputs, each rendered on its own and carrying the hash of
+ * its inputs, sorted by path. Every image the document refers to (logo, Open Graph images,
+ * hero, about and gallery images) that is among `assets` is published as a file.
+ */
+export function planSiteRender(doc: SiteDocument, options: RenderSiteOptions): PlannedOutput[] {
+  const siteUrl = normaliseSiteUrl(options.siteUrl);
   for (const page of doc.pages) {
-    htmlFile(page.slug === '' ? '/index.html' : `/${page.slug}/index.html`, renderPageHtml(ctx, page));
+    // Slugs become file paths; one that skipped validation must not write outside its folder.
+    if (!/^$|^[a-z0-9]+(-[a-z0-9]+)*$/.test(page.slug) || page.slug === PRIVACY_SLUG) {
+      throw new Error(`Page ${JSON.stringify(page.id)} has an invalid slug ${JSON.stringify(page.slug)}; validate the document with validateSiteDocument before rendering`);
+    }
   }
-  htmlFile(`/${PRIVACY_SLUG}/index.html`, renderPrivacyHtml(ctx));
-  htmlFile('/404.html', renderNotFoundHtml(ctx));
-
-  const sitemapPaths = [...doc.pages.map((page) => pagePath(page.slug)), pagePath(PRIVACY_SLUG)];
-  files.push({
+  // Each output renders with a context of its own, so outputs do not depend on render order.
+  const context = () => publishContext(doc, siteUrl, options);
+  const inputs = { siteUrl, hostingProvider: options.hostingProvider, assets: options.assets };
+  const htmlType = 'text/html; charset=utf-8';
+  const outputs: PlannedOutput[] = [];
+  for (const page of doc.pages) {
+    outputs.push({
+      path: page.slug === '' ? '/index.html' : `/${page.slug}/index.html`,
+      contentType: htmlType,
+      kind: 'page',
+      inputHash: pageInputsHash(doc, page, inputs),
+      render: () => utf8(renderPageHtml(context(), page)),
+    });
+  }
+  outputs.push({
+    path: `/${PRIVACY_SLUG}/index.html`,
+    contentType: htmlType,
+    kind: 'privacy',
+    inputHash: privacyInputsHash(doc, inputs),
+    render: () => utf8(renderPrivacyHtml(context())),
+  });
+  outputs.push({
+    path: '/404.html',
+    contentType: htmlType,
+    kind: 'not-found',
+    inputHash: notFoundInputsHash(doc, inputs),
+    render: () => utf8(renderNotFoundHtml(context())),
+  });
+  outputs.push({
     path: '/sitemap.xml',
     contentType: 'application/xml; charset=utf-8',
-    body: utf8(
-      `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${sitemapPaths
-        .map((path) => `  <url><loc>${escapeXml(siteUrl + path)}</loc></url>\n`)
-        .join('')}</urlset>\n`,
-    ),
+    kind: 'sitemap',
+    inputHash: sitemapInputsHash(doc, siteUrl),
+    render: () => {
+      const sitemapPaths = [...doc.pages.map((page) => pagePath(page.slug)), pagePath(PRIVACY_SLUG)];
+      return utf8(
+        `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${sitemapPaths
+          .map((path) => `  <url><loc>${escapeXml(siteUrl + path)}</loc></url>\n`)
+          .join('')}</urlset>\n`,
+      );
+    },
   });
-  files.push({
+  outputs.push({
     path: '/robots.txt',
     contentType: 'text/plain; charset=utf-8',
-    body: utf8(`User-agent: *\nAllow: /\n\nSitemap: ${siteUrl}/sitemap.xml\n`),
+    kind: 'robots',
+    inputHash: robotsInputsHash(siteUrl),
+    render: () => utf8(`User-agent: *\nAllow: /\n\nSitemap: ${siteUrl}/sitemap.xml\n`),
   });
-  files.push({ path: '/favicon.svg', contentType: 'image/svg+xml', body: utf8(faviconSvg(doc)) });
-  for (const asset of usedAssets.values()) {
-    files.push({ path: assetPath(asset), contentType: asset.contentType, body: asset.data });
+  outputs.push({
+    path: '/favicon.svg',
+    contentType: 'image/svg+xml',
+    kind: 'favicon',
+    inputHash: faviconInputsHash(doc),
+    render: () => utf8(faviconSvg(doc)),
+  });
+  for (const id of collectAssetIds(doc)) {
+    const asset = options.assets.get(id);
+    if (!asset) continue; // the page that shows it fails its render with a sentence for the owner
+    outputs.push({
+      path: assetPath(asset),
+      contentType: asset.contentType,
+      kind: 'asset',
+      assetId: asset.id,
+      inputHash: assetInputsHash(asset),
+      render: () => asset.data,
+    });
   }
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return outputs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+export function renderSite(doc: SiteDocument, options: RenderSiteOptions): RenderedFile[] {
+  return planSiteRender(doc, options).map((output) => ({ path: output.path, contentType: output.contentType, body: output.render() }));
 }
 
 export interface FormResponseOptions {

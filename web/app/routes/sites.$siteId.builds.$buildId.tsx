@@ -10,7 +10,7 @@ import { siteUrl } from '../../../cdn/index.ts';
 import { requireMember } from '../auth.server.ts';
 import { getBoss, sql } from '../db.server.ts';
 import { getSite } from '../sites.server.ts';
-import { formatSeoulDateTime } from '../components/builder/format-time.ts';
+import { formatSeoulDateTime, formatSeoulTimeWithSeconds } from '../components/builder/format-time.ts';
 import sitesStyles from '../components/builder/sites.css?url';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: sitesStyles }];
@@ -227,7 +227,7 @@ export default function BuildPage() {
           {logs.length === 0 ? <li className="log-empty">아직 기록이 없습니다.</li> : null}
           {logs.map((line) => (
             <li key={line.id} className={`log-line log-${line.level}`}>
-              <time dateTime={line.at}>{new Intl.DateTimeFormat('ko-KR', { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false, timeZone: 'Asia/Seoul' }).format(new Date(line.at))}</time>
+              <time dateTime={line.at}>{formatSeoulTimeWithSeconds(line.at)}</time>
               <span className="log-message">{line.message}</span>
             </li>
           ))}

@@ -3,7 +3,7 @@
 //   const web = await startWebServer({ sql, databaseUrl, port: 0 });  // tests: a free port
 //   … fetch(`http://127.0.0.1:${web.port}/`) …
 //   await web.close();
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -43,6 +43,12 @@ export async function checkHealth(sql: Sql): Promise<{ ok: boolean; database: bo
   return { ok: database && migrations, database, migrations };
 }
 
+/** 'favicon.ico', 'robots.txt' …: the client build's top-level files and folders other than assets/. */
+function clientRootEntries(clientDir: string): Set<string> {
+  if (!existsSync(clientDir)) return new Set();
+  return new Set(readdirSync(clientDir).filter((name) => name !== 'assets'));
+}
+
 export async function startWebServer(options: StartWebServerOptions): Promise<WebServer> {
   const buildDirectory = options.buildDirectory ?? path.join(webDir, 'build');
   const serverEntry = path.join(buildDirectory, 'server', 'index.js');
@@ -71,7 +77,13 @@ export async function startWebServer(options: StartWebServerOptions): Promise<We
 
   const clientDir = path.join(buildDirectory, 'client');
   app.use('/assets', express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '1y', index: false }));
-  app.use(express.static(clientDir, { maxAge: '1h', index: false }));
+  // What Vite copies from web/public sits at the client root (favicon.ico, robots.txt …). Only
+  // those names go to the disk; every other request reaches Remix without a stat per request.
+  const publicEntries = clientRootEntries(clientDir);
+  if (publicEntries.size > 0) {
+    const serveClientRoot = express.static(clientDir, { maxAge: '1h', index: false });
+    app.use((req, res, next) => (publicEntries.has(req.path.split('/')[1]) ? serveClientRoot(req, res, next) : next()));
+  }
 
   // The public API authenticates by key only (never the session cookie), so it sits before the
   // Origin check: a cross-site page cannot make a browser send a key it does not have.

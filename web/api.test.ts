@@ -420,3 +420,28 @@ describe('OpenAPI', () => {
     expect(sent).toBeGreaterThanOrEqual(4);
   });
 });
+
+describe('owner pages', () => {
+  it('lets an owner create a key on the API keys page (shown once) that then works, with the month’s calls shown', async () => {
+    const owner = await web.signUp({ email: 'pages@momo.kr', workspaceName: '페이지 가게' });
+    const page = await owner.get('/settings/api-keys');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('새 키 만들기');
+    const created = await owner.request('/settings/api-keys', { method: 'POST', form: { intent: 'create', name: '주문 연동', scopes: 'read' } });
+    expect(created.status).toBe(200);
+    const secret = /ww_live_[A-Za-z0-9_-]{43}/.exec(created.body)?.[0];
+    expect(secret).toBeDefined();
+    expect((await call(secret!, 'GET', '/sites')).status).toBe(200);
+    const again = await owner.get('/settings/api-keys');
+    expect(again.body).not.toContain(secret!);
+    expect(again.body).toContain(secret!.slice(0, 16));
+    expect(again.body).toMatch(/이번 달\(\d{4}-\d{2}\) API 호출\s*<strong>1회<\/strong>/);
+  });
+
+  it('renders the API reference from the OpenAPI document', async () => {
+    const page = await web.tab().get('/developers/api');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('POST /sites/{siteId}/publish');
+    expect(page.body).toContain('openapi.json');
+  });
+});

@@ -98,6 +98,7 @@ export default function Members() {
           <h1>멤버</h1>
           <p>
             {data.workspaceName} 워크스페이스에 함께하는 사람들입니다. 내 권한: <strong>{data.myRoleLabel}</strong>
+            {data.isOwner ? <> · <a href="/settings/api-keys">API 키와 웹훅</a></> : null}
           </p>
         </div>
       </div>

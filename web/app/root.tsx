@@ -36,6 +36,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       name: user.displayName || user.email,
       email: user.email,
       isAdmin: user.platformRoles.includes('admin'),
+      canOps: user.platformRoles.length > 0,
       isFinance: user.platformRoles.includes('finance') || user.platformRoles.includes('admin'),
       activeWorkspace: membership
         ? { id: membership.tenant.id, name: membership.tenant.name, role: membership.role, roleLabel: MEMBER_ROLE_LABELS[membership.role] }
@@ -114,6 +115,7 @@ function Header() {
             <NavLink to="/workspace/members">멤버</NavLink>
             {viewer.activeWorkspace?.role === 'owner' ? <NavLink to="/billing">결제</NavLink> : null}
             {viewer.isFinance ? <NavLink to="/finance">재무</NavLink> : null}
+            {viewer.canOps ? <NavLink to="/ops">운영</NavLink> : null}
             {viewer.isAdmin ? <NavLink to="/admin">관리자</NavLink> : null}
             <span className="app-nav-user" title={viewer.email}>
               {viewer.name}

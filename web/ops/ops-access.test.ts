@@ -1,0 +1,90 @@
+// /ops over real HTTP: an owner gets 404 everywhere, finance sees money but not capacity, ops
+// sees capacity but not money, admins both; the CSV export keeps the same rules.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rollUpDailyCosts, seoulDay } from '../../monitoring/index.ts';
+import { addCdnUsage, addHost, createTenantWithSite } from '../../monitoring/testing.ts';
+import { startTestWeb, type BrowserTab, type TestWeb } from '../server/testing.ts';
+
+let web: TestWeb;
+const tabs: Record<'owner' | 'finance' | 'ops' | 'admin', BrowserTab> = {} as never;
+
+beforeAll(async () => {
+  web = await startTestWeb();
+  for (const who of ['owner', 'finance', 'ops', 'admin'] as const) {
+    tabs[who] = await web.signUp({ email: `${who}@ops.example` });
+    if (who !== 'owner') await web.db.sql`insert into platform_roles (user_id, role) select id, ${who} from users where email = ${`${who}@ops.example`}`;
+  }
+  const today = seoulDay();
+  await addHost(web.db.sql, 'pve-ops-test', 4, 3_100_000);
+  const site = await createTenantWithSite(web.db.sql, { tenant: '권한카페', site: '권한 카페', slug: 'ops-access-cafe', plan: { code: 'premium', status: 'active' } });
+  await addCdnUsage(web.db.sql, site, today, 'local', 500, 1000);
+  await rollUpDailyCosts(web.db.sql, today);
+});
+afterAll(() => web?.stop());
+
+const MONEY = ['/ops/finance', '/ops/scenarios', '/ops/export/margin-sites', '/ops/export/cost-by-day'];
+const CAPACITY = ['/ops/capacity', '/ops/loadtests', '/ops/export/hosts', '/ops/export/loadtests'];
+
+describe('/ops access', () => {
+  it('is a 404 for a workspace owner on every view and export, and shows no 운영 link', async () => {
+    for (const path of ['/ops', '/ops/budgets', ...MONEY, ...CAPACITY]) {
+      expect((await tabs.owner.get(path)).status, path).toBe(404);
+    }
+    expect((await tabs.owner.get('/sites')).body).not.toContain('href="/ops"');
+  });
+
+  it('sends a visitor to the login page', async () => {
+    const response = await web.tab().get('/ops/finance');
+    expect(response.status).toBe(302);
+    expect(response.location).toContain('/login');
+  });
+
+  it('shows finance the money views and hides capacity', async () => {
+    for (const path of MONEY) expect((await tabs.finance.get(path)).status, path).toBe(200);
+    for (const path of CAPACITY) expect((await tabs.finance.get(path)).status, path).toBe(404);
+    const index = await tabs.finance.get('/ops');
+    expect(index.location).toBe('/ops/finance');
+    const page = await tabs.finance.get('/ops/finance');
+    expect(page.body).toContain('권한 카페');
+    expect(page.body).toContain('50,000원'); // MRR of the premium plan
+    expect(page.body).not.toContain('href="/ops/capacity');
+  });
+
+  it('shows ops the capacity views and hides money', async () => {
+    for (const path of CAPACITY) expect((await tabs.ops.get(path)).status, path).toBe(200);
+    for (const path of MONEY) expect((await tabs.ops.get(path)).status, path).toBe(404);
+    expect((await tabs.ops.get('/ops')).location).toBe('/ops/capacity');
+    const page = await tabs.ops.get('/ops/capacity');
+    expect(page.body).toContain('pve-ops-test');
+    expect(page.body).not.toContain('href="/ops/finance');
+  });
+
+  it('shows an admin both', async () => {
+    for (const path of [...MONEY, ...CAPACITY, '/ops/budgets']) expect((await tabs.admin.get(path)).status, path).toBe(200);
+    expect((await tabs.admin.get('/sites')).body).toContain('href="/ops"');
+  });
+
+  it('exports a table as CSV with Korean headers and the seeded numbers', async () => {
+    const csv = await tabs.finance.get('/ops/export/margin-sites');
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    expect(csv.headers.get('content-disposition')).toMatch(/attachment; filename="windwalker-margin-sites-/);
+    const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(lines[0]).toBe('사이트,설명,플랜,매출(원),CDN(원),빌드(원),AI(원),코어(원),비용 합계(원),마진(원),마진율(%)');
+    // the only active site carries the whole core day: 3,100,000원 ÷ days in this month
+    const row = lines.find((l) => l.startsWith('권한 카페,'))!;
+    expect(row).toBeDefined();
+    const core = Number(row.split(',')[7]);
+    const days = new Date(Date.UTC(Number(seoulDay().slice(0, 4)), Number(seoulDay().slice(5, 7)), 0)).getUTCDate();
+    expect(core).toBe(Math.round(3_100_000 / days));
+  });
+
+  it('lets finance edit a scenario assumption and recomputes', async () => {
+    const before = await tabs.finance.get('/ops/scenarios');
+    expect(before.body).toContain('시나리오 A: 하이브리드');
+    const form: Record<string, string> = { concurrent_users_per_host: '25' };
+    const response = await tabs.finance.post('/ops/scenarios', form);
+    expect(response.status).toBe(200);
+    expect(response.body).toContain('서버 1대당 동시 개발자 값을 바꿨습니다');
+    expect((await tabs.ops.post('/ops/scenarios', form)).status).toBe(404);
+  });
+});

@@ -25,7 +25,7 @@ const toss = tossClientFromEnv(env());
 const billingJobs = toss
   ? await startBillingJobs({ sql, databaseUrl, toss, encryptionKey: await encryptionKeyFromEnv(env()), usageSource: meteredUsageFromDatabase(sql) })
   : null;
-if (!toss) console.log('[worker] payments are not configured (TOSS_SECRET_KEY): no scheduled billing');
+console.log(toss ? '[worker] scheduled billing: monthly invoices on the 1st, due charges every 15 minutes (KST)' : '[worker] payments are not configured (TOSS_SECRET_KEY): no scheduled billing');
 
 let stopping = false;
 async function shutdown(signal: string) {

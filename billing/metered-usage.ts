@@ -2,8 +2,8 @@
 // billing jobs take), read from what this installation records — never guessed:
 //   custom domain-years  cdn_domains (cdn/): a domain's yearly term starts in the month it was
 //                        connected and again every 12 months while it stays connected
-//   API calls            api_usage_daily (tenant_id, day date, calls), written by the public
-//                        API's metering (issue 9)
+//   API calls            api_usage_daily (tenant_id, key_id, day date, calls): the view over
+//                        api_calls that the public API's metering writes (110_public_api.sql)
 // Hosting overage is not here: createMonthlyInvoice reads cdn_usage_daily itself.
 // When a feature's table does not exist yet the feature is not live, so nothing of it can have
 // been used: the count is an honest 0, and the process says so once in its log.

@@ -22,3 +22,4 @@ export {
   type RouteDecision, type ProviderQuote, type PriceRow, type MonthlyTraffic, type RouterPolicy,
 } from './router.ts';
 export { listSiteDomains, setPrimaryDomain, dnsInstructions, domainStatusText, type SiteDomain } from './domains.ts';
+export { migrateSite, type MigrateSiteOptions, type MigrationResult, type MigrationReason } from './migration.ts';

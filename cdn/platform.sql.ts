@@ -17,17 +17,32 @@ export interface LiveSiteRow {
 }
 
 /**
- * slug → live deployment of every site the edge serves (its live deployment is a `local` one;
- * a site live on a hosted CDN is served there): the cheap query of the 30 s re-sync.
+ * slug → deployment of every site the edge serves (see edgeDeployment): the cheap query of the
+ * 30 s re-sync.
  * A suspended workspace's sites are not served (its owner sees why in the app).
  */
 export async function selectLiveSites(sql: Sql): Promise<LiveSiteRow[]> {
   return sql<LiveSiteRow[]>`
-    select s.id as "siteId", s.tenant_id as "tenantId", s.slug, s.live_deployment_id as "deploymentId"
+    select s.id as "siteId", s.tenant_id as "tenantId", s.slug, e.id as "deploymentId"
     from sites s
       join tenants t on t.id = s.tenant_id
-      join deployments d on d.id = s.live_deployment_id and d.provider = 'local'
+      cross join lateral (${edgeDeployment(sql)}) e
     where t.status <> 'suspended'`;
+}
+
+/**
+ * The deployment the edge serves for site `s`: its live deployment when that is a local one;
+ * when the site has moved to a hosted CDN, the local deployment it served last, until the move
+ * cleans it up — so the site answers on the edge while DNS still points there. A site with no
+ * live deployment (unpublished) is not served.
+ */
+function edgeDeployment(sql: Sql) {
+  return sql`
+    select d.id from deployments d
+    where s.live_deployment_id is not null and d.site_id = s.id and d.provider = 'local' and d.status = 'ready'
+      and (d.id = s.live_deployment_id or d.activated_at is not null)
+    order by (d.id = s.live_deployment_id) desc, d.activated_at desc nulls last
+    limit 1`;
 }
 
 export interface LiveDeployment extends LiveSiteRow {
@@ -40,8 +55,9 @@ export async function selectLiveDeployment(sql: Sql, siteId: string): Promise<Li
     select s.id as "siteId", s.tenant_id as "tenantId", s.slug, d.id as "deploymentId", d.manifest
     from sites s
       join tenants t on t.id = s.tenant_id
-      join deployments d on d.id = s.live_deployment_id and d.site_id = s.id
-    where s.id = ${siteId} and d.status = 'ready' and d.provider = 'local' and t.status <> 'suspended'`;
+      cross join lateral (${edgeDeployment(sql)}) e
+      join deployments d on d.id = e.id
+    where s.id = ${siteId} and t.status <> 'suspended'`;
   return row;
 }
 

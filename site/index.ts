@@ -45,6 +45,7 @@ export {
   contactFormConsentField,
   PRIVACY_SLUG,
   type SiteAsset,
+  type SiteAssetVariant,
   type RenderedFile,
   type RenderSiteOptions,
   type PlannedOutput,

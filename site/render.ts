@@ -36,6 +36,17 @@ export interface SiteAsset {
   height: number | null;
   sha256: string;
   data: Buffer;
+  /** Resized copies made at upload (e.g. 480/960/1600 wide in AVIF, WebP and JPEG/PNG). */
+  variants?: SiteAssetVariant[];
+}
+
+export interface SiteAssetVariant {
+  width: number;
+  height: number;
+  contentType: string;
+  fileName: string;
+  sha256: string;
+  data: Buffer;
 }
 
 export interface RenderedFile {
@@ -79,6 +90,43 @@ interface ResolvedImage {
   src: string;
   width: number;
   height: number;
+  /** modern formats for <picture> (best first) and the fallback's own srcset */
+  sources?: { type: string; srcset: string }[];
+  srcset?: string;
+}
+
+/** Formats a browser picks from <source> in this order; the fallback <img> is the original's kind. */
+const MODERN_IMAGE_TYPES = ['image/avif', 'image/webp'];
+
+function variantPath(asset: SiteAsset, variant: SiteAssetVariant): string {
+  return assetPath({ ...asset, fileName: variant.fileName, contentType: variant.contentType, sha256: variant.sha256, variants: undefined });
+}
+
+/** An asset's publishable variants, narrowest first (same width: by content type). */
+function sortedVariants(asset: SiteAsset): SiteAssetVariant[] {
+  return [...(asset.variants ?? [])]
+    .filter((variant) => PUBLISHABLE_IMAGE_TYPES.has(variant.contentType) && variant.width > 0)
+    .sort((a, b) => a.width - b.width || (a.contentType < b.contentType ? -1 : 1));
+}
+
+/**
+ * The <picture> parts of an uploaded image with variants: one srcset per modern format and the
+ * fallback's srcset (the largest fallback variant is its src), widths ascending. Deterministic:
+ * the order depends only on the variants themselves.
+ */
+function pictureSources(asset: SiteAsset): Partial<Pick<ResolvedImage, 'sources' | 'srcset' | 'src'>> | null {
+  const variants = sortedVariants(asset);
+  if (variants.length === 0) return null;
+  const srcsetOf = (type: string) =>
+    variants
+      .filter((variant) => variant.contentType === type)
+      .map((variant) => `${variantPath(asset, variant)} ${variant.width}w`)
+      .join(', ');
+  const sources = MODERN_IMAGE_TYPES.map((type) => ({ type, srcset: srcsetOf(type) })).filter((source) => source.srcset !== '');
+  const fallback = variants.filter((variant) => !MODERN_IMAGE_TYPES.includes(variant.contentType));
+  if (fallback.length === 0) return { sources };
+  const largest = fallback[fallback.length - 1];
+  return { sources, srcset: srcsetOf(largest.contentType), src: variantPath(asset, largest) };
 }
 
 interface RenderContext {
@@ -147,15 +195,17 @@ export function collectAssetIds(doc: SiteDocument): string[] {
 // ---------------------------------------------------------------------------
 // small pieces
 
-function img(ctx: RenderContext, image: SiteImage | undefined, fallbackSize: [number, number], className = ''): SafeHtml {
+function img(ctx: RenderContext, image: SiteImage | undefined, fallbackSize: [number, number], className = '', sizes = '100vw'): SafeHtml {
   if (!image) return html``;
   const resolved = ctx.resolveImage(image, fallbackSize);
   if (!resolved) return html``;
   const eager = !ctx.eagerImageUsed;
   ctx.eagerImageUsed = true;
-  return html`<img${className ? html` class="${className}"` : ''} src="${resolved.src}" width="${resolved.width}" height="${resolved.height}" alt="${image.alt}"${
-    eager ? html` fetchpriority="high"` : html` loading="lazy"`
-  } decoding="async">`;
+  const tag = html`<img${className ? html` class="${className}"` : ''} src="${resolved.src}"${
+    resolved.srcset ? html` srcset="${resolved.srcset}" sizes="${sizes}"` : ''
+  } width="${resolved.width}" height="${resolved.height}" alt="${image.alt}"${eager ? html` fetchpriority="high"` : html` loading="lazy"`} decoding="async">`;
+  if (!resolved.sources?.length) return tag;
+  return html`<picture>${resolved.sources.map((source) => html`<source type="${source.type}" srcset="${source.srcset}" sizes="${sizes}">`)}${tag}</picture>`;
 }
 
 /** An owner link: internal paths become page links (or `?page=` in the preview), others pass the allow-list. */
@@ -208,7 +258,7 @@ function renderHero(ctx: RenderContext, section: SectionOf<'hero'>): SafeHtml {
 }
 
 function renderAbout(ctx: RenderContext, section: SectionOf<'about'>): SafeHtml {
-  const image = img(ctx, section.image, [1200, 900]);
+  const image = img(ctx, section.image, [1200, 900], '', '(min-width: 768px) 50vw, 100vw');
   return html`<div class="about${image.value ? ' has-img' : ''}"><div>${sectionHeading(ctx, section, section.heading)}<div class="body">${paragraphs(
     section.body,
   )}</div></div>${image}</div>`;
@@ -246,7 +296,7 @@ function renderGallery(ctx: RenderContext, section: SectionOf<'gallery'>): SafeH
       ? html`<p class="empty">사진을 추가하면 여기에 보입니다.</p>`
       : html`<ul class="gallery">${section.items.map(
           (item) =>
-            html`<li><figure>${img(ctx, item.image, [800, 800])}${item.caption ? html`<figcaption>${item.caption}</figcaption>` : ''}</figure></li>`,
+            html`<li><figure>${img(ctx, item.image, [800, 800], '', '(min-width: 768px) 33vw, 100vw')}${item.caption ? html`<figcaption>${item.caption}</figcaption>` : ''}</figure></li>`,
         )}</ul>`
   }`;
 }
@@ -656,7 +706,7 @@ function publishContext(doc: SiteDocument, siteUrl: string, options: RenderSiteO
           // SVG can carry scripts that would run on the site's own origin; other types are not images.
           throw new Error(`이미지 파일(${asset.fileName})의 형식(${asset.contentType})은 게시할 수 없습니다. JPG, PNG, WebP, AVIF, GIF 파일로 다시 올려 주세요.`);
         }
-        return { src: assetPath(asset), width: asset.width ?? fallbackWidth, height: asset.height ?? fallbackHeight };
+        return { src: assetPath(asset), ...pictureSources(asset), width: asset.width ?? fallbackWidth, height: asset.height ?? fallbackHeight };
       }
       const src = safeImageUrl(image.url);
       return src ? { src, width: fallbackWidth, height: fallbackHeight } : null;
@@ -753,6 +803,16 @@ export function planSiteRender(doc: SiteDocument, options: RenderSiteOptions): P
       inputHash: assetInputsHash(asset),
       render: () => asset.data,
     });
+    for (const variant of sortedVariants(asset)) {
+      outputs.push({
+        path: variantPath(asset, variant),
+        contentType: variant.contentType,
+        kind: 'asset',
+        assetId: asset.id,
+        inputHash: assetInputsHash(variant),
+        render: () => variant.data,
+      });
+    }
   }
   return outputs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

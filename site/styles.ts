@@ -63,6 +63,7 @@ const BASE = `
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
 body{margin:0;font-family:var(--font);font-size:16px;line-height:1.7;color:var(--text);background:var(--bg);word-break:keep-all;overflow-wrap:anywhere;-webkit-font-smoothing:antialiased}
 img{max-width:100%;height:auto;display:block}
+picture{display:contents}
 a{color:var(--brand)}
 a:hover{text-decoration-thickness:2px}
 :focus-visible{outline:3px solid var(--brand);outline-offset:2px}

@@ -9,6 +9,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import type PgBoss from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetEnvForTests } from '../config/env.ts';
+import { meteredUsageFromDatabase } from '../billing/index.ts';
 import { startQueue, startWorker, type BuildWorker } from '../buildfarm/index.ts';
 import { countApiCalls, createApiKey, periodOfDate, revokeApiKey } from './app/api/keys.server.ts';
 import { verifyWebhookSignature } from './app/api/webhooks.server.ts';
@@ -276,7 +277,7 @@ describe('publish, builds, deployments and webhooks', () => {
     const last = events[events.length - 1];
     expect(last.type).toBe('status');
     expect(['succeeded', 'failed']).toContain(last.status);
-    expect(last.status).toBe('succeeded');
+    expect({ status: last.status, error: last.error }).toEqual({ status: 'succeeded', error: null });
 
     const build = await call(keyA, 'GET', `/builds/${first.json.buildId}`);
     expect(build.json.status).toBe('succeeded');
@@ -351,10 +352,30 @@ describe('tenant isolation', () => {
 });
 
 describe('domains, usage and metering', () => {
-  it('answers 501 with a clear message for custom domains until cdn/ offers them', async () => {
+  it('answers 501 with a clear message for adding a custom domain until cdn/ offers it', async () => {
     const answer = await call(keyA, 'POST', `/sites/${siteId}/domains`, { domain: 'www.momo-cafe.kr' });
     expect(answer.status).toBe(501);
     expect(answer.json.error.message).toMatch(/도메인/);
+  });
+
+  it('reads a connected domain’s status and DNS instructions through cdn/, 404 for an unknown one', async () => {
+    expect((await call(keyA, 'GET', `/sites/${siteId}/domains/shop.momo-cafe.kr`)).status).toBe(404);
+    await web.db.sql`
+      insert into cdn_domains (tenant_id, site_id, hostname, provider, dns_records)
+      values (${tenantA}, ${siteId}, 'shop.momo-cafe.kr', 'local',
+              ${web.db.sql.json([{ type: 'CNAME', name: 'shop.momo-cafe.kr', value: 'edge.windwalker.test', purpose: '사이트 연결' }])})`;
+    const answer = await call(keyA, 'GET', `/sites/${siteId}/domains/shop.momo-cafe.kr`);
+    expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject({ hostname: 'shop.momo-cafe.kr', status: 'pending', dnsRecords: [{ type: 'CNAME' }] });
+    expect(answer.json.instructions[0]).toMatch(/CNAME 레코드/);
+    expect((await call(keyB, 'GET', `/sites/${siteId}/domains/shop.momo-cafe.kr`)).status).toBe(404);
+  });
+
+  it('hands billing the month’s API calls through its usage source (api_usage_daily)', async () => {
+    const period = periodOfDate(new Date());
+    const usage = await meteredUsageFromDatabase(web.db.sql, () => {})(tenantA, period);
+    expect(usage.apiCalls).toBe(await countApiCalls(web.db.sql, tenantA, period));
+    expect(usage.apiCalls).toBeGreaterThan(10);
   });
 
   it('counts every authenticated call once per workspace and key, and reports usage', async () => {

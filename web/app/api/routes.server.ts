@@ -6,7 +6,7 @@ import type PgBoss from 'pg-boss';
 import type { z } from 'zod';
 import { assertCanPublish, BillingError, getHostingUsage } from '../../../billing/index.ts';
 import { cancelBuild, CancelBuildError, getBuild, listBuildLogs, publishSite, PublishError, subscribeToBuild, type Build, type BuildEvent } from '../../../buildfarm/index.ts';
-import { activateDeployment, CdnError, listDeployments } from '../../../cdn/index.ts';
+import { activateDeployment, CdnError, dnsInstructions, domainStatusText, listDeployments, listSiteDomains } from '../../../cdn/index.ts';
 import { withTenant, type Sql } from '../../../db/index.ts';
 import { createSite, getSite, restoreVersion, saveDocument, type SiteSummary } from '../sites.server.ts';
 import { ApiError, notFound } from './errors.server.ts';
@@ -434,12 +434,27 @@ export const operations: ApiOperation[] = [
   {
     method: 'get', path: '/sites/{siteId}/domains/{domain}', operationId: 'getDomain', tag: 'Domains', scope: 'read',
     summary: '도메인 연결 상태 / Custom domain status',
+    description: 'DNS에 만들 레코드와 연결·인증서 상태를 돌려줍니다. / The DNS records to create and the connection and certificate state.',
     params: s.siteDomainParams,
-    success: { status: 200, description: 'Domain status (not available yet: 501)' },
-    errors: [401, 404, 429, 501],
+    success: { status: 200, description: 'Domain status', schema: s.domainStatus },
+    errors: [401, 404, 429],
     async handle(ctx) {
-      await requireSite(ctx);
-      throw domainsNotAvailable();
+      let domains;
+      try {
+        domains = await listSiteDomains(ctx.sql, ctx.key.tenantId, ctx.params.siteId);
+      } catch (error) {
+        if (error instanceof CdnError && error.code === 'not_found') throw siteMissing();
+        throw error;
+      }
+      const d = domains.find((x) => x.hostname === ctx.params.domain.toLowerCase());
+      if (!d) throw notFound('Domain', '도메인');
+      return {
+        status: 200,
+        body: {
+          hostname: d.hostname, status: d.status, certificateStatus: d.certificateStatus, isPrimary: d.isPrimary,
+          statusText: domainStatusText(d), dnsRecords: d.dnsRecords, instructions: dnsInstructions(d.dnsRecords), checkedAt: d.checkedAt,
+        },
+      };
     },
   },
   {
@@ -507,8 +522,8 @@ export const operations: ApiOperation[] = [
 
 function domainsNotAvailable(): ApiError {
   return new ApiError(501, 'not_implemented',
-    '사용자 도메인 연결은 아직 API로 제공하지 않습니다. WindWalker 화면의 사이트 설정에서 연결해 주세요.',
-    'Custom domains are not available through the API yet (cdn/ exposes no domain functions in this installation).');
+    '사용자 도메인 추가는 아직 API로 제공하지 않습니다. WindWalker 화면의 사이트 설정에서 연결해 주세요. 연결 상태는 GET /sites/{siteId}/domains/{domain}으로 볼 수 있습니다.',
+    'Adding a custom domain is not available through the API yet (cdn/ exports no add-domain function); read a domain\'s status with GET /sites/{siteId}/domains/{domain}.');
 }
 
 async function saveAndAnswer(ctx: ApiContext, document: unknown, baseRevision: number): Promise<ApiResult> {

@@ -170,3 +170,14 @@ export const delivery = z.object({
   createdAt: date,
   deliveredAt: date.nullable(),
 }).openapi('WebhookDelivery');
+
+export const domainStatus = z.object({
+  hostname: z.string(),
+  status: z.enum(['pending', 'active', 'failed']),
+  certificateStatus: z.enum(['pending', 'active', 'failed']),
+  isPrimary: z.boolean(),
+  statusText: z.string(),
+  dnsRecords: z.array(z.object({ type: z.enum(['CNAME', 'TXT', 'A']), name: z.string(), value: z.string(), purpose: z.string() })),
+  instructions: z.array(z.string()),
+  checkedAt: date.nullable(),
+}).openapi('DomainStatus');

@@ -221,7 +221,7 @@ export async function startWebhookDispatcher(opts: {
     } catch {
       return;
     }
-    if (event.type !== 'status' || (event.status !== 'succeeded' && event.status !== 'failed')) return;
+    if (stopped || event.type !== 'status' || (event.status !== 'succeeded' && event.status !== 'failed')) return;
     void (async () => {
       const [build] = await sql<{ tenant_id: string; site_id: string }[]>`select tenant_id, site_id from builds where id = ${event.buildId}`;
       if (!build) return;
@@ -229,7 +229,9 @@ export async function startWebhookDispatcher(opts: {
       await emit(build.tenant_id, `${type}:${event.buildId}`, type, {
         buildId: event.buildId, siteId: build.site_id, status: event.status, error: event.error, deploymentId: event.deploymentId,
       });
-    })().catch((error) => log(`[webhooks] build event: ${(error as Error).stack ?? error}`));
+    })().catch((error) => {
+      if (!stopped) log(`[webhooks] build event: ${(error as Error).stack ?? error}`);
+    });
   });
   const liveListener = await sql.listen(SITE_LIVE_CHANNEL, (payload) => {
     let live: SiteLiveNotification;
@@ -238,6 +240,7 @@ export async function startWebhookDispatcher(opts: {
     } catch {
       return;
     }
+    if (stopped) return;
     void (async () => {
       const [site] = await sql<{ tenant_id: string; activated_at: Date | null }[]>`
         select s.tenant_id, d.activated_at from sites s join deployments d on d.id = ${live.deploymentId} where s.id = ${live.siteId}`;
@@ -246,14 +249,16 @@ export async function startWebhookDispatcher(opts: {
       await emit(site.tenant_id, `deployment.live:${live.deploymentId}:${at}`, 'deployment.live', {
         siteId: live.siteId, slug: live.slug, deploymentId: live.deploymentId, activatedAt: at,
       });
-    })().catch((error) => log(`[webhooks] live event: ${(error as Error).stack ?? error}`));
+    })().catch((error) => {
+      if (!stopped) log(`[webhooks] live event: ${(error as Error).stack ?? error}`);
+    });
   });
 
   return {
     async stop() {
+      stopped = true;
       await buildListener.unlisten().catch(() => {});
       await liveListener.unlisten().catch(() => {});
-      stopped = true;
       const started = await working?.catch(() => null);
       if (started) await started.boss.offWork(WEBHOOK_DELIVERY_QUEUE).catch(() => {});
     },

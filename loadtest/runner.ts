@@ -149,6 +149,8 @@ export interface RunLoadtestOptions extends LoadtestOptions {
   keepData?: boolean;
   /** Seconds to pause between targets so one run's tail does not land in the next. */
   settleSeconds?: number;
+  /** A platform the caller opened (openPlatform) and stops itself; the run neither starts nor stops one. */
+  platform?: Platform;
   log?: (line: string) => void;
 }
 
@@ -158,9 +160,12 @@ export async function runLoadtest(options: RunLoadtestOptions): Promise<Measured
   log(`[loadtest] k6: ${k6}`);
   const resultsDir = path.resolve('.data/loadtest-results');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const profileDir = options.profile && !options.targetUrl ? path.join(resultsDir, `profiles-${stamp}`) : null;
+  const profileDir = options.profile && !options.targetUrl && !options.platform ? path.join(resultsDir, `profiles-${stamp}`) : null;
   if (options.profile && options.targetUrl) log('[loadtest] --profile needs a platform this run starts; profiling is off for TARGET_URL.');
-  const platform = await openPlatform({ targetUrl: options.targetUrl, targetEdgeUrl: options.targetEdgeUrl, name: options.platformName, keepData: options.keepData, profileDir, log });
+  if (options.profile && options.platform) log('[loadtest] --profile needs a platform this run starts; profiling is off for a platform passed in.');
+  const platform =
+    options.platform ??
+    (await openPlatform({ targetUrl: options.targetUrl, targetEdgeUrl: options.targetEdgeUrl, name: options.platformName, keepData: options.keepData, profileDir, log }));
   const sql = connect(platform.databaseUrl, { max: 2, applicationName: 'windwalker-loadtest' });
   const runs: MeasuredRun[] = [];
   try {
@@ -232,7 +237,7 @@ export async function runLoadtest(options: RunLoadtestOptions): Promise<Measured
     }
   } finally {
     await sql.end({ timeout: 5 });
-    if (platform.started) await platform.stop();
+    if (platform.started && !options.platform) await platform.stop();
   }
   if (profileDir) {
     log(`\n[loadtest] CPU profiles of the platform's processes (${profileDir}):\n`);

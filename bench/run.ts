@@ -3,8 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import { printTable, writeLatest, type Figures } from './figures.ts';
 import { benchPublish } from './publish.bench.ts';
+import { benchLoadtest } from './loadtest.bench.ts';
 import { benchApi } from './api.bench.ts';
 import { benchCdn } from './cdn.bench.ts';
+import { benchLighthouse } from './lighthouse.bench.ts';
 import { benchBuildFarm } from '../buildfarm/bench.ts';
 import { ensureWebBuild } from '../scripts/web-build.ts';
 
@@ -13,6 +15,7 @@ const dockerAnswers = () => spawnSync('docker', ['info'], { stdio: 'ignore' }).s
 const benches: Record<string, () => Promise<Figures>> = {
   api: () => benchApi(),
   publish: () => benchPublish({ executor: 'process' }),
+  loadtest: benchLoadtest,
   buildfarm: async () => {
     if (!dockerAnswers()) throw new Error('no Docker engine answers: start dockerd to measure the build farm');
     return benchBuildFarm();
@@ -22,6 +25,7 @@ const benches: Record<string, () => Promise<Figures>> = {
     return benchPublish({ executor: 'docker' });
   },
   cdn: benchCdn,
+  lighthouse: benchLighthouse,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

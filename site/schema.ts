@@ -448,7 +448,9 @@ export const siteDocumentSchema = z
     theme: themeSchema,
     business: businessSchema,
     seo: seoSchema.default({}),
-    pages: list('페이지', pageSchema, 1, 20),
+    // The schema's cap is the largest plan's (enterprise: 100); each plan's own limit is
+    // enforced on save (billing's pagesPerSite), where the owner is told how to upgrade.
+    pages: list('페이지', pageSchema, 1, 100),
   })
   .superRefine((doc, ctx) => {
     const slugs = new Map<string, number>();

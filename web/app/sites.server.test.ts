@@ -188,6 +188,21 @@ describe('saveDocument', () => {
     expect((await listVersions(db.sql, tenantA, site.id))?.length).toBe(3);
   });
 
+  it("refuses to grow a site past its plan's page limit, with the plan named and a link to /billing", async () => {
+    const site = await newSite(); // the workspace has no subscription: 무료 체험, 5 pages
+    const grown = structuredClone(site.document) as SiteDocument;
+    for (let n = 1; grown.pages.length < 6; n++) {
+      grown.pages.push({ ...structuredClone(grown.pages[0]!), id: `extra-${n}`, slug: `extra-${n}`, title: `추가 ${n}`, navLabel: `추가 ${n}`, sections: [] });
+    }
+    const refused = await saveDocument(db.sql, { tenantId: tenantA, siteId: site.id, userId: userA, document: grown, baseRevision: site.revision });
+    expect(refused).toMatchObject({ ok: false, kind: 'invalid', upgradeUrl: '/billing', errors: [{ path: 'pages' }] });
+    expect(refused?.ok === false && refused.message).toMatch(/무료 체험 요금제의 사이트당 페이지는 최대 5개입니다.*상위 요금제/);
+    expect((await getSite(db.sql, tenantA, site.id))?.revision).toBe(site.revision);
+
+    const withinPlan = { ...grown, pages: grown.pages.slice(0, 5) };
+    expect(await saveDocument(db.sql, { tenantId: tenantA, siteId: site.id, userId: userA, document: withinPlan, baseRevision: site.revision })).toMatchObject({ ok: true });
+  });
+
   it('refuses a stale revision, changes nothing and returns the stored document', async () => {
     const site = await newSite();
     const first = await saveDocument(db.sql, {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import sharp from 'sharp';
 import { env } from '../../config/env.ts';
+import { assertWithinPlanLimit, BillingError, getTenantPlan } from '../../billing/index.ts';
 import { isUuid, withTenant, type Sql, type TransactionSql } from '../../db/index.ts';
 import { createSiteDocument, templates, validateSiteDocument, type SiteDocument } from '../../site/index.ts';
 import { makeImageVariants } from './image-variants.server.ts';
@@ -194,7 +195,7 @@ export const AUTOSAVE_VERSION_INTERVAL_SECONDS = 60;
 
 export type SaveDocumentResult =
   | { ok: true; revision: number; savedAt: Date; versionCreated: boolean }
-  | { ok: false; kind: 'invalid'; message: string; errors: { path: string; message: string }[] }
+  | { ok: false; kind: 'invalid'; message: string; errors: { path: string; message: string }[]; upgradeUrl?: string }
   | { ok: false; kind: 'conflict'; message: string; currentRevision: number; currentDocument: SiteDocument };
 
 export const SAVE_CONFLICT_MESSAGE =
@@ -221,7 +222,26 @@ export async function saveDocument(
     };
   }
   const document = checked.document;
-  return withTenant(sql, input.tenantId, async (tx) => {
+  const plan = await getTenantPlan(sql, input.tenantId);
+  return withTenant(sql, input.tenantId, async (tx): Promise<SaveDocumentResult | null> => {
+    // The plan's page limit (the schema allows the largest plan's). A document already over it
+    // (after a downgrade) may still be saved as long as it does not grow.
+    const [stored] = await tx<{ pages: number }[]>`
+      select coalesce(jsonb_array_length(document->'pages'), 0) as pages from sites where id = ${input.siteId}`;
+    if (stored && document.pages.length > Math.max(plan.maxPagesPerSite, stored.pages)) {
+      try {
+        assertWithinPlanLimit(plan, 'pagesPerSite', document.pages.length, 0);
+      } catch (error) {
+        if (!(error instanceof BillingError)) throw error;
+        return {
+          ok: false,
+          kind: 'invalid',
+          message: `저장하지 못했습니다: ${error.message}`,
+          errors: [{ path: 'pages', message: error.message }],
+          upgradeUrl: '/billing',
+        };
+      }
+    }
     const [saved] = await tx<{ revision: number; updated_at: Date }[]>`
       update sites set document = ${tx.json(document as never)}, revision = revision + 1, updated_at = now()
       where id = ${input.siteId} and revision = ${input.baseRevision}

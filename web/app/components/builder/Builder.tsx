@@ -411,6 +411,13 @@ function SaveProblem(props: {
   return (
     <div className="builder-banner" role="alert">
       <span>{state.message}</span>
+      {state.kind === 'invalid' && state.upgradeUrl ? (
+        <span className="banner-actions">
+          <a className="button button-small" href={state.upgradeUrl}>
+            요금제 바꾸기
+          </a>
+        </span>
+      ) : null}
       {state.kind === 'conflict' ? (
         <span className="banner-actions">
           <button type="button" className="button button-small" onClick={props.onOverwrite}>

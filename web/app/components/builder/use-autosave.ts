@@ -9,13 +9,13 @@ export type SaveState =
   | { kind: 'saved'; at: string }
   | { kind: 'pending' }
   | { kind: 'saving' }
-  | { kind: 'invalid'; message: string; errors: { path: string; message: string }[] }
+  | { kind: 'invalid'; message: string; errors: { path: string; message: string }[]; upgradeUrl?: string }
   | { kind: 'conflict'; message: string; currentRevision: number; currentDocument: SiteDocument }
   | { kind: 'error'; message: string };
 
 type SaveAnswer =
   | { ok: true; revision: number; savedAt: string }
-  | { ok: false; kind: 'invalid'; message: string; errors: { path: string; message: string }[] }
+  | { ok: false; kind: 'invalid'; message: string; errors: { path: string; message: string }[]; upgradeUrl?: string }
   | { ok: false; kind: 'conflict'; message: string; currentRevision: number; currentDocument: SiteDocument }
   | { ok: false; kind: 'error'; message: string };
 

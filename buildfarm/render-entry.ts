@@ -3,13 +3,15 @@
 //
 //   node renderer.mjs <work dir>
 //
-// Reads <work>/input.json, writes every rendered file to <work>/out/files/<n> and the list of
+// Reads <work>/input.json, writes every rendered file (or only the paths listed in `only`) to <work>/out/files/<n> and the list of
 // them to <work>/out/manifest.json. Exit code 0: rendered; 2: the document is invalid (a
 // content error, written to <work>/out/errors.json); anything else: the build machinery failed.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { renderSite, validateSiteDocument, type SiteAsset } from '../site/index.ts';
+import { planSiteRender, validateSiteDocument, type RenderedFile, type SiteAsset } from '../site/index.ts';
 import { CONTENT_ERROR_EXIT_CODE, type RenderInput, type RenderManifest } from './executors/types.ts';
+
+const bytesOf = (base64: string | null): Buffer => (base64 === null ? Buffer.alloc(0) : Buffer.from(base64, 'base64'));
 
 async function main(): Promise<number> {
   const workDir = process.argv[2];
@@ -38,14 +40,29 @@ async function main(): Promise<number> {
       width: asset.width,
       height: asset.height,
       sha256: asset.sha256,
-      data: Buffer.from(asset.dataBase64, 'base64'),
-      variants: asset.variants?.map(({ dataBase64, ...variant }) => ({ ...variant, data: Buffer.from(dataBase64, 'base64') })),
+      // Without bytes (the build cache has its files) only the markup uses it; rendering its
+      // own files without them would publish empty images, which is refused below.
+      data: bytesOf(asset.dataBase64),
+      variants: asset.variants?.map(({ dataBase64, ...variant }) => ({ ...variant, data: bytesOf(dataBase64) })),
     });
   }
+  const withoutBytes = new Set(
+    input.assets.filter((a) => a.dataBase64 === null || a.variants?.some((v) => v.dataBase64 === null)).map((a) => a.id),
+  );
   const started = Date.now();
-  let files: ReturnType<typeof renderSite>;
+  const files: RenderedFile[] = [];
   try {
-    files = renderSite(validated.document, { siteUrl: input.siteUrl, assets, hostingProvider: input.hostingProvider });
+    // Only the outputs the worker asked for: it reuses the others from the build cache.
+    const only = input.only ? new Set(input.only) : null;
+    const planned = planSiteRender(validated.document, { siteUrl: input.siteUrl, assets, hostingProvider: input.hostingProvider });
+    for (const output of planned) {
+      if (only && !only.has(output.path)) continue;
+      if (output.assetId && withoutBytes.has(output.assetId)) {
+        console.error(`asked to render ${output.path} without the bytes of image ${output.assetId}`);
+        return 1;
+      }
+      files.push({ path: output.path, contentType: output.contentType, body: output.render() });
+    }
   } catch (error) {
     // Rendering is a pure function of the input: whatever it refuses (an image that no longer
     // exists…) would be refused again on a retry, so it is reported as a content error.

@@ -5,11 +5,11 @@
 // job delivered twice, a job retried after a crash and a build cancelled mid-way all end in
 // one well-defined state, and a build that does not succeed never touches the live site.
 import os from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type PgBoss from 'pg-boss';
-import { activateDeployment, deploySite, siteUrl } from '../cdn/index.ts';
+import { activateDeployment, CdnError, deploySite, siteUrl } from '../cdn/index.ts';
 import { startHeartbeat, withTenant, type Sql } from '../db/index.ts';
-import { collectAssetIds, validateSiteDocument, type RenderedFile } from '../site/index.ts';
+import { collectAssetIds, planSiteRender, validateSiteDocument, type RenderedFile, type SiteAsset, type SiteDocument } from '../site/index.ts';
 import { announceBuildStatus, appendBuildLog, BUILD_CANCEL_CHANNEL, BUILD_QUEUED_CHANNEL, type LogLevel } from './build-events.ts';
 import {
   BuildCancelledError,
@@ -19,8 +19,9 @@ import {
   type ExecutorName,
   type RenderInput,
 } from './executors/index.ts';
-import { buildLimitsForPlan } from './plan-limits.ts';
+import { buildLimitsForPlan, type BuildLimits } from './plan-limits.ts';
 import { enqueueBuild } from './publish.ts';
+import { findCachedOutputs, forgetSiteCache, rememberOutputs, renderCacheKey, type CachedOutput } from './render-cache.ts';
 import { BUILD_DEAD_LETTER_QUEUE, BUILD_QUEUE, buildJobSchema, type BuildJob } from './queue.ts';
 
 export interface WorkerOptions {
@@ -55,6 +56,17 @@ const ORPHANED_QUEUED_BUILD_SECONDS = 30;
 const DEFER_SECONDS = 1;
 
 class BuildNoLongerRunning extends Error {}
+
+/** An image of the site (an original or one of its resized variants), without its bytes. */
+interface AssetRow {
+  id: string;
+  parent_id: string | null;
+  file_name: string;
+  content_type: string;
+  width: number | null;
+  height: number | null;
+  sha256: string;
+}
 
 export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
   const { sql, boss, dataDir } = opts;
@@ -156,6 +168,102 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     });
   };
 
+  /**
+   * Renders a build's outputs. With the cache on, outputs whose cache key a build of this site
+   * already rendered are reused (their objects are in the store) and only the others go to the
+   * executor; when nothing changed the executor is not started at all.
+   */
+  const renderOutputs = async (
+    job: BuildJob,
+    built: { document: SiteDocument; assets: AssetRow[]; siteUrl: string; hostingProvider: string },
+    limits: BuildLimits,
+    signal: AbortSignal,
+    useCache: boolean,
+  ) => {
+    const originals = built.assets.filter((a) => a.parent_id === null);
+    const variantsOf = (id: string) => built.assets.filter((v) => v.parent_id === id);
+    // Planning needs what the markup shows (names, sizes, hashes), never the bytes.
+    const planAssets = new Map(
+      originals.map((a) => [a.id, {
+        id: a.id, fileName: a.file_name, contentType: a.content_type, width: a.width, height: a.height, sha256: a.sha256, data: Buffer.alloc(0),
+        variants: variantsOf(a.id).map((v) => ({
+          width: v.width ?? 0, height: v.height ?? 0, contentType: v.content_type, fileName: v.file_name, sha256: v.sha256, data: Buffer.alloc(0),
+        })),
+      } as SiteAsset]),
+    );
+    const planned = planSiteRender(built.document, { siteUrl: built.siteUrl, hostingProvider: built.hostingProvider, assets: planAssets })
+      .map((output) => ({ output, key: renderCacheKey(executor.rendererVersion, output.inputHash) }));
+    const cached = useCache
+      ? await findCachedOutputs(sql, { tenantId: job.tenantId, siteId: job.siteId, keys: planned.map((p) => p.key) })
+      : new Map<string, CachedOutput>();
+    const reused: CachedOutput[] = [];
+    const toRender: typeof planned = [];
+    for (const entry of planned) {
+      const hit = cached.get(entry.key);
+      if (hit && hit.path === entry.output.path && hit.contentType === entry.output.contentType) reused.push(hit);
+      else toRender.push(entry);
+    }
+
+    let files: RenderedFile[] = [];
+    if (toRender.length > 0) {
+      // Bytes only for the images whose own files are rendered this time.
+      const needBytes = new Set(toRender.flatMap((entry) => (entry.output.assetId ? [entry.output.assetId] : [])));
+      const data = needBytes.size
+        ? await withTenant(sql, job.tenantId, (tx) => tx<{ id: string; data: Buffer }[]>`
+            select id, data from assets
+            where site_id = ${job.siteId} and (id in ${tx([...needBytes])} or parent_id in ${tx([...needBytes])})`)
+        : [];
+      const bytes = new Map(data.map((row) => [row.id, row.data.toString('base64')]));
+      const input: RenderInput = {
+        document: built.document,
+        siteUrl: built.siteUrl,
+        hostingProvider: built.hostingProvider,
+        assets: originals.map((a) => ({
+          id: a.id, fileName: a.file_name, contentType: a.content_type, width: a.width, height: a.height,
+          sha256: a.sha256, dataBase64: bytes.get(a.id) ?? null,
+          variants: variantsOf(a.id).map((v) => ({
+            width: v.width ?? 0, height: v.height ?? 0, contentType: v.content_type, fileName: v.file_name, sha256: v.sha256, dataBase64: bytes.get(v.id) ?? null,
+          })),
+        })),
+        ...(toRender.length < planned.length ? { only: toRender.map((entry) => entry.output.path) } : {}),
+        ...(opts.slowRenderMs ? { slowRenderMs: opts.slowRenderMs } : {}),
+      };
+      // Renderer output becomes log lines, written one after another so they keep their order.
+      let outputLogged: Promise<unknown> = Promise.resolve();
+      try {
+        files = await executor.render({
+          buildId: job.buildId,
+          input,
+          limits,
+          signal,
+          onOutput: (line, stream) => {
+            if (!line.trim()) return;
+            outputLogged = outputLogged.then(() =>
+              log(job.tenantId, job.buildId, 'render', line.slice(0, 4000), stream === 'stderr' ? 'warn' : 'info').catch(() => {}),
+            );
+          },
+        });
+      } finally {
+        await outputLogged;
+      }
+      const expected = toRender.map((entry) => entry.output.path).sort();
+      const got = files.map((file) => file.path).sort();
+      if (expected.join('\n') !== got.join('\n')) {
+        throw new Error(`the renderer returned ${got.length} files where ${expected.length} were asked for`);
+      }
+    } else if (opts.slowRenderMs) {
+      await new Promise((resolve) => setTimeout(resolve, opts.slowRenderMs));
+    }
+    const renderedByPath = new Map(toRender.map((entry) => [entry.output.path, entry]));
+    const fresh: CachedOutput[] = files.map((file) => ({
+      key: renderedByPath.get(file.path)!.key, path: file.path, contentType: file.contentType,
+      sha256: createHash('sha256').update(file.body).digest('hex'), size: file.body.length,
+    }));
+    const pages = planned.filter((entry) => entry.output.kind === 'page');
+    const renderedPages = toRender.filter((entry) => entry.output.kind === 'page').length;
+    return { files, reused, fresh, pageCount: pages.length, renderedPages, outputCount: planned.length };
+  };
+
   const runBuild = async (job: BuildJob, claimed: Extract<Claim, { outcome: 'run' }>, signal: AbortSignal) => {
     const limits = buildLimitsForPlan(claimed.planCode);
     const { document, assets } = await withTenant(sql, job.tenantId, async (tx) => {
@@ -170,65 +278,58 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
         );
       }
       const ids = collectAssetIds(validated.document);
-      // Originals the document names, and their resized variants (parent_id) for <picture>.
+      // Originals the document names, and their resized variants (parent_id) for <picture>;
+      // their bytes are read later, only for the files this build renders.
       const rows = ids.length
-        ? await tx<{ id: string; parent_id: string | null; file_name: string; content_type: string; width: number | null; height: number | null; sha256: string; data: Buffer }[]>`
-            select id, parent_id, file_name, content_type, width, height, sha256, data from assets
+        ? await tx<AssetRow[]>`
+            select id, parent_id, file_name, content_type, width, height, sha256 from assets
             where site_id = ${job.siteId} and (id in ${tx(ids)} or parent_id in ${tx(ids)})
             order by variant_width nulls first, content_type`
         : [];
-      return { document: version.document, assets: rows };
+      return { document: validated.document, assets: rows };
     });
-    const input: RenderInput = {
-      document,
-      siteUrl: siteUrl(claimed.slug),
-      hostingProvider: claimed.provider,
-      assets: assets.filter((a) => a.parent_id === null).map((a) => ({
-        id: a.id, fileName: a.file_name, contentType: a.content_type, width: a.width, height: a.height,
-        sha256: a.sha256, dataBase64: a.data.toString('base64'),
-        variants: assets.filter((v) => v.parent_id === a.id).map((v) => ({
-          width: v.width ?? 0, height: v.height ?? 0, contentType: v.content_type, fileName: v.file_name, sha256: v.sha256, dataBase64: v.data.toString('base64'),
-        })),
-      })),
-      ...(opts.slowRenderMs ? { slowRenderMs: opts.slowRenderMs } : {}),
-    };
+    const built = { document, assets, siteUrl: siteUrl(claimed.slug), hostingProvider: claimed.provider };
 
-    await advance(job, 'render', 10, `페이지를 만드는 중입니다 (이미지 ${assets.length}개, 메모리 ${limits.memoryMb}MB, 제한 시간 ${limits.timeoutSeconds}초).`);
-    // Renderer output becomes log lines, written one after another so they keep their order.
-    let outputLogged: Promise<unknown> = Promise.resolve();
-    const renderStarted = Date.now();
-    let files: RenderedFile[];
-    try {
-      files = await executor.render({
-        buildId: job.buildId,
-        input,
-        limits,
-        signal,
-        onOutput: (line, stream) => {
-          if (!line.trim()) return;
-          outputLogged = outputLogged.then(() =>
-            log(job.tenantId, job.buildId, 'render', line.slice(0, 4000), stream === 'stderr' ? 'warn' : 'info').catch(() => {}),
-          );
+    const imageCount = assets.filter((a) => a.parent_id === null).length;
+    await advance(job, 'render', 10, `페이지를 만드는 중입니다 (이미지 ${imageCount}개, 메모리 ${limits.memoryMb}MB, 제한 시간 ${limits.timeoutSeconds}초).`);
+    let reusedFiles = 0;
+    const deploy = async (useCache: boolean) => {
+      const renderStarted = Date.now();
+      const rendered = await renderOutputs(job, built, limits, signal, useCache);
+      reusedFiles = rendered.reused.length;
+      if (signal.aborted) throw new BuildCancelledError('build cancelled after render');
+      await advance(
+        job, 'upload', 40,
+        `${rendered.pageCount}개 페이지 중 ${rendered.renderedPages}개를 새로 만들었습니다 ` +
+          `(파일 ${rendered.outputCount}개 중 ${rendered.files.length}개를 만들고 ${rendered.reused.length}개는 이전 빌드의 파일을 그대로 씁니다, ${Date.now() - renderStarted}ms). 변경된 파일을 올립니다.`,
+      );
+      let lastReported = 40;
+      let progressWrite: Promise<unknown> = Promise.resolve();
+      const result = await deploySite(sql, {
+        tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, files: rendered.files, dataDir,
+        stored: rendered.reused.map(({ path, contentType, sha256, size }) => ({ path, contentType, sha256, size })),
+        onProgress: (done, total) => {
+          const progress = 40 + Math.floor((done / Math.max(1, total)) * 50);
+          if (progress - lastReported < 10 && done !== total) return;
+          lastReported = progress;
+          progressWrite = progressWrite.then(() => advance(job, 'upload', progress).catch(() => {}));
         },
       });
-    } finally {
-      await outputLogged;
+      await progressWrite;
+      await rememberOutputs(sql, { tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, outputs: [...rendered.fresh, ...rendered.reused] });
+      return result;
+    };
+    let deployed: Awaited<ReturnType<typeof deploySite>>;
+    try {
+      deployed = await deploy(true);
+    } catch (error) {
+      // A reused file whose object left the store (garbage collection, another store): render
+      // everything once more and start the site's cache over.
+      if (!(error instanceof CdnError && error.code === 'invalid_files') || reusedFiles === 0 || signal.aborted) throw error;
+      await log(job.tenantId, job.buildId, 'upload', `이전 빌드의 파일 일부가 저장소에 없어 모든 파일을 다시 만듭니다 (${error.message}).`, 'warn');
+      await forgetSiteCache(sql, { tenantId: job.tenantId, siteId: job.siteId });
+      deployed = await deploy(false);
     }
-    if (signal.aborted) throw new BuildCancelledError('build cancelled after render');
-    await advance(job, 'upload', 40, `${files.length}개 파일을 만들었습니다 (${Date.now() - renderStarted}ms). 변경된 파일을 올립니다.`);
-
-    let lastReported = 40;
-    let progressWrite: Promise<unknown> = Promise.resolve();
-    const deployed = await deploySite(sql, {
-      tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, files, dataDir,
-      onProgress: (done, total) => {
-        const progress = 40 + Math.floor((done / Math.max(1, total)) * 50);
-        if (progress - lastReported < 10 && done !== total) return;
-        lastReported = progress;
-        progressWrite = progressWrite.then(() => advance(job, 'upload', progress).catch(() => {}));
-      },
-    });
-    await progressWrite;
     if (signal.aborted) throw new BuildCancelledError('build cancelled after upload');
 
     // The switch: only a build that is still running, still ours and not older than what is

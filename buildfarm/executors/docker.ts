@@ -101,10 +101,11 @@ export async function ensureBuilderImage(
   return tag;
 }
 
-export function createDockerExecutor(opts: { docker: Docker; image: string }): Executor {
+export function createDockerExecutor(opts: { docker: Docker; image: string; rendererVersion: string }): Executor {
   const { docker, image } = opts;
   return {
     name: 'docker',
+    rendererVersion: opts.rendererVersion,
     async render(request: RenderRequest): Promise<RenderedFile[]> {
       if (request.signal.aborted) throw new BuildCancelledError('build cancelled before it started');
       const workspace = await prepareWorkspace(request.input);

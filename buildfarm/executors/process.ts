@@ -6,9 +6,10 @@ import type { RenderedFile } from '../../site/index.ts';
 import { BuildCancelledError, type Executor, type RenderRequest } from './types.ts';
 import { looksOutOfMemory, memoryExceeded, OutputTail, prepareWorkspace, readRenderOutput, timedOut } from './workspace.ts';
 
-export function createProcessExecutor(opts: { rendererPath: string }): Executor {
+export function createProcessExecutor(opts: { rendererPath: string; rendererVersion: string }): Executor {
   return {
     name: 'process',
+    rendererVersion: opts.rendererVersion,
     async render(request: RenderRequest): Promise<RenderedFile[]> {
       if (request.signal.aborted) throw new BuildCancelledError('build cancelled before it started');
       const workspace = await prepareWorkspace(request.input);

@@ -15,10 +15,13 @@ export interface RenderInput {
     width: number | null;
     height: number | null;
     sha256: string;
-    dataBase64: string;
+    /** null when this build reuses the image's published files from the build cache. */
+    dataBase64: string | null;
     /** resized copies made at upload (site/ renders them in <picture>) */
-    variants?: { width: number; height: number; contentType: string; fileName: string; sha256: string; dataBase64: string }[];
+    variants?: { width: number; height: number; contentType: string; fileName: string; sha256: string; dataBase64: string | null }[];
   }[];
+  /** Paths of the outputs to render (the others are reused from the build cache); absent: all. */
+  only?: string[];
   /** Holds the renderer this long before it renders: lets tests and the bench see a build running. */
   slowRenderMs?: number;
 }
@@ -50,6 +53,8 @@ export interface RenderRequest {
 
 export interface Executor {
   name: ExecutorName;
+  /** sha256 of the renderer bundle this executor runs: part of every build cache key. */
+  rendererVersion: string;
   render(request: RenderRequest): Promise<RenderedFile[]>;
 }
 

@@ -1,0 +1,59 @@
+// The build cache (migration 120): for each output a site's build rendered, the stored object it
+// became, keyed by the renderer bundle's sha256 and the output's input hash (site/'s
+// planSiteRender). In PostgreSQL, so a worker on any host skips what any other already rendered.
+import { createHash } from 'node:crypto';
+import { withTenant, type Sql } from '../db/index.ts';
+
+export interface CachedOutput {
+  key: string;
+  path: string;
+  contentType: string;
+  sha256: string;
+  size: number;
+}
+
+/** Entries unused this long are dropped when a build of the site stores its own. */
+const UNUSED_ENTRY_DAYS = 30;
+
+/** The cache key of one output: a changed renderer bundle makes every key new. */
+export function renderCacheKey(rendererVersion: string, inputHash: string): string {
+  return createHash('sha256').update(`${rendererVersion}\n${inputHash}`).digest('hex');
+}
+
+export async function findCachedOutputs(sql: Sql, opts: { tenantId: string; siteId: string; keys: string[] }): Promise<Map<string, CachedOutput>> {
+  if (opts.keys.length === 0) return new Map();
+  const rows = await withTenant(sql, opts.tenantId, (tx) => tx<{ input_hash: string; path: string; content_type: string; sha256: string; size: number }[]>`
+    select input_hash, path, content_type, sha256, size from build_render_cache
+    where site_id = ${opts.siteId} and input_hash in ${tx(opts.keys)}`);
+  return new Map(rows.map((r) => [r.input_hash, { key: r.input_hash, path: r.path, contentType: r.content_type, sha256: r.sha256, size: r.size }]));
+}
+
+/**
+ * Records what a deployed build rendered (objects now in the store) and marks what it reused as
+ * used, in one statement; then drops the site's entries nobody used for a month.
+ */
+export async function rememberOutputs(
+  sql: Sql,
+  opts: { tenantId: string; siteId: string; buildId: string; outputs: CachedOutput[] },
+): Promise<void> {
+  if (opts.outputs.length === 0) return;
+  const rows = opts.outputs.map((o) => ({
+    tenant_id: opts.tenantId, site_id: opts.siteId, input_hash: o.key, path: o.path,
+    content_type: o.contentType, sha256: o.sha256, size: o.size, build_id: opts.buildId,
+  }));
+  await withTenant(sql, opts.tenantId, async (tx) => {
+    await tx`
+      insert into build_render_cache ${tx(rows, 'tenant_id', 'site_id', 'input_hash', 'path', 'content_type', 'sha256', 'size', 'build_id')}
+      on conflict (site_id, input_hash) do update set
+        path = excluded.path, content_type = excluded.content_type, sha256 = excluded.sha256,
+        size = excluded.size, used_at = now()`;
+    await tx`
+      delete from build_render_cache
+      where site_id = ${opts.siteId} and used_at < now() - make_interval(days => ${UNUSED_ENTRY_DAYS})`;
+  });
+}
+
+/** Forgets a site's cache (its objects went missing from the store): the next render is full. */
+export async function forgetSiteCache(sql: Sql, opts: { tenantId: string; siteId: string }): Promise<void> {
+  await withTenant(sql, opts.tenantId, (tx) => tx`delete from build_render_cache where site_id = ${opts.siteId}`);
+}

@@ -72,7 +72,7 @@ describe('the ops dashboard', () => {
     await page.waitForURL(/\/ops\/finance/);
     const mrr = page.locator('[data-chart="플랜별 MRR"]');
     await expect.poll(() => mrr.locator('svg text').allTextContents(), { timeout: 15_000 }).toEqual(expect.arrayContaining(['50,000원', '100,000원', '30,000원']));
-    await expect.poll(() => page.locator('[data-chart="사이트별 마진 (낮은 순)"] svg text').allTextContents()).toEqual(expect.arrayContaining(['하루 꽃집']));
+    await expect.poll(() => page.locator('[data-chart="사이트별 마진 (낮은 순)"] svg text').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^하루 꽃집\s+-[\d,]+원$/)]));
     await expect.poll(() => page.locator('[data-chart="CDN 제공자별 요청 비중"] svg text').allTextContents()).toEqual(
       expect.arrayContaining([expect.stringMatching(/^AWS CloudFront \d+%$/)]),
     );

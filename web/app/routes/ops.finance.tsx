@@ -70,7 +70,7 @@ export default function OpsFinance() {
       </div>
 
       <div className="ops-grid">
-        <Panel title="플랜별 MRR" note="활성·연체 구독의 월 요금 (관리자 부여 플랜 제외)">
+        <Panel title="플랜별 MRR" note="활성·연체 구독의 월 요금 (관리자 부여 플랜 제외)" flush>
           <MrrByPlanChart data={d.mrr.byPlan} />
           <DataTable
             rows={d.mrr.byPlan}
@@ -83,7 +83,7 @@ export default function OpsFinance() {
             ]}
           />
         </Panel>
-        <Panel title="CDN 제공자 구성" note="기간 중 요청 수 비중과 제공자별 비용" actions={<CsvLink table="cdn-mix" search={search} />}>
+        <Panel title="CDN 제공자 구성" note="기간 중 요청 수 비중과 제공자별 비용" flush actions={<CsvLink table="cdn-mix" search={search} />}>
           <ProviderMixChart data={d.mix} />
           <DataTable
             rows={d.mix}

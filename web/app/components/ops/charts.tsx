@@ -93,21 +93,21 @@ export function CostRevenueChart({ data }: { data: { day: string; cdn: number; b
 }
 
 export function MarginChart({ data, label }: { data: { name: string; marginKrw: number }[]; label: string }) {
-  const rows = data.slice(0, 8);
+  // The amount sits in the axis label (a bar's end label would cover the names of negative bars).
+  const rows = data.slice(0, 8).map((r) => ({ ...r, axis: `${r.name}  ${won(r.marginKrw)}` }));
   return (
     <ChartFrame height={Math.max(160, rows.length * 34 + 40)} label={label} empty={rows.length === 0}>
       {() => (
-        <BarChart data={rows} layout="vertical" margin={{ top: 4, right: 104, bottom: 4, left: 8 }}>
+        <BarChart data={rows} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 8 }}>
           <CartesianGrid horizontal={false} stroke={GRID} />
           <XAxis type="number" tickFormatter={wonShort} tick={AXIS} axisLine={false} tickLine={false} />
-          <YAxis type="category" dataKey="name" width={110} tick={{ ...AXIS, fill: '#17202e' }} axisLine={false} tickLine={false} />
+          <YAxis type="category" dataKey="axis" width={190} tick={{ ...AXIS, fill: '#17202e' }} axisLine={false} tickLine={false} />
           <ReferenceLine x={0} stroke="#8a94a6" />
           <Tooltip formatter={tooltipWon} cursor={{ fill: '#f3f6fb' }} />
           <Bar dataKey="marginKrw" name="마진" isAnimationActive={false} barSize={18} radius={3}>
             {rows.map((r) => (
               <Cell key={r.name} fill={r.marginKrw < 0 ? '#d93a3a' : '#1f9d63'} />
             ))}
-            <LabelList dataKey="marginKrw" position="right" formatter={(v: unknown) => won(Number(v))} style={{ fontSize: 12, fill: '#17202e' }} />
           </Bar>
         </BarChart>
       )}

@@ -200,8 +200,11 @@ export async function startWebhookDispatcher(opts: {
     working.catch(() => { working = null; });
     return working;
   };
-  const [pending] = await sql<{ any: boolean }[]>`select exists (select 1 from webhook_deliveries where status = 'pending') as any`;
-  if (pending.any) await ensureWorker();
+  // Checked in the background: a web process starts (and answers /healthz with 503) even while
+  // the database is unreachable; if this check fails, the next event starts the worker anyway.
+  void sql<{ any: boolean }[]>`select exists (select 1 from webhook_deliveries where status = 'pending') as any`
+    .then(([pending]) => (pending.any && !stopped ? ensureWorker() : null))
+    .catch(() => {});
 
   const emit = async (tenantId: string, eventId: string, event: WebhookEvent, data: Record<string, unknown>) => {
     if (stopped) return;
@@ -214,7 +217,7 @@ export async function startWebhookDispatcher(opts: {
 
   // The notification carries no tenant; the build row says whose it is (read as the platform,
   // then everything else through withTenant with that tenant).
-  const buildListener = await sql.listen(BUILD_EVENTS_CHANNEL, (payload) => {
+  const onBuildEvent = (payload: string) => {
     let event: BuildEvent;
     try {
       event = JSON.parse(payload) as BuildEvent;
@@ -232,8 +235,8 @@ export async function startWebhookDispatcher(opts: {
     })().catch((error) => {
       if (!stopped) log(`[webhooks] build event: ${(error as Error).stack ?? error}`);
     });
-  });
-  const liveListener = await sql.listen(SITE_LIVE_CHANNEL, (payload) => {
+  };
+  const onSiteLive = (payload: string) => {
     let live: SiteLiveNotification;
     try {
       live = JSON.parse(payload) as SiteLiveNotification;
@@ -252,13 +255,29 @@ export async function startWebhookDispatcher(opts: {
     })().catch((error) => {
       if (!stopped) log(`[webhooks] live event: ${(error as Error).stack ?? error}`);
     });
-  });
+  };
+
+  // Listening starts in the background and is retried every 5 s, so a web process starts (and
+  // reports 503 on /healthz) while the database is unreachable.
+  const listeners: { unlisten(): Promise<void> }[] = [];
+  let retryTimer: NodeJS.Timeout | null = null;
+  const listen = async () => {
+    try {
+      if (listeners.length === 0) listeners.push(await sql.listen(BUILD_EVENTS_CHANNEL, onBuildEvent));
+      if (listeners.length === 1) listeners.push(await sql.listen(SITE_LIVE_CHANNEL, onSiteLive));
+    } catch {
+      if (!stopped) retryTimer = setTimeout(() => void listen(), 5_000).unref();
+    }
+    if (stopped) for (const l of listeners.splice(0)) await l.unlisten().catch(() => {});
+  };
+  const listening = listen();
 
   return {
     async stop() {
       stopped = true;
-      await buildListener.unlisten().catch(() => {});
-      await liveListener.unlisten().catch(() => {});
+      if (retryTimer) clearTimeout(retryTimer);
+      await listening;
+      for (const l of listeners.splice(0)) await l.unlisten().catch(() => {});
       const started = await working?.catch(() => null);
       if (started) await started.boss.offWork(WEBHOOK_DELIVERY_QUEUE).catch(() => {});
     },

@@ -117,18 +117,20 @@ interface SiteCard {
 
 async function signInOrUp(session: BrowserSession, index: number): Promise<void> {
   const email = ownerEmail(index);
-  const login = await session.postForm('/login', { email, password: LOADTEST_PASSWORD, redirectTo: '/sites' });
-  if (login.status === 302) return;
-  if (login.status === 429) throw new SeedError(`Log-in of ${email} was rate-limited: ${await describe(login)}`);
+  // Sign-up first: a log-in attempt for an account that does not exist yet counts as a failed
+  // log-in from this IP, and 50 of them (a fresh platform's seed) lock every log-in from
+  // 127.0.0.1 for 15 minutes (web/app/login-throttle.server.ts).
   const signup = await session.postForm('/signup', {
     email,
     password: LOADTEST_PASSWORD,
     displayName: `부하 테스트 ${index}`,
     workspaceName: `부하 테스트 ${index}`,
   });
-  if (signup.status !== 302) {
-    throw new SeedError(`Neither log-in (${login.status}) nor sign-up of ${email} worked: ${await describe(signup)}`);
-  }
+  if (signup.status === 302) return;
+  const login = await session.postForm('/login', { email, password: LOADTEST_PASSWORD, redirectTo: '/sites' });
+  if (login.status === 302) return;
+  if (login.status === 429) throw new SeedError(`Log-in of ${email} was rate-limited: ${await describe(login)}`);
+  throw new SeedError(`Neither sign-up (${signup.status}) nor log-in of ${email} worked: ${await describe(login)}`);
 }
 
 async function listSiteCards(session: BrowserSession): Promise<SiteCard[]> {

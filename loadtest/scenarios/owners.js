@@ -22,7 +22,7 @@ const autosaveConflicts = new Counter('autosave_conflicts');
 const publishes = new Counter('publishes');
 
 /** State of this virtual user (one browser): its account and whether it is logged in. */
-const me = { owner: null, loggedIn: false, edits: 0 };
+const me = { owner: null, loggedIn: false, edits: 0, saidWhyLoginFailed: false };
 
 function origin() {
   return { Origin: config.webUrl, Referer: `${config.webUrl}/` };
@@ -46,6 +46,11 @@ function logIn() {
     'login answers the redirect to /sites': (r) => r.status === 204 && r.headers['X-Remix-Redirect'] === '/sites',
   });
   me.loggedIn = ok;
+  // Say why once per VU (status and the start of the answer), so a failing login is diagnosable.
+  if (!ok && !me.saidWhyLoginFailed) {
+    me.saidWhyLoginFailed = true;
+    console.warn(`login of ${me.owner.email} answered ${res.status}: ${String(res.body || res.error || '').slice(0, 200)}`);
+  }
   return ok;
 }
 

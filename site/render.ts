@@ -689,6 +689,17 @@ export interface PlannedOutput {
   render(): Buffer;
 }
 
+/** Input hashes are computed when first read: the renderer in a build container never needs them. */
+const computedHashes = new WeakMap<object, string>();
+function lazyHash(output: object, compute: () => string): string {
+  let hash = computedHashes.get(output);
+  if (hash === undefined) {
+    hash = compute();
+    computedHashes.set(output, hash);
+  }
+  return hash;
+}
+
 function publishContext(doc: SiteDocument, siteUrl: string, options: RenderSiteOptions): RenderContext {
   return {
     doc,
@@ -746,7 +757,9 @@ export function planSiteRender(doc: SiteDocument, options: RenderSiteOptions): P
       path: page.slug === '' ? '/index.html' : `/${page.slug}/index.html`,
       contentType: htmlType,
       kind: 'page',
-      inputHash: pageInputsHash(doc, page, inputs),
+      get inputHash() {
+        return lazyHash(this, () => pageInputsHash(doc, page, inputs));
+      },
       render: () => utf8(renderPageHtml(context(), page)),
     });
   }
@@ -754,21 +767,27 @@ export function planSiteRender(doc: SiteDocument, options: RenderSiteOptions): P
     path: `/${PRIVACY_SLUG}/index.html`,
     contentType: htmlType,
     kind: 'privacy',
-    inputHash: privacyInputsHash(doc, inputs),
+    get inputHash() {
+        return lazyHash(this, () => privacyInputsHash(doc, inputs));
+      },
     render: () => utf8(renderPrivacyHtml(context())),
   });
   outputs.push({
     path: '/404.html',
     contentType: htmlType,
     kind: 'not-found',
-    inputHash: notFoundInputsHash(doc, inputs),
+    get inputHash() {
+        return lazyHash(this, () => notFoundInputsHash(doc, inputs));
+      },
     render: () => utf8(renderNotFoundHtml(context())),
   });
   outputs.push({
     path: '/sitemap.xml',
     contentType: 'application/xml; charset=utf-8',
     kind: 'sitemap',
-    inputHash: sitemapInputsHash(doc, siteUrl),
+    get inputHash() {
+        return lazyHash(this, () => sitemapInputsHash(doc, siteUrl));
+      },
     render: () => {
       const sitemapPaths = [...doc.pages.map((page) => pagePath(page.slug)), pagePath(PRIVACY_SLUG)];
       return utf8(
@@ -782,14 +801,18 @@ export function planSiteRender(doc: SiteDocument, options: RenderSiteOptions): P
     path: '/robots.txt',
     contentType: 'text/plain; charset=utf-8',
     kind: 'robots',
-    inputHash: robotsInputsHash(siteUrl),
+    get inputHash() {
+        return lazyHash(this, () => robotsInputsHash(siteUrl));
+      },
     render: () => utf8(`User-agent: *\nAllow: /\n\nSitemap: ${siteUrl}/sitemap.xml\n`),
   });
   outputs.push({
     path: '/favicon.svg',
     contentType: 'image/svg+xml',
     kind: 'favicon',
-    inputHash: faviconInputsHash(doc),
+    get inputHash() {
+        return lazyHash(this, () => faviconInputsHash(doc));
+      },
     render: () => utf8(faviconSvg(doc)),
   });
   for (const id of collectAssetIds(doc)) {
@@ -800,7 +823,9 @@ export function planSiteRender(doc: SiteDocument, options: RenderSiteOptions): P
       contentType: asset.contentType,
       kind: 'asset',
       assetId: asset.id,
-      inputHash: assetInputsHash(asset),
+      get inputHash() {
+        return lazyHash(this, () => assetInputsHash(asset));
+      },
       render: () => asset.data,
     });
     for (const variant of sortedVariants(asset)) {
@@ -809,7 +834,9 @@ export function planSiteRender(doc: SiteDocument, options: RenderSiteOptions): P
         contentType: variant.contentType,
         kind: 'asset',
         assetId: asset.id,
-        inputHash: assetInputsHash(variant),
+        get inputHash() {
+        return lazyHash(this, () => assetInputsHash(variant));
+      },
         render: () => variant.data,
       });
     }

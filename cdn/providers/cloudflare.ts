@@ -12,7 +12,7 @@
 // Retries: the SDK retries 408/409/429/5xx with backoff and honours Retry-After.
 import path from 'node:path';
 import { blake3 } from '@noble/hashes/blake3.js';
-import Cloudflare, { APIError } from 'cloudflare';
+import type CloudflareClient from 'cloudflare';
 import { CdnError } from '../errors.ts';
 import type { RemoteBackend, RemoteSite } from './remote.ts';
 import type { DnsRecord, DomainPhase, DomainState } from './types.ts';
@@ -49,12 +49,30 @@ function phase(status: string | undefined): DomainPhase {
   return 'pending';
 }
 
+// The SDK costs about 70 MB of resident memory once loaded, so it is loaded on first use: a
+// process that never talks to Cloudflare (a web server without Cloudflare credentials) never
+// carries it.
+type CloudflareSdk = typeof import('cloudflare');
+let sdkLoading: Promise<CloudflareSdk> | undefined;
+let sdk: CloudflareSdk | undefined;
+const loadSdk = () => (sdkLoading ??= import('cloudflare').then((module) => (sdk = module)));
+
+/** True for the SDK's API error with that HTTP status (the SDK is loaded before any call can throw one). */
+function isApiError(error: unknown, status: number): boolean {
+  return sdk !== undefined && error instanceof sdk.APIError && error.status === status;
+}
+
 export function createCloudflareBackend(config: CloudflareConfig): RemoteBackend {
-  const client = new Cloudflare({
-    apiToken: config.apiToken,
-    baseURL: config.baseUrl ?? 'https://api.cloudflare.com/client/v4',
-    maxRetries: config.maxRetries ?? 4,
-  });
+  let clientLoading: Promise<CloudflareClient> | undefined;
+  const cloudflare = () =>
+    (clientLoading ??= loadSdk().then(
+      ({ default: Cloudflare }) =>
+        new Cloudflare({
+          apiToken: config.apiToken,
+          baseURL: config.baseUrl ?? 'https://api.cloudflare.com/client/v4',
+          maxRetries: config.maxRetries ?? 4,
+        }),
+    ));
   const account = { account_id: config.accountId };
   const knownProjects = new Set<string>();
 
@@ -62,10 +80,10 @@ export function createCloudflareBackend(config: CloudflareConfig): RemoteBackend
     const name = pagesProjectName(site.siteId);
     if (knownProjects.has(name)) return name;
     try {
-      await client.pages.projects.get(name, account);
+      await (await cloudflare()).pages.projects.get(name, account);
     } catch (error) {
-      if (!(error instanceof APIError) || error.status !== 404) throw error;
-      await client.pages.projects.create({ ...account, name, production_branch: PRODUCTION_BRANCH });
+      if (!isApiError(error, 404)) throw error;
+      await (await cloudflare()).pages.projects.create({ ...account, name, production_branch: PRODUCTION_BRANCH });
     }
     knownProjects.add(name);
     return name;
@@ -109,14 +127,14 @@ export function createCloudflareBackend(config: CloudflareConfig): RemoteBackend
       const byKey = new Map<string, { body: Buffer; contentType: string }>();
       for (const object of objects) for (const p of object.paths) byKey.set(keys.get(p)!, { body: object.body, contentType: object.contentType });
 
-      let { jwt } = await client.pages.projects.getUploadToken(projectName, account);
+      let { jwt } = await (await cloudflare()).pages.projects.getUploadToken(projectName, account);
       const withJwt = () => ({ headers: { Authorization: `Bearer ${jwt}` } });
       const refreshOn401 = async <T>(call: () => Promise<T>): Promise<T> => {
         try {
           return await call();
         } catch (error) {
-          if (!(error instanceof APIError) || error.status !== 401) throw error;
-          ({ jwt } = await client.pages.projects.getUploadToken(projectName, account));
+          if (!isApiError(error, 401)) throw error;
+          ({ jwt } = await (await cloudflare()).pages.projects.getUploadToken(projectName, account));
           return call();
         }
       };
@@ -125,7 +143,7 @@ export function createCloudflareBackend(config: CloudflareConfig): RemoteBackend
       const missing: string[] = [];
       await refreshOn401(async () => {
         missing.length = 0;
-        for await (const key of client.pages.assets.checkMissing({ hashes }, withJwt())) missing.push(key as unknown as string);
+        for await (const key of (await cloudflare()).pages.assets.checkMissing({ hashes }, withJwt())) missing.push(key as unknown as string);
       });
 
       // Buckets bounded by bytes and count, as wrangler does.
@@ -151,12 +169,12 @@ export function createCloudflareBackend(config: CloudflareConfig): RemoteBackend
           const asset = byKey.get(key)!;
           return { key, value: asset.body.toString('base64'), metadata: { contentType: asset.contentType }, base64: true as const };
         });
-        await refreshOn401(() => client.pages.assets.upload({ body }, withJwt()));
+        await refreshOn401(async () => (await cloudflare()).pages.assets.upload({ body }, withJwt()));
         for (const key of keysInBucket) uploadedBytes += byKey.get(key)!.body.length;
         done += keysInBucket.length;
         onProgress?.(done, missing.length);
       }
-      await refreshOn401(() => client.pages.assets.upsertHashes({ hashes }, withJwt()));
+      await refreshOn401(async () => (await cloudflare()).pages.assets.upsertHashes({ hashes }, withJwt()));
       // The manifest Pages wants at activation (URL path → asset key), kept with our deployment.
       const pagesManifest = Object.fromEntries(Object.keys(deployment.manifest).map((p) => [p, keys.get(p)!]));
       return { providerRef: null, providerData: { pagesManifest }, uploadedFiles: missing.length, uploadedBytes };
@@ -165,12 +183,12 @@ export function createCloudflareBackend(config: CloudflareConfig): RemoteBackend
     async switchTo(site, deployment) {
       const projectName = await ensureProject(site);
       if (deployment.providerRef) {
-        await client.pages.projects.deployments.rollback(deployment.providerRef, { ...account, project_name: projectName });
+        await (await cloudflare()).pages.projects.deployments.rollback(deployment.providerRef, { ...account, project_name: projectName });
         return null;
       }
       const manifest = deployment.providerData.pagesManifest;
       if (!manifest || typeof manifest !== 'object') throw new Error(`deployment ${deployment.id} has no Pages manifest; deploy it again`);
-      const created = await client.pages.projects.deployments.create(projectName, {
+      const created = await (await cloudflare()).pages.projects.deployments.create(projectName, {
         ...account,
         branch: PRODUCTION_BRANCH,
         manifest: JSON.stringify(manifest),
@@ -181,28 +199,28 @@ export function createCloudflareBackend(config: CloudflareConfig): RemoteBackend
     async remove(site, deployment) {
       if (!deployment.providerRef) return;
       try {
-        await client.pages.projects.deployments.delete(deployment.providerRef, { ...account, project_name: pagesProjectName(site.siteId) });
+        await (await cloudflare()).pages.projects.deployments.delete(deployment.providerRef, { ...account, project_name: pagesProjectName(site.siteId) });
       } catch (error) {
-        if (!(error instanceof APIError) || error.status !== 404) throw error;
+        if (!isApiError(error, 404)) throw error;
       }
     },
 
     async attachDomain(site, hostname) {
       const projectName = await ensureProject(site);
       try {
-        const domain = await client.pages.projects.domains.create(projectName, { ...account, name: hostname });
+        const domain = await (await cloudflare()).pages.projects.domains.create(projectName, { ...account, name: hostname });
         return domainState(hostname, projectName, domain);
       } catch (error) {
         // Already attached to this project: report its state instead.
-        if (!(error instanceof APIError) || error.status !== 409) throw error;
-        const domain = await client.pages.projects.domains.get(hostname, { ...account, project_name: projectName });
+        if (!isApiError(error, 409)) throw error;
+        const domain = await (await cloudflare()).pages.projects.domains.get(hostname, { ...account, project_name: projectName });
         return domainState(hostname, projectName, domain);
       }
     },
 
     async domainStatus(site, hostname) {
       const projectName = pagesProjectName(site.siteId);
-      const domain = await client.pages.projects.domains.get(hostname, { ...account, project_name: projectName });
+      const domain = await (await cloudflare()).pages.projects.domains.get(hostname, { ...account, project_name: projectName });
       return domainState(hostname, projectName, domain);
     },
 
@@ -215,7 +233,7 @@ export function createCloudflareBackend(config: CloudflareConfig): RemoteBackend
 
     async probe() {
       let projects = 0;
-      for await (const _project of client.pages.projects.list({ ...account })) {
+      for await (const _project of (await cloudflare()).pages.projects.list({ ...account })) {
         projects += 1;
         if (projects >= 10) break;
       }

@@ -5,7 +5,11 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const BUILD_OUTPUT = 'web/build/server/index.js';
-const SOURCES = ['web/app', 'web/vite.config.ts', 'site', 'config', 'package-lock.json'];
+// The server bundle inlines our own modules from every domain folder the web app imports.
+const SOURCES = [
+  'web/app', 'web/vite.config.ts', 'config', 'db', 'site', 'cdn', 'buildfarm', 'billing',
+  'monitoring', 'proxmox', 'loadtest', 'package-lock.json',
+];
 
 function newestMtime(target: string): number {
   if (!existsSync(target)) return 0;

@@ -2,7 +2,6 @@
 // the plan limit on drafts, the token usage written to llm_usage (per tenant and site; the cost
 // roll-up in monitoring/ prices it), and the site created from a validated draft. A draft that
 // fails validation is never stored; its tokens are still recorded, since they were spent.
-import Anthropic from '@anthropic-ai/sdk';
 import { assertWithinPlanLimit, BillingError, getTenantPlan } from '../../billing/index.ts';
 import { env } from '../../config/env.ts';
 import { isUuid, withTenant, type Sql } from '../../db/index.ts';
@@ -14,10 +13,14 @@ export const AI_NOT_CONFIGURED_MESSAGE = 'AI 기능이 설정되지 않았습니
 
 export type AiPurpose = 'draft' | 'rewrite';
 
-/** The Anthropic client for this process, or null when ANTHROPIC_API_KEY is not set. */
-export function aiClientFromEnv(): AiClient | null {
+/**
+ * The Anthropic client for this process, or null when ANTHROPIC_API_KEY is not set. The SDK is
+ * loaded on first use: most web processes never call the model, and loading it costs ~30 MB.
+ */
+export async function aiClientFromEnv(): Promise<AiClient | null> {
   const { ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL } = env();
   if (!ANTHROPIC_API_KEY) return null;
+  const { default: Anthropic } = await import('@anthropic-ai/sdk');
   return new Anthropic({ apiKey: ANTHROPIC_API_KEY, baseURL: ANTHROPIC_BASE_URL, maxRetries: 2, timeout: 120_000 });
 }
 

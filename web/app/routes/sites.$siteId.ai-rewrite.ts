@@ -24,7 +24,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   } catch {
     return json({ ok: false, message: '보낸 내용이 JSON 형식이 아닙니다. 페이지를 새로 고쳐 주세요.' }, { status: 400 });
   }
-  const result = await rewriteSiteSection(sql, aiClientFromEnv(), {
+  const result = await rewriteSiteSection(sql, await aiClientFromEnv(), {
     tenantId: tenant.id,
     siteId: params.siteId ?? '',
     section: body.section,

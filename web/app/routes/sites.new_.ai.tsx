@@ -35,7 +35,7 @@ export async function action({ request }: ActionFunctionArgs) {
     description: String(form.get('description') ?? ''),
     language: form.get('language') === 'en' ? ('en' as const) : ('ko' as const),
   };
-  const result = await createSiteFromAiDraft(sql, aiClientFromEnv(), { tenantId: tenant.id, userId: user.id, ...values });
+  const result = await createSiteFromAiDraft(sql, await aiClientFromEnv(), { tenantId: tenant.id, userId: user.id, ...values });
   if (!result.ok) {
     const status = result.errors.some((e) => e.message === AI_NOT_CONFIGURED_MESSAGE) ? 503 : 400;
     return json({ values, errors: Object.fromEntries(result.errors.map((e) => [e.field, e.message])) as Record<string, string> }, { status });

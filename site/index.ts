@@ -31,6 +31,8 @@ export {
   type Weekday,
 } from './schema.ts';
 export { sectionTypes, sectionLabels, sectionDescriptions, createSection } from './sections.ts';
+export { sectionTextAt, withSectionText } from './inline-text.ts';
+export { checkNewPage, checkPageSlug, type NewPageInput, type NewPageCheck } from './pages.ts';
 export { templates, createSiteDocument, type SiteTemplate } from './templates.ts';
 export {
   renderSite,

@@ -227,16 +227,25 @@ function linkAttrs(href: string): SafeHtml {
   return isExternal(href) ? html` href="${href}" target="_blank" rel="noopener noreferrer"` : html` href="${href}"`;
 }
 
+/**
+ * In the editor's preview only: marks owner text the builder lets the owner edit in place, with
+ * the field's path inside its section (e.g. `heading`, `items.2.title`). Published pages never
+ * carry it.
+ */
+function editable(ctx: RenderContext, path: string): SafeHtml {
+  return ctx.preview ? html` data-edit="${path}"` : html``;
+}
+
 /** <h1> or <h2> with an escaped id and text; the tag name is never owner input. */
-function headingElement(tag: 'h1' | 'h2', id: string, text: string): SafeHtml {
-  const open = tag === 'h1' ? html`<h1 id="${id}">` : html`<h2 id="${id}">`;
+function headingElement(tag: 'h1' | 'h2', id: string, text: string, extra: SafeHtml = html``): SafeHtml {
+  const open = tag === 'h1' ? html`<h1 id="${id}"${extra}>` : html`<h2 id="${id}"${extra}>`;
   return html`${open}${text}${new SafeHtml(tag === 'h1' ? '</h1>' : '</h2>')}`;
 }
 
 function sectionHeading(ctx: RenderContext, section: Section, heading: string): SafeHtml {
   const tag = ctx.headingUsed ? 'h2' : 'h1';
   ctx.headingUsed = true;
-  return html`<span class="eyebrow" aria-hidden="true"></span>${headingElement(tag, `${section.id}-title`, heading)}`;
+  return html`<span class="eyebrow" aria-hidden="true"></span>${headingElement(tag, `${section.id}-title`, heading, editable(ctx, 'heading'))}`;
 }
 
 function timeRange(open: string, close: string): string {
@@ -252,34 +261,34 @@ function renderHero(ctx: RenderContext, section: SectionOf<'hero'>): SafeHtml {
   const href = section.button ? ownerHref(ctx, section.button.href) : null;
   const headingTag = ctx.headingUsed ? 'h2' : 'h1';
   ctx.headingUsed = true;
-  return html`<section class="hero${hasImage ? ' img' : ''}" id="${section.id}" aria-labelledby="${section.id}-title">${image}<div class="wrap">${headingElement(headingTag, `${section.id}-title`, section.heading)}${section.subheading ? html`<p>${section.subheading}</p>` : ''}${
+  return html`<section class="hero${hasImage ? ' img' : ''}" id="${section.id}" aria-labelledby="${section.id}-title">${image}<div class="wrap">${headingElement(headingTag, `${section.id}-title`, section.heading, editable(ctx, 'heading'))}${section.subheading ? html`<p${editable(ctx, 'subheading')}>${section.subheading}</p>` : ''}${
     section.button && href ? html`<div class="btns"><a class="btn"${linkAttrs(href)}>${section.button.label}</a></div>` : ''
   }</div></section>`;
 }
 
 function renderAbout(ctx: RenderContext, section: SectionOf<'about'>): SafeHtml {
   const image = img(ctx, section.image, [1200, 900], '', '(min-width: 768px) 50vw, 100vw');
-  return html`<div class="about${image.value ? ' has-img' : ''}"><div>${sectionHeading(ctx, section, section.heading)}<div class="body">${paragraphs(
+  return html`<div class="about${image.value ? ' has-img' : ''}"><div>${sectionHeading(ctx, section, section.heading)}<div class="body"${editable(ctx, 'body')}>${paragraphs(
     section.body,
   )}</div></div>${image}</div>`;
 }
 
 function renderMenu(ctx: RenderContext, section: SectionOf<'menu'>): SafeHtml {
-  return html`${sectionHeading(ctx, section, section.heading)}${section.intro ? html`<p class="lead">${section.intro}</p>` : ''}<div class="menu-cats${section.categories.length === 1 ? ' one' : ''}">${section.categories.map(
-    (category) =>
-      html`<div><h3>${category.name}</h3><ul class="menu-list">${category.items.map(
-        (item) =>
-          html`<li><div class="mi"><span class="mi-name">${item.name}</span>${item.badge ? html`<span class="badge">${item.badge}</span>` : ''}<span class="mi-fill"></span><span class="mi-price">${formatWon(
+  return html`${sectionHeading(ctx, section, section.heading)}${section.intro ? html`<p class="lead"${editable(ctx, 'intro')}>${section.intro}</p>` : ''}<div class="menu-cats${section.categories.length === 1 ? ' one' : ''}">${section.categories.map(
+    (category, c) =>
+      html`<div><h3${editable(ctx, `categories.${c}.name`)}>${category.name}</h3><ul class="menu-list">${category.items.map(
+        (item, i) =>
+          html`<li><div class="mi"><span class="mi-name"${editable(ctx, `categories.${c}.items.${i}.name`)}>${item.name}</span>${item.badge ? html`<span class="badge">${item.badge}</span>` : ''}<span class="mi-fill"></span><span class="mi-price">${formatWon(
             item.price,
-          )}</span></div>${item.description ? html`<p class="mi-desc">${item.description}</p>` : ''}</li>`,
+          )}</span></div>${item.description ? html`<p class="mi-desc"${editable(ctx, `categories.${c}.items.${i}.description`)}>${item.description}</p>` : ''}</li>`,
       )}</ul></div>`,
-  )}</div>${section.note ? html`<p class="note">${section.note}</p>` : ''}`;
+  )}</div>${section.note ? html`<p class="note"${editable(ctx, 'note')}>${section.note}</p>` : ''}`;
 }
 
 function renderServices(ctx: RenderContext, section: SectionOf<'services'>): SafeHtml {
-  return html`${sectionHeading(ctx, section, section.heading)}${section.intro ? html`<p class="lead">${section.intro}</p>` : ''}<ul class="cards">${section.items.map(
-    (item) =>
-      html`<li class="card"><h3>${item.title}</h3>${item.description ? html`<p>${item.description}</p>` : ''}${
+  return html`${sectionHeading(ctx, section, section.heading)}${section.intro ? html`<p class="lead"${editable(ctx, 'intro')}>${section.intro}</p>` : ''}<ul class="cards">${section.items.map(
+    (item, i) =>
+      html`<li class="card"><h3${editable(ctx, `items.${i}.title`)}>${item.title}</h3>${item.description ? html`<p${editable(ctx, `items.${i}.description`)}>${item.description}</p>` : ''}${
         item.price !== null && item.price !== undefined
           ? html`<span class="price">${formatWon(item.price)}${item.priceNote ? html` <small>${item.priceNote}</small>` : ''}</span>`
           : item.priceNote
@@ -291,12 +300,12 @@ function renderServices(ctx: RenderContext, section: SectionOf<'services'>): Saf
 
 function renderGallery(ctx: RenderContext, section: SectionOf<'gallery'>): SafeHtml | null {
   if (section.items.length === 0 && !ctx.preview) return null;
-  return html`${sectionHeading(ctx, section, section.heading)}${section.intro ? html`<p class="lead">${section.intro}</p>` : ''}${
+  return html`${sectionHeading(ctx, section, section.heading)}${section.intro ? html`<p class="lead"${editable(ctx, 'intro')}>${section.intro}</p>` : ''}${
     section.items.length === 0
       ? html`<p class="empty">사진을 추가하면 여기에 보입니다.</p>`
       : html`<ul class="gallery">${section.items.map(
-          (item) =>
-            html`<li><figure>${img(ctx, item.image, [800, 800], '', '(min-width: 768px) 33vw, 100vw')}${item.caption ? html`<figcaption>${item.caption}</figcaption>` : ''}</figure></li>`,
+          (item, i) =>
+            html`<li><figure>${img(ctx, item.image, [800, 800], '', '(min-width: 768px) 33vw, 100vw')}${item.caption ? html`<figcaption${editable(ctx, `items.${i}.caption`)}>${item.caption}</figcaption>` : ''}</figure></li>`,
         )}</ul>`
   }`;
 }
@@ -312,7 +321,7 @@ function renderHours(ctx: RenderContext, section: SectionOf<'hours'>): SafeHtml 
   const hasAside = section.holidays.length > 0 || section.note;
   return html`${sectionHeading(ctx, section, section.heading)}<div class="hours"><table><caption class="sr-only">요일별 영업시간</caption><tbody>${rows}</tbody></table>${
     hasAside
-      ? html`<div class="holidays"><h3>휴무 안내</h3>${section.note ? html`<p>${section.note}</p>` : ''}${
+      ? html`<div class="holidays"><h3>휴무 안내</h3>${section.note ? html`<p${editable(ctx, 'note')}>${section.note}</p>` : ''}${
           section.holidays.length
             ? html`<ul>${section.holidays.map((holiday) => html`<li><time datetime="${holiday.date}">${holiday.date}</time>${holiday.label ? ` ${holiday.label}` : ''}</li>`)}</ul>`
             : ''
@@ -340,10 +349,10 @@ function renderLocation(ctx: RenderContext, section: SectionOf<'location'>): Saf
 
 function renderReviews(ctx: RenderContext, section: SectionOf<'reviews'>): SafeHtml {
   return html`${sectionHeading(ctx, section, section.heading)}<ul class="cards">${section.items.map(
-    (item) =>
+    (item, i) =>
       html`<li><figure class="card">${
         item.rating ? html`<div class="stars" role="img" aria-label="별점 5점 만점에 ${item.rating}점">${'★'.repeat(item.rating)}${'☆'.repeat(5 - item.rating)}</div>` : ''
-      }<blockquote>${paragraphs(item.body)}</blockquote><figcaption>${item.author}${item.source ? html` <span>· ${item.source}</span>` : ''}</figcaption></figure></li>`,
+      }<blockquote${editable(ctx, `items.${i}.body`)}>${paragraphs(item.body)}</blockquote><figcaption>${item.author}${item.source ? html` <span>· ${item.source}</span>` : ''}</figcaption></figure></li>`,
   )}</ul>`;
 }
 
@@ -353,7 +362,7 @@ function renderContact(ctx: RenderContext, section: SectionOf<'contact'>, page: 
   const items = Object.values(contactFormFields)
     .map((field) => field.label)
     .join(', ');
-  return html`${sectionHeading(ctx, section, section.heading)}${section.intro ? html`<p class="lead">${section.intro}</p>` : ''}<form class="form" method="post" action="${action}"><input type="hidden" name="page" value="${page.slug}"><div class="hp" aria-hidden="true"><label for="${id}-website">이 칸은 비워 두세요</label><input type="text" id="${id}-website" name="${contactFormHoneypotField}" tabindex="-1" autocomplete="off"></div><div><label for="${id}-name">이름 <span class="req">(필수)</span></label><input type="text" id="${id}-name" name="name" required maxlength="${contactFormFields.name.maxLength}" autocomplete="name"></div><div><label for="${id}-phone">연락처 <span class="req">(필수)</span></label><input type="tel" id="${id}-phone" name="phone" required maxlength="${contactFormFields.phone.maxLength}" autocomplete="tel" inputmode="tel"></div><div><label for="${id}-message">문의 내용 <span class="req">(필수)</span></label><textarea id="${id}-message" name="message" required maxlength="${contactFormFields.message.maxLength}" rows="5"></textarea></div><div class="notice" id="${id}-notice"><h3>개인정보 수집·이용 안내</h3><dl><dt>수집 목적</dt><dd>${section.purpose}</dd><dt>수집 항목</dt><dd>${items}</dd><dt>보유 기간</dt><dd>수집일로부터 ${section.retentionMonths}개월 (기간이 끝나면 지체 없이 파기)</dd></dl><p>개인정보 수집·이용에 동의하지 않을 권리가 있으며, 동의하지 않으시면 문의를 접수할 수 없습니다. 자세한 내용은 <a href="${ctx.pageHref(
+  return html`${sectionHeading(ctx, section, section.heading)}${section.intro ? html`<p class="lead"${editable(ctx, 'intro')}>${section.intro}</p>` : ''}<form class="form" method="post" action="${action}"><input type="hidden" name="page" value="${page.slug}"><div class="hp" aria-hidden="true"><label for="${id}-website">이 칸은 비워 두세요</label><input type="text" id="${id}-website" name="${contactFormHoneypotField}" tabindex="-1" autocomplete="off"></div><div><label for="${id}-name">이름 <span class="req">(필수)</span></label><input type="text" id="${id}-name" name="name" required maxlength="${contactFormFields.name.maxLength}" autocomplete="name"></div><div><label for="${id}-phone">연락처 <span class="req">(필수)</span></label><input type="tel" id="${id}-phone" name="phone" required maxlength="${contactFormFields.phone.maxLength}" autocomplete="tel" inputmode="tel"></div><div><label for="${id}-message">문의 내용 <span class="req">(필수)</span></label><textarea id="${id}-message" name="message" required maxlength="${contactFormFields.message.maxLength}" rows="5"></textarea></div><div class="notice" id="${id}-notice"><h3>개인정보 수집·이용 안내</h3><dl><dt>수집 목적</dt><dd>${section.purpose}</dd><dt>수집 항목</dt><dd>${items}</dd><dt>보유 기간</dt><dd>수집일로부터 ${section.retentionMonths}개월 (기간이 끝나면 지체 없이 파기)</dd></dl><p>개인정보 수집·이용에 동의하지 않을 권리가 있으며, 동의하지 않으시면 문의를 접수할 수 없습니다. 자세한 내용은 <a href="${ctx.pageHref(
     PRIVACY_SLUG,
   )}">개인정보처리방침</a>을 확인해 주세요.</p></div><label class="consent" for="${id}-consent"><input type="checkbox" id="${id}-consent" name="${contactFormConsentField}" value="yes" required aria-describedby="${id}-notice"><span>위 개인정보 수집·이용에 동의합니다. <span class="req">(필수)</span></span></label><div><button class="btn" type="submit">${section.submitLabel}</button></div></form>`;
 }
@@ -362,7 +371,7 @@ function renderCta(ctx: RenderContext, section: SectionOf<'cta'>): SafeHtml {
   const phone = section.phone || ctx.doc.business.phone;
   const tel = phone ? telUrl(phone) : null;
   const kakao = safeLinkUrl(section.kakaoChannelUrl || ctx.doc.business.kakaoChannelUrl);
-  return html`<div class="cta"><h2 id="${section.id}-title">${section.heading}</h2>${section.body ? html`<p>${section.body}</p>` : ''}${
+  return html`<div class="cta"><h2 id="${section.id}-title"${editable(ctx, 'heading')}>${section.heading}</h2>${section.body ? html`<p${editable(ctx, 'body')}>${section.body}</p>` : ''}${
     tel || kakao
       ? html`<div class="btns">${tel ? html`<a class="btn" href="${tel}">${section.callLabel}<span class="sr-only"> ${phone}</span></a>` : ''}${
           kakao ? html`<a class="btn kakao"${linkAttrs(kakao)}>${section.kakaoLabel}<span class="sr-only"> (새 창)</span></a>` : ''
@@ -375,7 +384,7 @@ function renderCta(ctx: RenderContext, section: SectionOf<'cta'>): SafeHtml {
 
 function renderFaq(ctx: RenderContext, section: SectionOf<'faq'>): SafeHtml {
   return html`${sectionHeading(ctx, section, section.heading)}<div class="faq">${section.items.map(
-    (item) => html`<details><summary>${item.question}</summary><div class="answer">${paragraphs(item.answer)}</div></details>`,
+    (item, i) => html`<details><summary>${item.question}</summary><div class="answer"${editable(ctx, `items.${i}.answer`)}>${paragraphs(item.answer)}</div></details>`,
   )}</div>`;
 }
 

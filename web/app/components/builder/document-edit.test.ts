@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { createSection, createSiteDocument, validateSiteDocument } from '../../../../site/index.ts';
-import { errorsUnder, insertSection, moveSectionBy, moveSectionTo, removeSection, updateSection } from './document-edit.ts';
+import { checkNewPage, checkPageSlug, createSection, createSiteDocument, validateSiteDocument } from '../../../../site/index.ts';
+import {
+  errorsUnder,
+  insertPage,
+  insertSection,
+  movePageBy,
+  moveSectionBy,
+  moveSectionTo,
+  removePage,
+  removeSection,
+  updateSection,
+  updateSectionText,
+} from './document-edit.ts';
 
 const doc = createSiteDocument('cafe', { siteName: '카페 모모' });
 const home = doc.pages[0];
@@ -43,5 +54,45 @@ describe('builder document edits', () => {
     ];
     const found = errorsUnder(errors, 'pages.0.sections.2');
     expect([...found]).toEqual([['heading', '제목을 입력해 주세요.']]);
+  });
+});
+
+describe('builder page edits', () => {
+  it('adds a page with a checked title and address, keeping the document valid and the navigation in order', () => {
+    const checked = checkNewPage(doc, { title: '단체 주문', slug: 'catering' });
+    expect(checked.ok).toBe(true);
+    if (!checked.ok) return;
+    const added = insertPage(doc, checked.page, home.id);
+    expect(added.pages.map((p) => p.slug)).toEqual(['', 'catering', ...doc.pages.slice(1).map((p) => p.slug)]);
+    expect(validateSiteDocument(added).ok).toBe(true);
+    expect(checked.page.sections).toHaveLength(1);
+  });
+
+  it('refuses an empty title, a Korean, upper-case, reserved or taken address with Korean messages', () => {
+    const taken = doc.pages[1];
+    expect(checkNewPage(doc, { title: ' ', slug: 'ok' })).toEqual({ ok: false, errors: { title: '페이지 제목을 입력해 주세요.' } });
+    expect(checkPageSlug(doc, '메뉴')).toMatch(/영문 소문자, 숫자, - 만/);
+    expect(checkPageSlug(doc, 'Menu')).toMatch(/소문자로 입력해 주세요/);
+    expect(checkPageSlug(doc, 'privacy')).toMatch(/이미 사이트가 쓰고 있습니다/);
+    expect(checkPageSlug(doc, '')).toMatch(/홈 페이지만/);
+    expect(checkPageSlug(doc, taken.slug)).toContain(`‘${taken.navLabel || taken.title}’ 페이지가 이미`);
+    expect(checkPageSlug(doc, taken.slug, taken.id)).toBeNull();
+  });
+
+  it('removes a page but never the home page, and moves pages within the menu', () => {
+    const second = doc.pages[1];
+    expect(removePage(doc, home.id)).toBe(doc);
+    expect(removePage(doc, second.id).pages.map((p) => p.id)).not.toContain(second.id);
+    expect(movePageBy(doc, second.id, -1).pages.map((p) => p.id).slice(0, 2)).toEqual([second.id, home.id]);
+    expect(movePageBy(doc, home.id, -1)).toBe(doc);
+    expect(validateSiteDocument(movePageBy(doc, second.id, -1)).ok).toBe(true);
+  });
+
+  it('changes one text in place and leaves the document alone for unknown paths', () => {
+    const first = home.sections[0];
+    const changed = updateSectionText(doc, home.id, first.id, 'heading', '오늘의 원두');
+    expect((changed.pages[0].sections[0] as { heading: string }).heading).toBe('오늘의 원두');
+    expect(updateSectionText(doc, home.id, first.id, 'id', 'x')).toBe(doc);
+    expect(updateSectionText(doc, home.id, 'nope', 'heading', 'x')).toBe(doc);
   });
 });

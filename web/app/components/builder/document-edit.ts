@@ -1,6 +1,6 @@
 // Pure edits of a site document for the builder: each returns a new document and leaves the
 // old one untouched, so the editor's state, undo and autosave can compare by reference.
-import type { Section, SiteDocument, SitePage } from '../../../../site/index.ts';
+import { withSectionText, type Section, type SiteDocument, type SitePage } from '../../../../site/index.ts';
 
 export function findPage(doc: SiteDocument, pageId: string): SitePage | undefined {
   return doc.pages.find((page) => page.id === pageId);
@@ -56,6 +56,41 @@ export function insertSection(doc: SiteDocument, pageId: string, section: Sectio
 
 export function removeSection(doc: SiteDocument, pageId: string, sectionId: string): SiteDocument {
   return mapPage(doc, pageId, (page) => ({ ...page, sections: page.sections.filter((s) => s.id !== sectionId) }));
+}
+
+/** Adds a page after `afterPageId` (or at the end). */
+export function insertPage(doc: SiteDocument, page: SitePage, afterPageId: string | null): SiteDocument {
+  const pages = [...doc.pages];
+  const after = afterPageId ? pages.findIndex((p) => p.id === afterPageId) : -1;
+  pages.splice(after >= 0 ? after + 1 : pages.length, 0, page);
+  return { ...doc, pages };
+}
+
+/** Removes a page; the home page (empty address) is never removed. */
+export function removePage(doc: SiteDocument, pageId: string): SiteDocument {
+  const page = findPage(doc, pageId);
+  if (!page || page.slug === '') return doc;
+  return { ...doc, pages: doc.pages.filter((p) => p.id !== pageId) };
+}
+
+/** Moves a page one place up (-1) or down (+1) in the menu; at either end nothing changes. */
+export function movePageBy(doc: SiteDocument, pageId: string, delta: -1 | 1): SiteDocument {
+  const from = doc.pages.findIndex((p) => p.id === pageId);
+  const to = from + delta;
+  if (from < 0 || to < 0 || to >= doc.pages.length) return doc;
+  const pages = [...doc.pages];
+  const [moved] = pages.splice(from, 1);
+  pages.splice(to, 0, moved);
+  return { ...doc, pages };
+}
+
+/** Replaces the text at `path` inside a section (inline editing in the preview). */
+export function updateSectionText(doc: SiteDocument, pageId: string, sectionId: string, path: string, text: string): SiteDocument {
+  const page = findPage(doc, pageId);
+  const section = page?.sections.find((s) => s.id === sectionId);
+  if (!page || !section) return doc;
+  const next = withSectionText(section, path, text);
+  return next === section ? doc : updateSection(doc, pageId, sectionId, next);
 }
 
 export function updateTheme(doc: SiteDocument, patch: Partial<SiteDocument['theme']>): SiteDocument {

@@ -83,12 +83,16 @@ export async function addLocalUsage(sql: Sql, counts: UsageCount[]): Promise<voi
   }
 }
 
-/** Every object a deployment that is uploading or ready points at (across all tenants). */
+/**
+ * Every object a deployment that is uploading or ready points at (across all tenants and every
+ * provider): a site on a hosted CDN keeps its files in our store too, so failover can deploy
+ * them to another provider while its own is down (cdn/failover.ts).
+ */
 export async function selectReferencedObjects(sql: Sql): Promise<Set<string>> {
   const rows = await sql<{ sha256: string }[]>`
     select distinct entry.value ->> 'sha256' as sha256
     from deployments d, jsonb_each(d.manifest) as entry
-    where d.provider = 'local' and d.status in ('uploading', 'ready')`;
+    where d.status in ('uploading', 'ready')`;
   return new Set(rows.map((r) => r.sha256));
 }
 

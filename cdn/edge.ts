@@ -17,6 +17,7 @@ import zlib from 'node:zlib';
 import { migrationsCurrent, type Sql } from '../db/index.ts';
 import { createContactFormReceiver, FORM_PATH_PREFIX } from './contact-forms.ts';
 import { SITE_LIVE_CHANNEL } from './deployments.ts';
+import { DOMAINS_CHANGED_CHANNEL, selectActiveDomains } from './domains.sql.ts';
 import { readObject } from './object-store.ts';
 import { addLocalUsage, pingDatabase, selectLiveDeployment, selectLiveSites, type LiveSiteRow } from './platform.sql.ts';
 import type { ManifestEntry } from './types.ts';
@@ -175,6 +176,8 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   /** Objects a site being loaded holds (counted per load), so a sweep does not drop them. */
   const pinned = new Map<string, number>();
   const usage = new Map<string, { requests: number; bytes: number }>();
+  /** Active custom domains: host → site, and the primary host a non-primary one redirects to. */
+  let byHost = new Map<string, { siteId: string; redirectTo: string | null }>();
   let closed = false;
 
   // ---- loading a deployment into memory ------------------------------------------------
@@ -357,7 +360,32 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     return next;
   }
 
+  /** Re-reads the active custom domains; the new map replaces the old one in one assignment. */
+  async function reloadDomains(): Promise<void> {
+    const rows = await selectActiveDomains(sql);
+    byHost = new Map(rows.map((r) => [r.hostname, { siteId: r.siteId, redirectTo: r.redirectTo }]));
+  }
+  let domainsReload: Promise<void> | null = null;
+  let domainsAgain = false;
+  function onDomainsChanged(): void {
+    if (closed) return;
+    if (domainsReload) {
+      domainsAgain = true;
+      return;
+    }
+    domainsReload = reloadDomains()
+      .catch((error) => console.error(`[edge] could not reload custom domains; serving the previous ones: ${(error as Error).message}`))
+      .finally(() => {
+        domainsReload = null;
+        if (domainsAgain) {
+          domainsAgain = false;
+          onDomainsChanged();
+        }
+      });
+  }
+
   async function resync(): Promise<void> {
+    await reloadDomains();
     const rows = await selectLiveSites(sql);
     const live = new Map(rows.map((r) => [r.siteId, r]));
     for (const siteId of [...bySiteId.keys()]) if (!live.has(siteId)) await refreshSite(siteId);
@@ -390,6 +418,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     if (listening) resync().catch((error) => console.error(`[edge] re-sync after reconnect failed: ${(error as Error).message}`));
     listening = true;
   });
+  const domainSubscription = await sql.listen(DOMAINS_CHANGED_CHANNEL, onDomainsChanged);
   await resync();
 
   const resyncTimer = setInterval(() => {
@@ -442,13 +471,37 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     }
   }
 
-  function siteForHost(hostHeader: string | undefined): LiveSite | undefined {
-    if (!hostHeader) return undefined;
+  /** The site a Host header names: <slug>.<baseDomain>, or an active custom domain (with its redirect). */
+  function routeHost(hostHeader: string | undefined): { site?: LiveSite; redirectTo?: string } {
+    if (!hostHeader) return {};
     const host = hostHeader.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
-    if (!host.endsWith(baseSuffix)) return undefined;
+    if (!host.endsWith(baseSuffix)) {
+      const domain = byHost.get(host);
+      if (!domain) return {};
+      const site = bySiteId.get(domain.siteId);
+      if (!site) return {};
+      return domain.redirectTo ? { site, redirectTo: domain.redirectTo } : { site };
+    }
     const slug = host.slice(0, -baseSuffix.length);
-    if (!slug || slug.includes('.')) return undefined;
-    return bySlug.get(slug);
+    if (!slug || slug.includes('.')) return {};
+    return { site: bySlug.get(slug) };
+  }
+
+  function siteForHost(hostHeader: string | undefined): LiveSite | undefined {
+    const route = routeHost(hostHeader);
+    return route.redirectTo ? undefined : route.site;
+  }
+
+  /** 301 from a non-primary custom domain to the same path on the primary one. */
+  function redirect(req: IncomingMessage, res: ServerResponse, target: string, url: string, head: boolean, site: LiveSite): void {
+    const forwarded = req.headers['x-forwarded-proto'];
+    const scheme = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0].trim() === 'https' ? 'https' : 'http';
+    const location = `${scheme}://${target}${url}`;
+    const body = Buffer.from(`<!doctype html><html lang="ko"><meta charset="utf-8"><title>주소가 옮겨졌습니다</title><a href="${location.replace(/"/g, '%22').replace(/</g, '%3C')}">${target}</a></html>`);
+    send(res, 301, {
+      body,
+      headers: { ...SECURITY_HEADERS, location, 'content-type': 'text/html; charset=utf-8', 'content-length': body.length, 'cache-control': 'public, max-age=3600' },
+    }, head, site);
   }
 
   // Contact forms: POST /__forms/<sectionId> on a live site (cdn/contact-forms.ts).
@@ -489,8 +542,10 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     }
 
     // The site is read once: everything below answers from this one deployment.
-    const site = siteForHost(req.headers.host);
+    const route = routeHost(req.headers.host);
+    const site = route.site;
     if (!site) return send(res, 404, UNKNOWN_SITE_PAGE, head);
+    if (route.redirectTo) return redirect(req, res, route.redirectTo, url, head, site);
 
     let file: ServedFile | undefined;
     for (const candidate of candidatePaths(pathname) ?? []) {
@@ -552,6 +607,8 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
       clearInterval(resyncTimer);
       clearInterval(usageTimer);
       await subscription.unlisten().catch(() => {});
+      await domainSubscription.unlisten().catch(() => {});
+      await domainsReload;
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -21,7 +21,11 @@ export {
   chooseProvider, routeSiteToProvider, loadPrices, measuredMonthlyTraffic, planCostKrw, formatKrw, formatCount, PROVIDER_LABELS,
   type RouteDecision, type ProviderQuote, type PriceRow, type MonthlyTraffic, type RouterPolicy,
 } from './router.ts';
-export { listSiteDomains, setPrimaryDomain, dnsInstructions, domainStatusText, type SiteDomain } from './domains.ts';
+export {
+  listSiteDomains, getSiteDomain, addSiteDomain, recheckSiteDomain, removeSiteDomain, setPrimaryDomain, recheckPendingDomains,
+  normaliseDomain, platformDomains, dnsInstructions, domainStatusText, DOMAIN_VERIFIED_CHANNEL, DOMAINS_CHANGED_CHANNEL,
+  type SiteDomain, type DomainProviders, type DomainVerifiedNotification, type RecheckRound,
+} from './domains.ts';
 export { migrateSite, type MigrateSiteOptions, type MigrationResult, type MigrationReason } from './migration.ts';
 // Failover (issue 5, item 4): provider health checks, sites moved off a failing provider and back.
 export {

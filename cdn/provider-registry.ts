@@ -33,7 +33,7 @@ export function createProviders(sql: Sql, opts: { dataDir: string; config?: Prov
   for (const name of eligibleProviderNames(config)) {
     switch (name) {
       case 'local':
-        providers.set(name, createLocalProvider({ sql, dataDir: opts.dataDir }));
+        providers.set(name, createLocalProvider({ sql, dataDir: opts.dataDir, baseDomain: config.SITE_BASE_DOMAIN }));
         break;
       case 'cloudflare':
         providers.set(name, createRemoteProvider(sql, createCloudflareBackend({

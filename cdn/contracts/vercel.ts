@@ -166,6 +166,10 @@ export async function startVercelContract(opts: { token?: string; teamId?: strin
       const domain = parts[4] ? domains.get(parts[4]) : undefined;
       if (!domain || domain.project !== project.name) return error(404, 'not_found', 'Domain not found on this project');
       if (req.method === 'GET' && parts[0] === 'v9' && !parts[5]) return json(200, domainJson(domain));
+      if (req.method === 'DELETE' && parts[0] === 'v9' && !parts[5]) {
+        domains.delete(domain.name);
+        return json(200, {});
+      }
       if (req.method === 'POST' && parts[0] === 'v9' && parts[5] === 'verify') {
         if (!dnsPublished.has(domain.name)) return error(400, 'missing_txt_record', `The TXT record for ${domain.name} was not found`);
         domain.verified = true;

@@ -224,6 +224,14 @@ export function createCloudflareBackend(config: CloudflareConfig): RemoteBackend
       return domainState(hostname, projectName, domain);
     },
 
+    async detachDomain(site, hostname) {
+      try {
+        await (await cloudflare()).pages.projects.domains.delete(hostname, { ...account, project_name: pagesProjectName(site.siteId) });
+      } catch (error) {
+        if (!isApiError(error, 404)) throw error;
+      }
+    },
+
     async usage() {
       throw new CdnError(
         'unsupported',

@@ -4,6 +4,8 @@
 import { access, constants } from 'node:fs/promises';
 import { isUuid, listProcesses, withTenant, type Sql } from '../../db/index.ts';
 import { activateDeployment, deleteDeployment, deploySite } from '../deployments.ts';
+import { env } from '../../config/index.ts';
+import { createLocalDomains, type ResolveTxt } from '../domains-local.ts';
 import { CdnError } from '../errors.ts';
 import { objectsDir, putObject, removeUnreferencedObjects, sha256Hex, type GarbageCollection } from '../object-store.ts';
 import { pingDatabase, selectReferencedObjects } from '../platform.sql.ts';
@@ -17,8 +19,9 @@ export async function removeUnusedObjects(sql: Sql, dataDir: string, graceMs?: n
   return removeUnreferencedObjects(dataDir, await selectReferencedObjects(sql), graceMs);
 }
 
-export function createLocalProvider(opts: { sql: Sql; dataDir: string }): CdnProvider {
+export function createLocalProvider(opts: { sql: Sql; dataDir: string; baseDomain?: string; resolveTxt?: ResolveTxt }): CdnProvider {
   const { sql, dataDir } = opts;
+  const domains = createLocalDomains({ sql, baseDomain: opts.baseDomain ?? env().SITE_BASE_DOMAIN, resolveTxt: opts.resolveTxt });
   return {
     name: 'local',
 
@@ -34,14 +37,9 @@ export function createLocalProvider(opts: { sql: Sql; dataDir: string }): CdnPro
       await removeUnusedObjects(sql, dataDir);
     },
 
-    // The edge answers only at <slug>.<SITE_BASE_DOMAIN>; custom domains need a hosted provider.
-    async attachDomain() {
-      throw new CdnError('unsupported', '로컬 에지는 사용자 도메인을 연결할 수 없습니다. Cloudflare, Vercel 또는 CloudFront 자격 증명을 설정한 뒤 다시 시도해 주세요.');
-    },
-
-    async domainStatus() {
-      throw new CdnError('unsupported', '로컬 에지는 사용자 도메인을 연결할 수 없습니다. Cloudflare, Vercel 또는 CloudFront 자격 증명을 설정한 뒤 다시 시도해 주세요.');
-    },
+    // Custom domains on the edge: CNAME to <slug>.<SITE_BASE_DOMAIN> and a TXT ownership record (cdn/domains-local.ts).
+    attachDomain: domains.attachDomain,
+    domainStatus: domains.domainStatus,
 
     async usage(period): Promise<DailyUsage[]> {
       if (!DAY.test(period.from) || !DAY.test(period.to)) {

@@ -58,6 +58,8 @@ export interface RemoteBackend {
   remove(site: RemoteSite, deployment: RemoteDeployment): Promise<void>;
   attachDomain(site: RemoteSite, hostname: string): Promise<DomainState>;
   domainStatus(site: RemoteSite, hostname: string): Promise<DomainState>;
+  /** Disconnects the domain at the provider (a domain already gone there is not an error). */
+  detachDomain?(site: RemoteSite, hostname: string): Promise<void>;
   usage(site: RemoteSite, from: string, to: string): Promise<DailyUsage[]>;
   /** A cheap authenticated call; resolves with a line for ops, throws when the provider fails. */
   probe(): Promise<string>;
@@ -230,6 +232,14 @@ export function createRemoteProvider(sql: Sql, backend: RemoteBackend): CdnProvi
       await saveDomain(site, state);
       return state;
     },
+
+    detachDomain: backend.detachDomain
+      ? async (ref: ProviderDomainRef) => {
+          const hostname = normaliseHostname(ref.hostname);
+          const site = await findSite(ref.tenantId, ref.siteId);
+          await backend.detachDomain!(site, hostname);
+        }
+      : undefined,
 
     async usage(period: UsagePeriod): Promise<DailyUsage[]> {
       if (!DAY.test(period.from) || !DAY.test(period.to)) throw new Error(`usage period needs YYYY-MM-DD days, got ${period.from} – ${period.to}`);

@@ -88,6 +88,8 @@ export interface CdnProvider {
   attachDomain(ref: ProviderDomainRef): Promise<DomainState>;
   /** Asks the provider again whether the domain's DNS and certificate are in place. */
   domainStatus(ref: ProviderDomainRef): Promise<DomainState>;
+  /** Disconnects a custom domain at the provider; a provider without it only stops being asked about the name. */
+  detachDomain?(ref: ProviderDomainRef): Promise<void>;
   /** Requests and bytes the site served, per day of the period. */
   usage(period: UsagePeriod): Promise<DailyUsage[]>;
   health(): Promise<ProviderHealth>;

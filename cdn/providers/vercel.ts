@@ -216,6 +216,14 @@ export function createVercelBackend(config: VercelConfig): RemoteBackend {
       return domainState(site, hostname, domain);
     },
 
+    async detachDomain(site, hostname) {
+      try {
+        await call('DELETE', `/v9/projects/${vercelProjectName(site.siteId)}/domains/${hostname}`);
+      } catch (error) {
+        if (!(error instanceof VercelApiError) || error.status !== 404) throw error;
+      }
+    },
+
     async usage() {
       throw new CdnError('unsupported', 'Vercel 사이트의 일별 사용량은 아직 가져오지 못합니다. 사용량은 로컬 에지 기록만 반영됩니다.');
     },

@@ -20,6 +20,8 @@ export const envSchema = z.object({
   ENCRYPTION_KEY: z.string().regex(/^[0-9a-f]{64}$/i, '64 hex characters (32 bytes)').optional(),
   BUILD_EXECUTOR: z.enum(['auto', 'docker', 'process']).default('auto'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  // Docker executor: build containers started ahead of builds (default one per build slot, at most 4; 0: none).
+  BUILD_WARM_CONTAINERS: z.coerce.number().int().min(0).max(64).optional(),
   WORKER_HOST_NAME: z.string().optional(),
   // Holds every render this long (tests and the bench watch, cancel and kill running builds).
   BUILD_RENDER_DELAY_MS: z.coerce.number().int().min(0).max(600_000).optional(),
@@ -27,6 +29,10 @@ export const envSchema = z.object({
   UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
   // Outgoing webhooks: first retry after this many seconds, doubling each time (8 retries).
   WEBHOOK_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  // Development and tests only (off by default, refused with NODE_ENV=production): outgoing webhooks
+  // may also go to http:// URLs and to loopback addresses (127.0.0.0/8, ::1) — e.g. a receiver on
+  // 127.0.0.1 in a test. Private, link-local, CGNAT and other non-public addresses stay refused.
+  WEBHOOK_ALLOW_LOOPBACK_HTTP: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   ANTHROPIC_API_KEY: optionalSecret,
   ANTHROPIC_BASE_URL: optionalUrl,
@@ -64,6 +70,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     throw new EnvError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const parsed = result.data;
+  if (parsed.WEBHOOK_ALLOW_LOOPBACK_HTTP && parsed.NODE_ENV === 'production') {
+    throw new EnvError('Invalid environment:\n  WEBHOOK_ALLOW_LOOPBACK_HTTP: must not be true with NODE_ENV=production (webhooks go only to public https:// addresses there)');
+  }
   return {
     ...parsed,
     dataDir: path.resolve(parsed.DATA_DIR),

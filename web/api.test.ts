@@ -9,7 +9,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import type PgBoss from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetEnvForTests } from '../config/env.ts';
-import { meteredUsageFromDatabase } from '../billing/index.ts';
+import { grantPlan, meteredUsageFromDatabase } from '../billing/index.ts';
 import { startQueue, startWorker, type BuildWorker } from '../buildfarm/index.ts';
 import { countApiCalls, createApiKey, periodOfDate, revokeApiKey } from './app/api/keys.server.ts';
 import { verifyWebhookSignature } from './app/api/webhooks.server.ts';
@@ -68,12 +68,17 @@ async function waitFor<T>(what: string, check: () => Promise<T | null | undefine
 
 beforeAll(async () => {
   process.env.WEBHOOK_RETRY_DELAY_SECONDS = '1';
+  // The webhook receiver below listens on 127.0.0.1 over http: the explicit dev/test allowance.
+  process.env.WEBHOOK_ALLOW_LOOPBACK_HTTP = 'true';
   resetEnvForTests();
   web = await startTestWeb();
   await web.signUp({ email: 'agency@momo.kr', workspaceName: '모모 에이전시' });
   await web.signUp({ email: 'other@example.com', workspaceName: '다른 가게' });
   tenantA = await tenantOf('agency@momo.kr');
   tenantB = await tenantOf('other@example.com');
+  // These workspaces create several sites; the free trial allows one (its limit is tested below).
+  await grantPlan(web.db.sql, tenantA, 'enterprise', { userId: null });
+  await grantPlan(web.db.sql, tenantB, 'enterprise', { userId: null });
   keyA = await newKey(tenantA, ['read', 'write', 'publish']);
   keyB = await newKey(tenantB, ['read', 'write', 'publish']);
   readOnlyA = await newKey(tenantA, ['read']);
@@ -91,6 +96,7 @@ afterAll(async () => {
   await web?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
   delete process.env.WEBHOOK_RETRY_DELAY_SECONDS;
+  delete process.env.WEBHOOK_ALLOW_LOOPBACK_HTTP;
   resetEnvForTests();
 });
 
@@ -155,6 +161,21 @@ describe('sites, versions and pagination', () => {
     const restored = await call(keyA, 'POST', `/sites/${siteId}/versions/${oldest.id}/restore`, {});
     expect(restored.status).toBe(200);
     expect(restored.json.versionNumber).toBe(oldest.number);
+  });
+
+  it("refuses a site beyond the workspace's plan with 403 plan_limit, the Korean reason and the billing link", async () => {
+    await web.signUp({ email: 'trial@api.kr', workspaceName: '체험 에이전시' });
+    const trialKey = await newKey(await tenantOf('trial@api.kr'), ['read', 'write']);
+    expect((await call(trialKey, 'POST', '/sites', { name: '첫 사이트', slug: 'trial-api-first', template: 'cafe' })).status).toBe(201);
+    const refused = await call(trialKey, 'POST', '/sites', { name: '둘째 사이트', slug: 'trial-api-second', template: 'cafe' });
+    expect(refused.status).toBe(403);
+    expect(refused.json.error).toMatchObject({
+      code: 'plan_limit',
+      field: 'plan',
+      upgradeUrl: '/billing',
+      message: '무료 체험 요금제의 사이트는 최대 1개입니다. 더 필요하시면 요금제 페이지에서 상위 요금제로 변경해 주세요.',
+    });
+    expect((await call(trialKey, 'GET', '/sites?limit=100')).json.data).toHaveLength(1);
   });
 
   it('pages through sites with an opaque cursor and limit ≤ 100', async () => {
@@ -301,6 +322,42 @@ describe('publish, builds, deployments and webhooks', () => {
     expect([200, 409]).toContain(cancelled.status);
     if (cancelled.status === 200) expect(cancelled.json.status).toBe('cancelled');
   });
+
+  it('refuses to register webhook URLs that reach internal addresses, in Korean and English, storing nothing', async () => {
+    const endpoints = async () => Number((await web.db.sql<{ n: string }[]>`select count(*) as n from webhook_endpoints`)[0].n);
+    const before = await endpoints();
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/', 'http://0xa9fea9fe/latest/meta-data/', 'http://10.0.0.1/hook', 'http://012.0.0.1/hook',
+      'http://3232235777/hook', 'http://[::ffff:10.0.0.1]/hook', 'http://100.64.0.1/hook', 'http://[fd12::1]/hook', 'http://0.0.0.0/hook',
+      'http://224.0.0.1/hook', 'http://user:pass@example.com/hook',
+    ]) {
+      const refused = await call(keyA, 'POST', '/webhooks', { url, events: ['build.succeeded'] });
+      expect({ url, status: refused.status, code: refused.json?.error?.code, field: refused.json?.error?.field }).toEqual({ url, status: 400, code: 'webhook_url_refused', field: 'url' });
+      expect(refused.json.error.message).toMatch(/[가-힣]/);
+      expect(refused.json.error.message_en).toMatch(/[a-z]/);
+    }
+    const ftp = await call(keyA, 'POST', '/webhooks', { url: 'ftp://example.com/hook', events: ['build.succeeded'] });
+    expect({ status: ftp.status, field: ftp.json.error.field }).toEqual({ status: 400, field: 'url' });
+    expect(await endpoints()).toBe(before);
+  });
+
+  it('refuses at delivery time a webhook whose address is internal now, without retrying it', async () => {
+    // As if the name had resolved to a public address when it was registered (or the row predates the guard).
+    const [endpoint] = await web.db.sql<{ id: string }[]>`
+      insert into webhook_endpoints (tenant_id, url, events, secret)
+      values (${tenantA}, 'http://169.254.169.254/latest/meta-data/', ${['build.succeeded']}, 'whsec_test')
+      returning id`;
+    const published = await call(keyA, 'POST', `/sites/${siteId}/publish`, {});
+    expect(published.status).toBe(202);
+    await call(keyA, 'GET', `/builds/${published.json.buildId}/logs?follow=true`);
+    const [delivery] = await waitFor('the refused delivery', async () => {
+      const answer = await call(keyA, 'GET', `/webhooks/${endpoint.id}/deliveries`);
+      return answer.json.data.some((d: { status: string }) => d.status === 'failed') ? answer.json.data : null;
+    });
+    expect(delivery).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: null });
+    expect(delivery.lastError).toMatch(/보내지 않았습니다: .*169\.254\.169\.254.*링크 로컬/);
+    await web.db.sql`update webhook_endpoints set disabled_at = now() where id = ${endpoint.id}`;
+  }, 60_000);
 
   it('signs webhook deliveries (HMAC over timestamp.body) and retries a failing receiver until it answers', async () => {
     const deliveries = await waitFor('a delivered webhook after two failures', async () => {

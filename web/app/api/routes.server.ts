@@ -12,6 +12,7 @@ import { createSite, getSite, restoreVersion, saveDocument, type SiteSummary } f
 import { ApiError, notFound } from './errors.server.ts';
 import { countApiCalls, periodOfDate, type ApiScope, type AuthenticatedKey } from './keys.server.ts';
 import * as s from './schemas.server.ts';
+import { WebhookUrlError } from './webhook-target.server.ts';
 import { createWebhook, deleteWebhook, listWebhookDeliveries, listWebhooks } from './webhooks.server.ts';
 
 export interface ApiContext {
@@ -140,6 +141,9 @@ export const operations: ApiOperation[] = [
       const created = await createSite(ctx.sql, { tenantId: ctx.key.tenantId, userId: null, name: body.name, slug: body.slug, templateId: body.template });
       if (!created.ok) {
         const first = created.errors[0];
+        if (created.upgradeUrl) {
+          throw new ApiError(403, 'plan_limit', first.message, "The workspace's plan allows no more sites (or pages); change the plan on the billing page.", 'plan', { upgradeUrl: created.upgradeUrl });
+        }
         const taken = first.field === 'slug' && first.message.includes('이미 사용');
         throw new ApiError(taken ? 409 : 400, taken ? 'slug_taken' : 'invalid_request', first.message,
           taken ? 'This address is taken. Choose another slug.' : `'${first.field}' is invalid.`, first.field);
@@ -485,14 +489,21 @@ export const operations: ApiOperation[] = [
   {
     method: 'post', path: '/webhooks', operationId: 'createWebhook', tag: 'Webhooks', scope: 'write',
     summary: '웹훅 등록 / Register a webhook',
-    description: '요청마다 WindWalker-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")> 헤더가 붙습니다. / Each delivery is signed.',
+    description: '요청마다 WindWalker-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")> 헤더가 붙습니다. '
+      + '주소는 https://만 받으며, 내부망·루프백·링크 로컬 등 공개되지 않은 주소로 풀리는 주소는 등록할 때와 보낼 때 모두 거절하고, 리다이렉트는 따라가지 않습니다. '
+      + '/ Each delivery is signed. Only https:// URLs; a URL resolving to a non-public address (private, loopback, link-local, …) is refused at registration and at every delivery; redirects are not followed.',
     body: s.createWebhookBody,
     success: { status: 201, description: 'Registered; the secret is shown only now', schema: s.createdWebhook },
     errors: [400, 401, 403, 422, 429],
     example: { body: { url: 'https://example.com/windwalker-hook', events: ['build.succeeded', 'build.failed'] } },
     async handle(ctx) {
       const body = ctx.body as z.infer<typeof s.createWebhookBody>;
-      return { status: 201, body: await createWebhook(ctx.sql, { tenantId: ctx.key.tenantId, userId: null, url: body.url, events: body.events }) };
+      try {
+        return { status: 201, body: await createWebhook(ctx.sql, { tenantId: ctx.key.tenantId, userId: null, url: body.url, events: body.events }) };
+      } catch (error) {
+        if (error instanceof WebhookUrlError) throw new ApiError(400, 'webhook_url_refused', error.messageKo, error.messageEn, 'url');
+        throw error;
+      }
     },
   },
   {
@@ -534,5 +545,8 @@ async function saveAndAnswer(ctx: ApiContext, document: unknown, baseRevision: n
     throw new ApiError(409, 'revision_conflict', saved.message, 'The site was saved since baseRevision; read it again and retry.', 'baseRevision', { currentRevision: saved.currentRevision });
   }
   const first = saved.errors[0];
+  if (saved.upgradeUrl) {
+    throw new ApiError(403, 'plan_limit', saved.message, "The document has more pages than the workspace's plan allows; change the plan on the billing page.", 'document.pages', { upgradeUrl: saved.upgradeUrl });
+  }
   throw new ApiError(400, 'invalid_document', saved.message, `The document is invalid at '${first?.path ?? ''}'.`, `document${first?.path ? '.' + first.path : ''}`);
 }

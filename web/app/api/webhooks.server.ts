@@ -5,12 +5,15 @@
 // it. Deliveries are pg-boss jobs (queue 'webhook-delivery' in the same pgboss schema), retried
 // with exponential backoff; each attempt is recorded in webhook_deliveries, which the owner sees.
 // Signature: WindWalker-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>.
+// Where a webhook may go is webhook-target.server.ts's guard, applied at registration (createWebhook
+// throws WebhookUrlError) and again at every delivery, against the address actually connected to.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import { z } from 'zod';
 import { BUILD_EVENTS_CHANNEL, type BuildEvent } from '../../../buildfarm/index.ts';
 import { SITE_LIVE_CHANNEL, type SiteLiveNotification } from '../../../cdn/index.ts';
 import { isUuid, withTenant, type Sql } from '../../../db/index.ts';
+import { checkWebhookUrl, postWebhook, WebhookUrlError, type WebhookTargetPolicy } from './webhook-target.server.ts';
 
 export const WEBHOOK_DELIVERY_QUEUE = 'webhook-delivery';
 export const WEBHOOK_EVENTS = ['build.succeeded', 'build.failed', 'deployment.live', 'domain.verified'] as const;
@@ -52,10 +55,13 @@ export function verifyWebhookSignature(secret: string, header: string, body: str
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/** Registers a webhook; throws WebhookUrlError (Korean and English reason) for a refused URL. */
 export async function createWebhook(
   sql: Sql,
   input: { tenantId: string; userId: string | null; url: string; events: WebhookEvent[] },
+  policy?: WebhookTargetPolicy,
 ): Promise<WebhookSummary & { secret: string }> {
+  await checkWebhookUrl(input.url, policy);
   const secret = `whsec_${randomBytes(24).toString('base64url')}`;
   return withTenant(sql, input.tenantId, async (tx) => {
     const [row] = await tx<{ id: string; url: string; events: WebhookEvent[]; created_at: Date }[]>`
@@ -127,7 +133,7 @@ export async function emitWebhookEvent(
   return created.length;
 }
 
-async function deliver(sql: Sql, job: DeliveryJob, final: boolean): Promise<void> {
+async function deliver(sql: Sql, job: DeliveryJob, final: boolean, policy?: WebhookTargetPolicy): Promise<void> {
   const row = await withTenant(sql, job.tenantId, async (tx) => {
     const [r] = await tx<{ url: string; secret: string; payload: unknown; status: string }[]>`
       select e.url, e.secret, d.payload, d.status
@@ -140,29 +146,30 @@ async function deliver(sql: Sql, job: DeliveryJob, final: boolean): Promise<void
   const timestamp = Math.floor(Date.now() / 1000);
   let statusCode: number | null = null;
   let failure: string | null = null;
+  // A refused target (the URL or what its name resolves to now) is final: retrying cannot help.
+  let refused = false;
   try {
-    const response = await fetch(row.url, {
-      method: 'POST',
-      redirect: 'manual',
-      signal: AbortSignal.timeout(10_000),
+    const response = await postWebhook(row.url, {
       headers: { 'Content-Type': 'application/json', 'User-Agent': 'WindWalker-Webhooks/1', [SIGNATURE_HEADER]: signWebhook(row.secret, timestamp, body) },
       body,
-    });
+    }, policy);
     statusCode = response.status;
-    await response.arrayBuffer().catch(() => undefined);
-    if (response.status < 200 || response.status >= 300) failure = `수신 서버가 ${response.status}(으)로 답했습니다.`;
+    if (response.status >= 300 && response.status < 400) {
+      failure = `수신 서버가 ${response.status}(으)로 다른 주소${response.location ? `(${response.location.slice(0, 200)})` : ''}로 보내려 했습니다. 웹훅은 리다이렉트를 따라가지 않으니 최종 주소를 등록해 주세요.`;
+    } else if (response.status < 200 || response.status >= 300) failure = `수신 서버가 ${response.status}(으)로 답했습니다.`;
   } catch (error) {
-    failure = `수신 서버에 연결하지 못했습니다: ${(error as Error).message}`;
+    refused = error instanceof WebhookUrlError;
+    failure = refused ? `보내지 않았습니다: ${(error as WebhookUrlError).messageKo}` : `수신 서버에 연결하지 못했습니다: ${(error as Error).message}`;
   }
   await withTenant(sql, job.tenantId, (tx) => tx`
     update webhook_deliveries set
       attempts = attempts + 1,
       last_status_code = ${statusCode},
       last_error = ${failure},
-      status = ${failure === null ? 'delivered' : final ? 'failed' : 'pending'},
+      status = ${failure === null ? 'delivered' : final || refused ? 'failed' : 'pending'},
       delivered_at = ${failure === null ? new Date() : null}
     where id = ${job.deliveryId}`);
-  if (failure) throw new Error(`webhook delivery ${job.deliveryId} failed: ${failure}`);
+  if (failure && !refused) throw new Error(`webhook delivery ${job.deliveryId} failed: ${failure}`);
 }
 
 export interface WebhookDispatcher {

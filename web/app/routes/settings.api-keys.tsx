@@ -6,6 +6,7 @@ import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { addOnPrices } from '../../../billing/index.ts';
 import { API_SCOPE_LABELS, API_SCOPES, countApiCalls, createApiKey, listApiKeys, periodOfDate, revokeApiKey } from '~/api/keys.server.ts';
+import { WebhookUrlError } from '~/api/webhook-target.server.ts';
 import { createWebhook, deleteWebhook, listWebhookDeliveries, listWebhooks, WEBHOOK_EVENTS, type WebhookEvent } from '~/api/webhooks.server.ts';
 import { forbidden, requireMember } from '~/auth.server.ts';
 import { Field, FormError } from '~/components/field.tsx';
@@ -44,7 +45,7 @@ type ActionData =
   | { intent: 'create'; ok: true; secret: string; name: string }
   | { intent: 'create'; ok: false; errors: { name?: string; scopes?: string } }
   | { intent: 'webhook'; ok: true; secret: string; url: string }
-  | { intent: 'webhook'; ok: false; error: string }
+  | { intent: 'webhook'; ok: false; error: string; url: string; events: string[]; field: 'url' | 'events' }
   | { intent: 'revoke' | 'delete-webhook'; ok: boolean; message: string };
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -70,10 +71,15 @@ export async function action({ request }: ActionFunctionArgs) {
     const events = form.getAll('events').map(String).filter((e): e is WebhookEvent => (WEBHOOK_EVENTS as readonly string[]).includes(e));
     let valid = /^https?:\/\//.test(url) && url.length <= 2000;
     try { new URL(url); } catch { valid = false; }
-    if (!valid) return json<ActionData>({ intent, ok: false, error: '웹훅 주소는 https://로 시작하는 전체 주소로 입력해 주세요.' }, { status: 400 });
-    if (events.length === 0) return json<ActionData>({ intent, ok: false, error: '받을 이벤트를 하나 이상 골라 주세요.' }, { status: 400 });
-    const created = await createWebhook(sql, { tenantId: tenant.id, userId: user.id, url, events });
-    return json<ActionData>({ intent, ok: true, secret: created.secret, url: created.url });
+    if (!valid) return json<ActionData>({ intent, ok: false, field: 'url', url, events, error: '웹훅 주소는 https://로 시작하는 전체 주소로 입력해 주세요.' }, { status: 400 });
+    if (events.length === 0) return json<ActionData>({ intent, ok: false, field: 'events', url, events, error: '받을 이벤트를 하나 이상 골라 주세요.' }, { status: 400 });
+    try {
+      const created = await createWebhook(sql, { tenantId: tenant.id, userId: user.id, url, events });
+      return json<ActionData>({ intent, ok: true, secret: created.secret, url: created.url });
+    } catch (error) {
+      if (error instanceof WebhookUrlError) return json<ActionData>({ intent, ok: false, field: 'url', url, events, error: error.messageKo }, { status: 400 });
+      throw error;
+    }
   }
   if (intent === 'delete-webhook') {
     const ok = await deleteWebhook(sql, tenant.id, String(form.get('webhookId') ?? ''));
@@ -90,6 +96,7 @@ export default function ApiKeys() {
   const result = useActionData<typeof action>() as ActionData | undefined;
   const busy = useNavigation().state !== 'idle';
   const createErrors = result?.intent === 'create' && !result.ok ? result.errors : {};
+  const webhookError = result?.intent === 'webhook' && !result.ok ? result : null;
   const deliveriesOf = (id: string) => data.deliveries.find((d) => d.id === id)?.deliveries ?? [];
 
   return (
@@ -214,13 +221,15 @@ export default function ApiKeys() {
           </p>
           <Form method="post" className="form" noValidate>
             <input type="hidden" name="intent" value="webhook" />
-            <FormError message={result?.intent === 'webhook' && !result.ok ? result.error : undefined} />
-            <Field name="url" label="받을 주소" placeholder="https://example.com/windwalker" type="url" required />
+            <FormError message={webhookError?.field === 'events' ? webhookError.error : undefined} />
+            <Field name="url" label="받을 주소" placeholder="https://example.com/windwalker" type="url" required
+              defaultValue={webhookError?.url} error={webhookError?.field === 'url' ? webhookError.error : undefined}
+              hint="https:// 주소만 받습니다. 내부망(10.x, 192.168.x, 127.0.0.1 등)으로 풀리는 주소와 리다이렉트는 거절합니다." />
             <fieldset className="field">
               <legend>이벤트</legend>
               {data.events.map((e) => (
                 <label key={e} style={{ display: 'block' }}>
-                  <input type="checkbox" name="events" value={e} defaultChecked={e.startsWith('build.')} /> {EVENT_LABELS[e]} <code className="small">{e}</code>
+                  <input type="checkbox" name="events" value={e} defaultChecked={webhookError ? webhookError.events.includes(e) : e.startsWith('build.')} /> {EVENT_LABELS[e]} <code className="small">{e}</code>
                 </label>
               ))}
             </fieldset>

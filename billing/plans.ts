@@ -83,6 +83,26 @@ export function assertWithinPlanLimit(plan: Plan, limit: PlanLimit, current: num
   );
 }
 
+export const UPGRADE_URL = '/billing';
+
+/**
+ * The check that makes a new site, run INSIDE the transaction that inserts it (a withTenant
+ * transaction, so the count sees only this workspace): the workspace's row is locked first, so
+ * two creations at the same moment queue here and the second counts the first one's site —
+ * both can never pass a limit that has room for one. Also checks the new site's page count
+ * (an AI draft or an import can have more pages than the plan allows). Throws PLAN_LIMIT.
+ */
+export async function assertCanCreateSite(tx: TransactionSql, tenantId: string, input: { pages?: number } = {}): Promise<Plan> {
+  const locked = await tx`select 1 from tenants where id = ${tenantId} for update`;
+  if (locked.length === 0) throw new Error(`Workspace ${tenantId} is not visible in this transaction (not a withTenant transaction of that workspace?)`);
+  const [sub] = await tx<{ planCode: string }[]>`select plan_code as "planCode" from subscriptions`;
+  const plan = await getPlan(tx, sub?.planCode ?? 'trial');
+  const [{ sites }] = await tx<{ sites: number }[]>`select count(*)::int as sites from sites`;
+  assertWithinPlanLimit(plan, 'sites', sites);
+  if (input.pages !== undefined) assertWithinPlanLimit(plan, 'pagesPerSite', input.pages, 0);
+  return plan;
+}
+
 /** Publishing is refused while the workspace is limited for an unpaid invoice. */
 export async function assertCanPublish(sql: Sql, tenantId: string): Promise<void> {
   const status = await withTenant(sql, tenantId, async (tx) => {

@@ -81,6 +81,9 @@ export async function changePlan(
 ): Promise<{ subscription: Subscription; prorationKrw: number }> {
   const now = options.now ?? new Date();
   return withTenant(sql, tenantId, async (tx) => {
+    // The workspace row first, as assertCanCreateSite does: a site created while the plan
+    // changes is counted against the new plan, never slipped in between count and change.
+    await tx`select 1 from tenants where id = ${tenantId} for update`;
     const [current] = await tx<Subscription[]>`select ${subscriptionColumns(tx)} from subscriptions for update`;
     if (!current) throw new BillingError('NO_SUBSCRIPTION', '구독 정보가 없습니다. 워크스페이스를 다시 열어 주세요.');
     const toPlan = await getPlan(tx, toPlanCode);

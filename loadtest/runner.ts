@@ -174,6 +174,7 @@ export async function runLoadtest(options: RunLoadtestOptions): Promise<Measured
 
     const visitorsNeeded = options.scenarios.some((s) => s !== 'owners');
     const seed = await seedLoadtest({
+      sql,
       webUrl: platform.webUrl,
       edgeUrl: platform.edgeUrl,
       owners: ownerSitesNeeded(options.scenarios, options.vus),

@@ -3,6 +3,11 @@
 // earlier run), one site each from a template, and a few of those sites published and served by
 // the edge. Idempotent: a second run reuses the accounts and sites. Returns the seed file the
 // k6 scenarios read (loadtest/scenarios/common.js).
+// Each account is granted the LOADTEST_PLAN first (in the platform's database, as an admin
+// would on /finance): the free trial allows one site and ends after 14 days, and the seed gives
+// an account up to ceil(owners / accounts) sites (10 at 500 owners over 50 accounts).
+import { getPlan, grantPlan } from '../billing/index.ts';
+import type { Sql } from '../db/index.ts';
 import { templates } from '../site/index.ts';
 
 export const LOADTEST_PASSWORD = 'loadtest-password-2026';
@@ -35,6 +40,8 @@ export interface LoadtestSeed {
 }
 
 export interface SeedOptions {
+  /** The platform's database: each account is granted LOADTEST_PLAN there before its sites are made. */
+  sql: Sql;
   webUrl: string;
   edgeUrl: string;
   owners: number;
@@ -49,6 +56,9 @@ export interface SeedOptions {
 }
 
 export class SeedError extends Error {}
+
+/** The plan every load-test account gets (엔터프라이즈: 50 sites, no trial end). */
+export const LOADTEST_PLAN = 'enterprise';
 
 export function ownerEmail(index: number): string {
   return `loadtest-owner-${index}@example.com`;
@@ -145,10 +155,23 @@ interface SeededAccount {
   sites: { owner: SeededOwner; card: SiteCard }[];
 }
 
-/** Account `index` (signed up or logged in) with at least `siteCount` sites of its own. */
-async function seedAccount(webUrl: string, index: number, siteCount: number): Promise<SeededAccount> {
+/** Grants the account's workspace LOADTEST_PLAN (once: a second run finds it granted). */
+async function grantLoadtestPlan(sql: Sql, index: number): Promise<void> {
+  const email = ownerEmail(index);
+  const [row] = await sql<{ tenantId: string; planCode: string | null; granted: boolean }[]>`
+    select m.tenant_id as "tenantId", s.plan_code as "planCode", s.granted_at is not null as granted
+    from memberships m join users u on u.id = m.user_id left join subscriptions s on s.tenant_id = m.tenant_id
+    where lower(u.email) = ${email} and m.role = 'owner' order by m.created_at limit 1`;
+  if (!row) throw new SeedError(`${email} signed in but owns no workspace in the platform database — is DATABASE_URL the platform's database?`);
+  if (row.planCode === LOADTEST_PLAN && row.granted) return;
+  await grantPlan(sql, row.tenantId, LOADTEST_PLAN, { userId: null });
+}
+
+/** Account `index` (signed up or logged in, on LOADTEST_PLAN) with at least `siteCount` sites of its own. */
+async function seedAccount(sql: Sql, webUrl: string, index: number, siteCount: number): Promise<SeededAccount> {
   const session = new BrowserSession(webUrl);
   await signInOrUp(session, index);
+  await grantLoadtestPlan(sql, index);
   let cards = await listSiteCards(session);
   for (let k = cards.length + 1; k <= siteCount; k++) {
     const template = templates[(index + k) % templates.length];
@@ -278,10 +301,14 @@ export async function seedLoadtest(options: SeedOptions): Promise<LoadtestSeed> 
   const log = options.log ?? (() => {});
   const accountCount = Math.max(Math.min(options.owners, options.maxAccounts ?? MAX_SEEDED_ACCOUNTS), options.publishedSites);
   const sitesPerAccount = accountCount === 0 ? 0 : Math.max(1, Math.ceil(options.owners / accountCount));
+  const plan = await getPlan(options.sql, LOADTEST_PLAN);
+  if (sitesPerAccount > plan.maxSites) {
+    throw new SeedError(`${options.owners} owners over ${accountCount} accounts need ${sitesPerAccount} sites per account; the ${plan.nameEn} plan allows ${plan.maxSites}. Raise maxAccounts.`);
+  }
   const started = Date.now();
   let done = 0;
   const accounts = await inParallel(accountCount, options.concurrency ?? 4, async (index) => {
-    const result = await seedAccount(options.webUrl, index + 1, sitesPerAccount);
+    const result = await seedAccount(options.sql, options.webUrl, index + 1, sitesPerAccount);
     done++;
     if (done % 25 === 0 || done === accountCount) log(`[seed] ${done}/${accountCount} owner accounts with ${sitesPerAccount} site(s) each`);
     return result;

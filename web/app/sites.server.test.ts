@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grantPlan } from '../../billing/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/index.ts';
 import { templates, validateSiteDocument, type SiteDocument } from '../../site/index.ts';
 import {
@@ -17,6 +18,7 @@ import {
   NOT_AN_IMAGE_MESSAGE,
   restoreVersion,
   saveDocument,
+  siteLimitReached,
   SLUG_TAKEN_MESSAGE,
   uploadAsset,
   uploadTooLargeMessage,
@@ -25,6 +27,8 @@ import {
 let db: TestDatabase;
 let tenantA: string;
 let tenantB: string;
+/** A workspace left on the free trial (1 site, 5 pages); A and B are granted 엔터프라이즈 (50 sites). */
+let tenantTrial: string;
 const userA = 'user-a';
 const userB = 'user-b';
 
@@ -32,8 +36,12 @@ beforeAll(async () => {
   db = await createTestDatabase();
   [{ id: tenantA }, { id: tenantB }] = await db.sql<{ id: string }[]>`
     insert into tenants (name) values ('카페 모모'), ('다른 가게') returning id`;
+  [{ id: tenantTrial }] = await db.sql<{ id: string }[]>`insert into tenants (name) values ('체험 가게') returning id`;
   await db.sql`insert into users (id, email, password_hash, display_name) values
     (${userA}, 'a@example.com', 'x', '김사장'), (${userB}, 'b@example.com', 'x', '')`;
+  // These workspaces make many sites; the trial allows one (the plan limits have their own tests).
+  await grantPlan(db.sql, tenantA, 'enterprise', { userId: null });
+  await grantPlan(db.sql, tenantB, 'enterprise', { userId: null });
 });
 afterAll(() => db.drop());
 
@@ -44,7 +52,7 @@ function freshSlug(prefix = 'site'): string {
 }
 
 async function newSite(tenantId = tenantA, templateId = templates[0].id) {
-  const result = await createSite(db.sql, { tenantId, userId: tenantId === tenantA ? userA : userB, name: '카페 모모', slug: freshSlug(), templateId });
+  const result = await createSite(db.sql, { tenantId, userId: tenantId === tenantA ? userA : tenantId === tenantB ? userB : null, name: '카페 모모', slug: freshSlug(), templateId });
   if (!result.ok) throw new Error(JSON.stringify(result.errors));
   return result.site;
 }
@@ -127,6 +135,80 @@ describe('createSite', () => {
   });
 });
 
+describe("the plan's site and page limits at creation", () => {
+  const trialMessage = '무료 체험 요금제의 사이트는 최대 1개입니다. 더 필요하시면 요금제 페이지에서 상위 요금제로 변경해 주세요.';
+  async function freshWorkspace(name: string): Promise<string> {
+    const [{ id }] = await db.sql<{ id: string }[]>`insert into tenants (name) values (${name}) returning id`;
+    return id;
+  }
+  const create = (tenantId: string, slug = freshSlug('plan')) =>
+    createSite(db.sql, { tenantId, userId: null, name: '가게', slug, templateId: templates[0].id });
+  const sitesOf = async (tenantId: string) =>
+    (await db.sql<{ n: number }[]>`select count(*)::int as n from sites where tenant_id = ${tenantId}`)[0].n;
+
+  it('refuses a second site on the free trial with the plan named and a link to /billing, storing nothing', async () => {
+    const tenant = await freshWorkspace('체험 한 곳');
+    expect(await siteLimitReached(db.sql, tenant)).toBeNull();
+    expect((await create(tenant)).ok).toBe(true);
+    const versionsBefore = await countRows('site_versions');
+    const refused = await create(tenant, 'plan-second-site');
+    expect(refused).toEqual({ ok: false, errors: [{ field: 'plan', message: trialMessage }], upgradeUrl: '/billing' });
+    expect(await sitesOf(tenant)).toBe(1);
+    expect(await countRows('site_versions')).toBe(versionsBefore);
+    expect(await checkSlug(db.sql, tenant, 'plan-second-site')).toEqual({ ok: true }); // the address was not taken either
+    expect(await siteLimitReached(db.sql, tenant)).toEqual({ message: trialMessage, upgradeUrl: '/billing' });
+  });
+
+  it('lets the site be created once the workspace is on a plan with room (기본: 3 sites)', async () => {
+    const tenant = await freshWorkspace('기본으로 올린 가게');
+    expect((await create(tenant)).ok).toBe(true);
+    expect((await create(tenant)).ok).toBe(false);
+    await grantPlan(db.sql, tenant, 'basic', { userId: null });
+    expect((await create(tenant)).ok).toBe(true);
+    expect((await create(tenant)).ok).toBe(true);
+    const fourth = await create(tenant);
+    expect(fourth.ok === false && fourth.errors[0].message).toMatch(/^기본 요금제의 사이트는 최대 3개입니다\./);
+    expect(await sitesOf(tenant)).toBe(3);
+  });
+
+  it('never lets simultaneous creations pass the limit together', async () => {
+    const trial = await freshWorkspace('동시에 만드는 체험');
+    const trialResults = await Promise.all([1, 2, 3, 4].map(() => create(trial)));
+    expect(trialResults.filter((r) => r.ok)).toHaveLength(1);
+    expect(trialResults.filter((r) => !r.ok).map((r) => !r.ok && r.errors[0].field)).toEqual(['plan', 'plan', 'plan']);
+    expect(await sitesOf(trial)).toBe(1);
+
+    const basic = await freshWorkspace('동시에 만드는 기본');
+    await grantPlan(db.sql, basic, 'basic', { userId: null });
+    const basicResults = await Promise.all([1, 2, 3, 4, 5, 6].map(() => create(basic)));
+    expect(basicResults.filter((r) => r.ok)).toHaveLength(3);
+    expect(await sitesOf(basic)).toBe(3);
+  });
+
+  it("counts only the workspace's own sites", async () => {
+    const tenant = await freshWorkspace('옆 가게와 무관한 체험');
+    // tenantA already holds many sites: none of them count against this workspace's one.
+    expect((await create(tenant)).ok).toBe(true);
+    const other = await freshWorkspace('또 다른 체험');
+    expect((await create(other)).ok).toBe(true);
+  });
+
+  it("refuses a ready document (an AI draft, an import) with more pages than the plan allows", async () => {
+    const tenant = await freshWorkspace('여섯 페이지 초안');
+    const doc = structuredClone((await getSite(db.sql, tenantA, (await newSite()).id))!.document) as SiteDocument;
+    for (let n = 1; doc.pages.length < 6; n++) {
+      doc.pages.push({ ...structuredClone(doc.pages[0]!), id: `more-${n}`, slug: `more-${n}`, title: `더 ${n}`, navLabel: `더 ${n}`, sections: [] });
+    }
+    const refused = await createSite(db.sql, { tenantId: tenant, userId: null, name: '초안', slug: freshSlug('draft'), templateId: 'ai', document: doc });
+    expect(refused).toEqual({
+      ok: false,
+      errors: [{ field: 'plan', message: '무료 체험 요금제의 사이트당 페이지는 최대 5개입니다. 더 필요하시면 요금제 페이지에서 상위 요금제로 변경해 주세요.' }],
+      upgradeUrl: '/billing',
+    });
+    expect(await sitesOf(tenant)).toBe(0);
+  });
+});
+
 describe('listSites and getSite', () => {
   it('lists only the workspace’s own sites', async () => {
     const mine = await newSite(tenantA);
@@ -189,18 +271,19 @@ describe('saveDocument', () => {
   });
 
   it("refuses to grow a site past its plan's page limit, with the plan named and a link to /billing", async () => {
-    const site = await newSite(); // the workspace has no subscription: 무료 체험, 5 pages
+    const site = await newSite(tenantTrial); // the workspace has no subscription: 무료 체험, 5 pages
     const grown = structuredClone(site.document) as SiteDocument;
     for (let n = 1; grown.pages.length < 6; n++) {
       grown.pages.push({ ...structuredClone(grown.pages[0]!), id: `extra-${n}`, slug: `extra-${n}`, title: `추가 ${n}`, navLabel: `추가 ${n}`, sections: [] });
     }
-    const refused = await saveDocument(db.sql, { tenantId: tenantA, siteId: site.id, userId: userA, document: grown, baseRevision: site.revision });
+    const refused = await saveDocument(db.sql, { tenantId: tenantTrial, siteId: site.id, userId: null, document: grown, baseRevision: site.revision });
     expect(refused).toMatchObject({ ok: false, kind: 'invalid', upgradeUrl: '/billing', errors: [{ path: 'pages' }] });
     expect(refused?.ok === false && refused.message).toMatch(/무료 체험 요금제의 사이트당 페이지는 최대 5개입니다.*상위 요금제/);
-    expect((await getSite(db.sql, tenantA, site.id))?.revision).toBe(site.revision);
+    expect((await getSite(db.sql, tenantTrial, site.id))?.revision).toBe(site.revision);
 
     const withinPlan = { ...grown, pages: grown.pages.slice(0, 5) };
-    expect(await saveDocument(db.sql, { tenantId: tenantA, siteId: site.id, userId: userA, document: withinPlan, baseRevision: site.revision })).toMatchObject({ ok: true });
+    expect(await saveDocument(db.sql, { tenantId: tenantTrial, siteId: site.id, userId: null, document: withinPlan, baseRevision: site.revision })).toMatchObject({ ok: true });
+    await db.sql`delete from sites where tenant_id = ${tenantTrial}`;
   });
 
   it('refuses a stale revision, changes nothing and returns the stored document', async () => {

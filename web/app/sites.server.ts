@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import sharp from 'sharp';
 import { env } from '../../config/env.ts';
-import { assertWithinPlanLimit, BillingError, getTenantPlan } from '../../billing/index.ts';
+import { assertCanCreateSite, assertWithinPlanLimit, BillingError, getTenantPlan, UPGRADE_URL } from '../../billing/index.ts';
 import { isUuid, withTenant, type Sql, type TransactionSql } from '../../db/index.ts';
 import { createSiteDocument, templates, validateSiteDocument, type SiteDocument } from '../../site/index.ts';
 import { makeImageVariants } from './image-variants.server.ts';
@@ -102,7 +102,8 @@ async function slugTaken(tx: TransactionSql, slug: string): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------
 // Sites
 
-export type CreateSiteResult = { ok: true; site: SiteRecord } | { ok: false; errors: FieldError[] };
+/** `upgradeUrl` is set when the plan's limit refused the site (field 'plan'): the page links to it. */
+export type CreateSiteResult = { ok: true; site: SiteRecord } | { ok: false; errors: FieldError[]; upgradeUrl?: string };
 
 export async function createSite(
   sql: Sql,
@@ -136,7 +137,14 @@ export async function createSite(
   }
 
   try {
-    return await withTenant(sql, input.tenantId, async (tx) => {
+    return await withTenant(sql, input.tenantId, async (tx): Promise<CreateSiteResult> => {
+      // The plan's site and page limits, counted under the workspace row's lock (race-safe).
+      try {
+        await assertCanCreateSite(tx, input.tenantId, { pages: checked.document.pages.length });
+      } catch (error) {
+        if (!(error instanceof BillingError)) throw error;
+        return { ok: false, errors: [{ field: 'plan', message: error.message }], upgradeUrl: UPGRADE_URL };
+      }
       if (await slugTaken(tx, slug)) return { ok: false, errors: [{ field: 'slug', message: SLUG_TAKEN_MESSAGE }] };
       const [row] = await tx<{ id: string }[]>`
         insert into sites (tenant_id, name, slug, template, document)
@@ -153,6 +161,25 @@ export async function createSite(
     // Two owners racing for the same address: the unique index decides, the loser is told why.
     if (isUniqueViolation(error, 'sites_slug_key')) return { ok: false, errors: [{ field: 'slug', message: SLUG_TAKEN_MESSAGE }] };
     throw error;
+  }
+}
+
+/**
+ * For the create pages, before the owner types anything: the plan's message when the workspace
+ * already has as many sites as its plan allows (createSite checks again, under a lock).
+ */
+export async function siteLimitReached(sql: Sql, tenantId: string): Promise<{ message: string; upgradeUrl: string } | null> {
+  const plan = await getTenantPlan(sql, tenantId);
+  const sites = await withTenant(sql, tenantId, async (tx) => {
+    const [row] = await tx<{ n: number }[]>`select count(*)::int as n from sites`;
+    return row.n;
+  });
+  try {
+    assertWithinPlanLimit(plan, 'sites', sites);
+    return null;
+  } catch (error) {
+    if (!(error instanceof BillingError)) throw error;
+    return { message: error.message, upgradeUrl: UPGRADE_URL };
   }
 }
 

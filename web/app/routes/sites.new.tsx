@@ -6,17 +6,18 @@ import { useEffect, useState } from 'react';
 import { env } from '../../../config/env.ts';
 import { requireMember } from '../auth.server.ts';
 import { sql } from '../db.server.ts';
-import { createSite, listTemplateCards } from '../sites.server.ts';
+import { createSite, listTemplateCards, siteLimitReached } from '../sites.server.ts';
 import sitesStyles from '../components/builder/sites.css?url';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: sitesStyles }];
 export const meta: MetaFunction = () => [{ title: '새 사이트 만들기 · WindWalker' }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireMember(request, 'editor');
+  const { tenant } = await requireMember(request, 'editor');
   const { SITE_URL_SCHEME, SITE_BASE_DOMAIN, EDGE_PORT } = env();
   const port = EDGE_PORT === 80 || EDGE_PORT === 443 ? '' : `:${EDGE_PORT}`;
-  return json({ templates: listTemplateCards(), addressSuffix: `.${SITE_BASE_DOMAIN}${port}`, scheme: SITE_URL_SCHEME });
+  const limit = await siteLimitReached(sql, tenant.id);
+  return json({ templates: listTemplateCards(), addressSuffix: `.${SITE_BASE_DOMAIN}${port}`, scheme: SITE_URL_SCHEME, limit });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -29,13 +30,17 @@ export async function action({ request }: ActionFunctionArgs) {
   };
   const result = await createSite(sql, { tenantId: tenant.id, userId: user.id, ...values });
   if (!result.ok) {
-    return json({ values, errors: Object.fromEntries(result.errors.map((e) => [e.field, e.message])) as Record<string, string> }, { status: 400 });
+    // A plan limit is 403 with the upgrade link; what the owner typed comes back in the form.
+    return json(
+      { values, errors: Object.fromEntries(result.errors.map((e) => [e.field, e.message])) as Record<string, string>, upgradeUrl: result.upgradeUrl ?? null },
+      { status: result.upgradeUrl ? 403 : 400 },
+    );
   }
   return redirect(`/sites/${result.site.id}`);
 }
 
 export default function NewSite() {
-  const { templates, addressSuffix, scheme } = useLoaderData<typeof loader>();
+  const { templates, addressSuffix, scheme, limit } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const [template, setTemplate] = useState(actionData?.values.templateId ?? templates[0]?.id ?? '');
@@ -66,6 +71,13 @@ export default function NewSite() {
           취소
         </Link>
       </div>
+
+      {errors.plan || limit ? (
+        <div className="alert alert-error" role="alert">
+          {errors.plan ?? limit?.message}{' '}
+          <Link to={actionData?.upgradeUrl ?? limit?.upgradeUrl ?? '/billing'}>요금제 바꾸기</Link>
+        </div>
+      ) : null}
 
       <Form method="post" className="new-site-form" noValidate>
         <fieldset className="template-picker">

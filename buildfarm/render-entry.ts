@@ -2,23 +2,31 @@
 // site/ into one file (renderer.mjs) so it starts fast and needs nothing but `node`.
 //
 //   node renderer.mjs <work dir>
+//   node renderer.mjs --wait [--warm-up] <work dir>
 //
+// With --wait (the docker executor's containers) it loads, optionally renders every template
+// once in memory so the JIT has compiled the renderer (--warm-up: a warm pool container), prints
+// `ready`, and renders only after the worker writes a line to its stdin — by then input.json is
+// in the work folder. If stdin closes first (the pool drained, or the worker died) it exits
+// without rendering; if stdin closes while it renders (the worker died) it stops at once, so no
+// container outlives the worker that started it.
 // Reads <work>/input.json, writes every rendered file (or only the paths listed in `only`) to <work>/out/files/<n> and the list of
 // them to <work>/out/manifest.json. Exit code 0: rendered; 2: the document is invalid (a
 // content error, written to <work>/out/errors.json); anything else: the build machinery failed.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { planSiteRender, validateSiteDocument, type RenderedFile, type SiteAsset } from '../site/index.ts';
+import { createSiteDocument, planSiteRender, templates, validateSiteDocument, type RenderedFile, type SiteAsset } from '../site/index.ts';
 import { CONTENT_ERROR_EXIT_CODE, type RenderInput, type RenderManifest } from './executors/types.ts';
 
 const bytesOf = (base64: string | null): Buffer => (base64 === null ? Buffer.alloc(0) : Buffer.from(base64, 'base64'));
 
-async function main(): Promise<number> {
-  const workDir = process.argv[2];
-  if (!workDir) {
-    console.error('usage: node renderer.mjs <work dir>');
-    return 64;
-  }
+/** The last line a --wait renderer prints: its exit code. */
+const DONE_PREFIX = 'done ';
+
+/** Exit code when the worker went away (stdin closed) before or while this renderer ran. */
+const WORKER_GONE_EXIT_CODE = 75;
+
+async function render(workDir: string): Promise<number> {
   const input = JSON.parse(await readFile(path.join(workDir, 'input.json'), 'utf8')) as RenderInput;
   const outDir = path.join(workDir, 'out');
   await mkdir(path.join(outDir, 'files'), { recursive: true });
@@ -82,6 +90,59 @@ async function main(): Promise<number> {
   await writeFile(path.join(outDir, 'manifest.json'), JSON.stringify(manifest));
   console.log(`rendered ${files.length} files in ${manifest.renderMs} ms`);
   return 0;
+}
+
+/** Renders each template's site in memory and throws the result away: compiles the hot paths. */
+function warmUp(): void {
+  for (const template of templates) {
+    const document = createSiteDocument(template.id, { siteName: '준비' });
+    for (const output of planSiteRender(document, { siteUrl: 'http://warm-up.localhost', assets: new Map(), hostingProvider: 'WindWalker' })) {
+      if (!output.assetId) output.render();
+    }
+  }
+}
+
+/** Resolves when the worker writes a line to stdin; exits the process when stdin closes. */
+function waitForGo(): Promise<void> {
+  return new Promise((resolve) => {
+    let going = false;
+    process.stdin.on('data', (chunk: Buffer) => {
+      if (!going && chunk.includes(10)) {
+        going = true;
+        resolve();
+      }
+    });
+    // Before the go: an unused warm container is being drained. After: the worker died
+    // mid-build and another worker takes the build over; rendering on would be wasted.
+    process.stdin.on('end', () => process.exit(going ? WORKER_GONE_EXIT_CODE : 0));
+    process.stdin.resume();
+  });
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const wait = args.includes('--wait');
+  const workDir = args.find((arg) => !arg.startsWith('--'));
+  if (!workDir) {
+    console.error('usage: node renderer.mjs [--wait [--warm-up]] <work dir>');
+    return 64;
+  }
+  if (!wait) return render(workDir);
+  if (args.includes('--warm-up')) {
+    try {
+      warmUp();
+    } catch (error) {
+      // Only a head start: the build renders all the same.
+      console.error(`warm-up failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  console.log('ready');
+  await waitForGo();
+  const code = await render(workDir);
+  // The worker reads the output on this line instead of waiting for the container to be torn
+  // down (its exit code stays the fallback when the renderer dies before it gets here).
+  console.log(`${DONE_PREFIX}${code}`);
+  return code;
 }
 
 main().then(

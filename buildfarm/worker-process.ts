@@ -7,7 +7,7 @@ import { connect, migrate, resolveDatabaseUrl } from '../db/index.ts';
 import { startQueue } from './queue.ts';
 import { startWorker } from './worker.ts';
 
-const { dataDir, BUILD_EXECUTOR, WORKER_CONCURRENCY, BUILD_RENDER_DELAY_MS } = env();
+const { dataDir, BUILD_EXECUTOR, WORKER_CONCURRENCY, BUILD_WARM_CONTAINERS, BUILD_RENDER_DELAY_MS } = env();
 const databaseUrl = await resolveDatabaseUrl();
 const concurrency = WORKER_CONCURRENCY;
 // Each running build holds at most two connections at once (a tenant transaction and the
@@ -16,7 +16,7 @@ const sql = connect(databaseUrl, { max: 4 + 2 * (concurrency ?? 8), applicationN
 await migrate(sql);
 const boss = await startQueue(databaseUrl);
 const worker = await startWorker({
-  sql, boss, databaseUrl, dataDir, executor: BUILD_EXECUTOR, concurrency, slowRenderMs: BUILD_RENDER_DELAY_MS,
+  sql, boss, databaseUrl, dataDir, executor: BUILD_EXECUTOR, concurrency, warmContainers: BUILD_WARM_CONTAINERS, slowRenderMs: BUILD_RENDER_DELAY_MS,
 });
 console.log(`[worker] ${worker.id}: ${worker.executor} executor, ${worker.concurrency} builds at once`);
 // Scheduled billing (monthly invoices, charges, dunning) only when Toss is configured; every

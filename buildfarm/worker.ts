@@ -22,6 +22,7 @@ import {
 import { buildLimitsForPlan, type BuildLimits } from './plan-limits.ts';
 import { enqueueBuild } from './publish.ts';
 import { findCachedOutputs, forgetSiteCache, rememberOutputs, renderCacheKey, type CachedOutput } from './render-cache.ts';
+import { sourceBuildOutputs, sourceSnapshotOfVersion } from './source-build.ts';
 import { BUILD_DEAD_LETTER_QUEUE, BUILD_QUEUE, buildJobSchema, type BuildJob } from './queue.ts';
 
 export interface WorkerOptions {
@@ -38,6 +39,11 @@ export interface WorkerOptions {
   recoveryIntervalMs?: number;
   /** A worker whose heartbeat (every 5 s) is older than this is taken for dead. Default 20. */
   deadWorkerAfterSeconds?: number;
+  /**
+   * Docker executor: containers started ahead of the builds that take them (decision 121).
+   * Default: one per build slot, at most 4; 0 starts every build's container when it begins.
+   */
+  warmContainers?: number;
 }
 
 export interface BuildWorker {
@@ -55,7 +61,22 @@ const ORPHANED_QUEUED_BUILD_SECONDS = 30;
 /** How long a build waits before it tries again when its site or tenant is busy. */
 const DEFER_SECONDS = 1;
 
+/** Warm containers a worker keeps by default (each idle one holds a loaded renderer, ~40 MB). */
+const MAX_DEFAULT_WARM_CONTAINERS = 4;
+
 class BuildNoLongerRunning extends Error {}
+
+/**
+ * The limits of the plans whose builds the farm ran most in the last week (platform-wide, plan
+ * codes only): what a starting worker warms containers for before its first build asks.
+ */
+async function recentBuildLimits(sql: Sql): Promise<BuildLimits[]> {
+  const rows = await sql<{ plan_code: string }[]>`
+    select t.plan_code from builds b join tenants t on t.id = b.tenant_id
+    where b.queued_at > now() - interval '7 days'
+    group by t.plan_code order by count(*) desc limit ${MAX_DEFAULT_WARM_CONTAINERS}`;
+  return (rows.length ? rows.map((r) => r.plan_code) : ['trial']).map(buildLimitsForPlan);
+}
 
 /** An image of the site (an original or one of its resized variants), without its bytes. */
 interface AssetRow {
@@ -71,7 +92,12 @@ interface AssetRow {
 export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
   const { sql, boss, dataDir } = opts;
   const concurrency = opts.concurrency ?? Math.max(1, Math.min(8, os.cpus().length));
-  const executor = await prepareExecutor(opts.executor ?? 'auto', { dataDir });
+  const warmContainers = opts.warmContainers ?? Math.min(concurrency, MAX_DEFAULT_WARM_CONTAINERS);
+  const executor = await prepareExecutor(opts.executor ?? 'auto', {
+    dataDir,
+    warmContainers,
+    warmProfiles: warmContainers > 0 && opts.executor !== 'process' ? await recentBuildLimits(sql) : [],
+  });
   const workerId = `worker:${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const running = new Map<string, AbortController>();
   let stopped = false;
@@ -289,13 +315,17 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       return { document: validated.document, assets: rows };
     });
     const built = { document, assets, siteUrl: siteUrl(claimed.slug), hostingProvider: claimed.provider };
+    // Developer mode: a version with a source snapshot publishes those files (checked) instead of a render.
+    const sourceSnapshotId = await sourceSnapshotOfVersion(sql, job.tenantId, claimed.versionId);
 
     const imageCount = assets.filter((a) => a.parent_id === null).length;
     await advance(job, 'render', 10, `페이지를 만드는 중입니다 (이미지 ${imageCount}개, 메모리 ${limits.memoryMb}MB, 제한 시간 ${limits.timeoutSeconds}초).`);
     let reusedFiles = 0;
     const deploy = async (useCache: boolean) => {
       const renderStarted = Date.now();
-      const rendered = await renderOutputs(job, built, limits, signal, useCache);
+      const rendered = sourceSnapshotId
+        ? await sourceBuildOutputs(sql, { tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, snapshotId: sourceSnapshotId })
+        : await renderOutputs(job, built, limits, signal, useCache);
       reusedFiles = rendered.reused.length;
       if (signal.aborted) throw new BuildCancelledError('build cancelled after render');
       await advance(
@@ -535,6 +565,8 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       while (running.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
       await cancelListener.unlisten().catch(() => {});
       await queuedListener.unlisten().catch(() => {});
+      // Warm containers are drained; builds still running past the timeout lose theirs.
+      await executor.close?.();
       await heartbeat.stop();
     },
   };

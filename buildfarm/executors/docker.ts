@@ -1,25 +1,31 @@
-// The `docker` executor: every build in a fresh container of a builder image made on this
+// The `docker` executor: every build in a container of its own, of a builder image made on this
 // host — FROM scratch with the node binary, the shared libraries `ldd` says it needs, and the
 // renderer bundle. Nothing is pulled from any registry. The container has no network, a
 // read-only root, a small tmpfs, memory / CPU / pids limits from the tenant's plan, runs as
-// nobody with no capabilities, and sees no host path but its own build folder.
+// nobody with no capabilities, and sees no host path but its own build folder
+// (build-container.ts). Containers are started ahead of the builds (warm-pool.ts, decision 121).
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import type { RenderedFile } from '../../site/index.ts';
-import { BuildCancelledError, type Executor, type RenderRequest } from './types.ts';
-import { looksOutOfMemory, memoryExceeded, OutputTail, prepareWorkspace, readRenderOutput, timedOut } from './workspace.ts';
+import {
+  BUILD_CONTAINER_NAME_PREFIX,
+  NODE_IN_IMAGE,
+  removeOrphanedBuildContainers,
+  RENDERER_IN_IMAGE,
+  startBuildContainer,
+  type BuildContainer,
+} from './build-container.ts';
+import { BuildCancelledError, type Executor, type RenderLimits, type RenderRequest } from './types.ts';
+import { WarmContainerPool } from './warm-pool.ts';
+import { looksOutOfMemory, memoryExceeded, readRenderOutput, timedOut, writeWorkspaceInput } from './workspace.ts';
 
 const run = promisify(execFile);
 
 export const BUILDER_IMAGE_REPOSITORY = 'windwalker-builder';
-export const BUILD_CONTAINER_LABEL = 'windwalker.build';
-const NODE_IN_IMAGE = '/usr/local/bin/node';
-const RENDERER_IN_IMAGE = '/opt/windwalker/renderer.mjs';
-const WORK_IN_CONTAINER = '/work';
 
 /** True when a Docker engine answers on this host within a second. */
 export async function dockerEngineAnswers(docker = new Docker()): Promise<boolean> {
@@ -101,91 +107,84 @@ export async function ensureBuilderImage(
   return tag;
 }
 
-export function createDockerExecutor(opts: { docker: Docker; image: string; rendererVersion: string }): Executor {
+export interface DockerExecutorOptions {
+  docker: Docker;
+  image: string;
+  rendererVersion: string;
+  /** Warm containers kept ready (0: every build starts its own, as before the pool). */
+  warmContainers: number;
+  /** Limits to warm containers for before the first build asks (most wanted first). */
+  warmProfiles?: RenderLimits[];
+}
+
+/**
+ * The docker executor. Removes this host's containers left by dead workers first, then keeps a
+ * pool of warm containers (see warm-pool.ts); a build takes one made with its plan's limits or,
+ * when there is none, starts its own the same way.
+ */
+export async function createDockerExecutor(opts: DockerExecutorOptions): Promise<Executor & { pool: WarmContainerPool }> {
   const { docker, image } = opts;
+  const orphans = await removeOrphanedBuildContainers(docker);
+  if (orphans > 0) console.log(`[worker] removed ${orphans} build container(s) left by stopped workers on this host`);
+  const pool = new WarmContainerPool(docker, { image, size: opts.warmContainers });
+  pool.prime(opts.warmProfiles ?? []);
+  /** Containers of finished builds being removed (off the build's path; waited for on close). */
+  const removals = new Set<Promise<void>>();
+  const removeLater = (container: BuildContainer) => {
+    const removal = container.remove().finally(() => removals.delete(removal));
+    removals.add(removal);
+  };
+
   return {
     name: 'docker',
     rendererVersion: opts.rendererVersion,
+    pool,
     async render(request: RenderRequest): Promise<RenderedFile[]> {
       if (request.signal.aborted) throw new BuildCancelledError('build cancelled before it started');
-      const workspace = await prepareWorkspace(request.input);
-      const memoryBytes = request.limits.memoryMb * 1024 * 1024;
-      // V8's heap gets most of the container's memory, leaving room for node itself.
-      const heapMb = Math.max(32, Math.floor(request.limits.memoryMb * 0.75));
-      let container: Docker.Container | null = null;
+      const name = `${BUILD_CONTAINER_NAME_PREFIX}${request.buildId}-${randomBytes(3).toString('hex')}`;
+      let reason: 'timeout' | 'cancel' | null = null;
+      let current: BuildContainer | null = null;
+      const kill = (why: 'timeout' | 'cancel') => {
+        reason ??= why;
+        void current?.kill();
+      };
+      const timer = setTimeout(() => kill('timeout'), request.limits.timeoutSeconds * 1000);
+      const onAbort = () => kill('cancel');
+      request.signal.addEventListener('abort', onAbort, { once: true });
       try {
-        container = await docker.createContainer({
-          Image: image,
-          Cmd: [`--max-old-space-size=${heapMb}`, RENDERER_IN_IMAGE, WORK_IN_CONTAINER],
-          Env: ['NODE_ENV=production'],
-          User: '65534:65534',
-          WorkingDir: WORK_IN_CONTAINER,
-          NetworkDisabled: true,
-          Labels: { [BUILD_CONTAINER_LABEL]: request.buildId },
-          HostConfig: {
-            NetworkMode: 'none',
-            ReadonlyRootfs: true,
-            Tmpfs: { '/tmp': 'rw,noexec,nosuid,size=64m' },
-            Binds: [`${workspace.dir}:${WORK_IN_CONTAINER}:rw`],
-            Memory: memoryBytes,
-            MemorySwap: memoryBytes,
-            NanoCpus: Math.round(request.limits.cpus * 1e9),
-            PidsLimit: request.limits.pids,
-            CapDrop: ['ALL'],
-            SecurityOpt: ['no-new-privileges'],
-            // Removed by us after its output and exit state are read (AutoRemove would race
-            // the inspect that tells an out-of-memory kill from a crash).
-            AutoRemove: false,
-          },
-        });
-        const tail = new OutputTail();
-        const logs = await container.attach({ stream: true, stdout: true, stderr: true });
-        const lineSplitter = (name: 'stdout' | 'stderr') => {
-          let pending = '';
-          return {
-            write(chunk: Buffer) {
-              pending += chunk.toString('utf8');
-              const lines = pending.split('\n');
-              pending = lines.pop() ?? '';
-              for (const line of lines) {
-                tail.push(line);
-                request.onOutput?.(line, name);
-              }
-            },
-          };
-        };
-        const out = lineSplitter('stdout');
-        const err = lineSplitter('stderr');
-        docker.modem.demuxStream(logs, { write: (c: Buffer) => out.write(c) } as never, { write: (c: Buffer) => err.write(c) } as never);
-
-        let reason: 'timeout' | 'cancel' | null = null;
-        const started = container;
-        const kill = (why: 'timeout' | 'cancel') => {
-          reason ??= why;
-          started.kill({ signal: 'SIGKILL' }).catch(() => {});
-        };
-        const timer = setTimeout(() => kill('timeout'), request.limits.timeoutSeconds * 1000);
-        const onAbort = () => kill('cancel');
-        request.signal.addEventListener('abort', onAbort, { once: true });
-        let exitCode: number;
-        try {
-          await container.start();
-          if (request.signal.aborted) kill('cancel');
-          const result = (await container.wait()) as { StatusCode: number };
-          exitCode = result.StatusCode;
-        } finally {
-          clearTimeout(timer);
-          request.signal.removeEventListener('abort', onAbort);
+        const warm = pool.take(request.limits);
+        if (warm) {
+          try {
+            // Named after the build from now on: `docker ps` shows which build runs where.
+            await warm.container.rename({ name });
+            current = warm;
+          } catch {
+            removeLater(warm); // died or vanished since it was warmed: start one below
+          }
         }
-        const state = (await container.inspect()).State;
+        current ??= await startBuildContainer(docker, { image, limits: request.limits, warmUp: false, buildId: request.buildId, name });
+        const container = current;
+        if (reason) await container.kill();
+        container.setOutput((line, stream) => request.onOutput?.(line, stream));
+        await writeWorkspaceInput(container.workspace.dir, request.input);
+        container.go();
+        const { code: exitCode, reported } = await container.finished;
         if (reason === 'cancel') throw new BuildCancelledError('build cancelled; container killed');
         if (reason === 'timeout') throw timedOut(request.limits.timeoutSeconds);
-        if (state.OOMKilled || looksOutOfMemory(tail.text())) throw memoryExceeded(request.limits.memoryMb);
-        return await readRenderOutput(workspace.dir, exitCode, tail.text());
+        const tail = container.tail.text();
+        // Killed before it could report (the kernel's OOM killer among others): ask the engine why.
+        const oomKilled = !reported && (await container.container.inspect()).State.OOMKilled;
+        if (oomKilled || looksOutOfMemory(tail)) throw memoryExceeded(request.limits.memoryMb);
+        return await readRenderOutput(container.workspace.dir, exitCode, tail);
       } finally {
-        if (container) await container.remove({ force: true }).catch(() => {});
-        await workspace.remove();
+        clearTimeout(timer);
+        request.signal.removeEventListener('abort', onAbort);
+        if (current) removeLater(current);
       }
+    },
+    async close() {
+      await pool.close();
+      await Promise.all([...removals]);
     },
   };
 }

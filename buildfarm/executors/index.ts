@@ -3,7 +3,7 @@ import Docker from 'dockerode';
 import { bundleRenderer } from './bundle.ts';
 import { createDockerExecutor, dockerEngineAnswers, ensureBuilderImage } from './docker.ts';
 import { createProcessExecutor } from './process.ts';
-import type { Executor } from './types.ts';
+import type { Executor, RenderLimits } from './types.ts';
 
 export type ExecutorChoice = 'docker' | 'process' | 'auto';
 
@@ -11,7 +11,15 @@ export type ExecutorChoice = 'docker' | 'process' | 'auto';
  * Bundles the renderer, then: 'process' → child processes; 'docker' → containers (fails
  * loudly when no Docker engine answers); 'auto' → docker when an engine answers, else process.
  */
-export async function prepareExecutor(choice: ExecutorChoice, opts: { dataDir: string }): Promise<Executor> {
+export interface PrepareExecutorOptions {
+  dataDir: string;
+  /** Docker only: warm containers kept ready for the next builds (default 0: none). */
+  warmContainers?: number;
+  /** Docker only: the limits of the builds expected first, most frequent first. */
+  warmProfiles?: RenderLimits[];
+}
+
+export async function prepareExecutor(choice: ExecutorChoice, opts: PrepareExecutorOptions): Promise<Executor> {
   const bundle = await bundleRenderer(opts.dataDir);
   if (choice === 'process') return createProcessExecutor({ rendererPath: bundle.path, rendererVersion: bundle.sha256 });
   const docker = new Docker();
@@ -26,7 +34,9 @@ export async function prepareExecutor(choice: ExecutorChoice, opts: { dataDir: s
   }
   try {
     const image = await ensureBuilderImage(docker, { dataDir: opts.dataDir, rendererPath: bundle.path, rendererSha256: bundle.sha256 });
-    return createDockerExecutor({ docker, image, rendererVersion: bundle.sha256 });
+    return await createDockerExecutor({
+      docker, image, rendererVersion: bundle.sha256, warmContainers: opts.warmContainers ?? 0, warmProfiles: opts.warmProfiles,
+    });
   } catch (error) {
     if (choice === 'docker') throw error;
     // 'auto': an engine that answers but cannot build our image (no space, a rootless engine
@@ -36,5 +46,12 @@ export async function prepareExecutor(choice: ExecutorChoice, opts: { dataDir: s
   }
 }
 
-export { dockerEngineAnswers, BUILD_CONTAINER_LABEL, BUILDER_IMAGE_REPOSITORY } from './docker.ts';
+export { dockerEngineAnswers, BUILDER_IMAGE_REPOSITORY } from './docker.ts';
+export {
+  BUILD_CONTAINER_LABEL,
+  BUILD_CONTAINER_OWNER_LABEL,
+  listBuildContainers,
+  removeOrphanedBuildContainers,
+} from './build-container.ts';
+export type { WarmPoolStatus } from './warm-pool.ts';
 export { BuildCancelledError, BuildContentError, type Executor, type ExecutorName, type RenderInput, type RenderLimits } from './types.ts';

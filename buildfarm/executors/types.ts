@@ -56,6 +56,8 @@ export interface Executor {
   /** sha256 of the renderer bundle this executor runs: part of every build cache key. */
   rendererVersion: string;
   render(request: RenderRequest): Promise<RenderedFile[]>;
+  /** Releases what the executor keeps between builds (the docker executor's warm containers). */
+  close?(): Promise<void>;
 }
 
 /** The document or its size is the problem: retrying would fail the same way. */

@@ -12,15 +12,28 @@ export interface Workspace {
 }
 
 export async function prepareWorkspace(input: RenderInput): Promise<Workspace> {
+  const workspace = await prepareEmptyWorkspace();
+  await writeWorkspaceInput(workspace.dir, input);
+  return workspace;
+}
+
+/**
+ * A work folder with no input yet: a warm container is started on one, and the build that
+ * takes the container writes its input.json into it just before the renderer reads it.
+ */
+export async function prepareEmptyWorkspace(): Promise<Workspace> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ww-build-'));
-  await writeFile(path.join(dir, 'input.json'), JSON.stringify(input));
   await mkdir(path.join(dir, 'out'));
   // The container runs as an unprivileged user (nobody), which must be able to read the input
   // and write the output; the folder holds nothing but this build's own files.
   await chmod(dir, 0o755);
-  await chmod(path.join(dir, 'input.json'), 0o644);
   await chmod(path.join(dir, 'out'), 0o777);
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export async function writeWorkspaceInput(dir: string, input: RenderInput): Promise<void> {
+  await writeFile(path.join(dir, 'input.json'), JSON.stringify(input), { mode: 0o644 });
+  await chmod(path.join(dir, 'input.json'), 0o644); // whatever the umask did
 }
 
 /** Keeps the last lines a renderer printed, for the error message when it fails. */

@@ -118,20 +118,30 @@ export async function getBillingOverview(sql: Sql, tenantId: string, options: { 
 
 export interface MrrReport {
   totalKrw: number;
-  byPlan: { planCode: string; subscriptions: number; mrrKrw: number }[];
+  byPlan: { planCode: string; planName: string; subscriptions: number; mrrKrw: number }[];
 }
 
 /**
- * Monthly recurring revenue (VAT-exclusive list prices) of paying subscriptions: active or
- * past due, not cancelled, not limited, not admin-granted. Platform-level (finance, monitoring).
+ * Monthly recurring revenue: the VAT-exclusive list price of each paying subscription, by plan.
+ * Counted: status 'active', or 'past_due' (still subscribed while the dunning retries run; it
+ * leaves MRR when it becomes 'limited'). Not counted: the free trial ('trialing', and the
+ * 0원 trial plan), 'limited', 'cancelled', a subscription cancelled at period end whose period
+ * has ended (before the month close turns it 'cancelled'), and admin-granted plans (never
+ * invoiced). A plan nobody pays for shows 0 subscriptions and 0원. Platform-level (finance,
+ * monitoring).
  */
-export async function getMrr(sql: Sql): Promise<MrrReport> {
-  const rows = await sql<{ planCode: string; subscriptions: number; mrrKrw: number }[]>`
-    select p.code as "planCode", count(s.tenant_id)::int as subscriptions, coalesce(sum(p.monthly_price_krw), 0)::int as "mrrKrw"
+export async function getMrr(sql: Sql, options: { now?: Date } = {}): Promise<MrrReport> {
+  const now = options.now ?? new Date();
+  const rows = await sql<{ planCode: string; planName: string; subscriptions: number; mrrKrw: number }[]>`
+    select p.code as "planCode", p.name_ko as "planName", count(s.tenant_id)::int as subscriptions,
+           (count(s.tenant_id) * p.monthly_price_krw)::int as "mrrKrw"
     from plans p
-    left join subscriptions s on s.plan_code = p.code and s.status in ('active', 'past_due') and s.granted_at is null
-    where p.monthly_price_krw > 0
-    group by p.code, p.sort_order order by p.sort_order`;
+    left join subscriptions s on s.plan_code = p.code
+      and s.status in ('active', 'past_due')
+      and s.granted_at is null
+      and not (s.cancel_at_period_end and s.current_period_end <= ${now})
+    where p.monthly_price_krw > 0 and p.code <> 'trial'
+    group by p.code, p.name_ko, p.monthly_price_krw, p.sort_order order by p.sort_order`;
   return { totalKrw: rows.reduce((sum, r) => sum + r.mrrKrw, 0), byPlan: [...rows] };
 }
 

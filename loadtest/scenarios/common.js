@@ -38,13 +38,18 @@ if (config.model !== 'closed' && config.model !== 'open') {
   throw new Error(`MODEL must be closed or open, got '${config.model}'`);
 }
 
-/** The seed written by loadtest/run.ts: published sites (for visitors) and owner accounts. */
-const seed = new SharedArray('seed', () => [JSON.parse(open(envText('SEED_FILE')))]);
+/**
+ * The seed written by loadtest/run.ts: published sites (for visitors) and owner accounts. One
+ * SharedArray element per site and per owner: k6 parses an element's JSON on every index, so a
+ * single element holding the whole seed made each page view parse all of it (most of k6's CPU).
+ */
+const sites = new SharedArray('sites', () => JSON.parse(open(envText('SEED_FILE'))).sites);
+const owners = new SharedArray('owners', () => JSON.parse(open(envText('SEED_FILE'))).owners);
 export function seededSites() {
-  return seed[0].sites;
+  return sites;
 }
 export function seededOwners() {
-  return seed[0].owners;
+  return owners;
 }
 
 /** A visitor's or owner's pause between pages; none in the open model (the arrival rate paces it). */

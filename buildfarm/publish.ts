@@ -16,7 +16,8 @@ export interface PublishResult {
 export async function publishSite(
   sql: Sql,
   boss: PgBoss,
-  opts: { tenantId: string; siteId: string; userId: string | null },
+  /** sourceSnapshotId: publish a developer-mode source snapshot (buildfarm/source-build.ts) instead of the document. */
+  opts: { tenantId: string; siteId: string; userId: string | null; sourceSnapshotId?: string | null },
 ): Promise<PublishResult> {
   const { tenantId, siteId, userId } = opts;
   const published = await withTenant(sql, tenantId, async (tx) => {
@@ -28,11 +29,16 @@ export async function publishSite(
       where s.id = ${siteId}
       for update of s`;
     if (!site) throw new PublishError('사이트를 찾을 수 없습니다. 사이트 목록에서 다시 선택해 주세요.');
+    // A site in developer mode publishes its code, never the builder document it started from.
+    if (!opts.sourceSnapshotId) {
+      const [devmode] = await tx`select 1 from devmode_workspaces where site_id = ${siteId}`;
+      if (devmode) throw new PublishError(`이 사이트는 개발자 모드라 코드에서 게시합니다. 코드 편집기 페이지(/sites/${siteId}/code)의 게시 단추나 편집기 안의 '사이트 게시'를 눌러 주세요.`);
+    }
     const limits = buildLimitsForPlan(site.plan_code);
 
     const [version] = await tx<{ id: string; number: number }[]>`
-      insert into site_versions (tenant_id, site_id, number, document, reason, created_by)
-      select ${tenantId}, ${siteId}, coalesce(max(number), 0) + 1, ${tx.json(site.document as never)}, 'publish', ${userId}
+      insert into site_versions (tenant_id, site_id, number, document, reason, created_by, source_snapshot_id)
+      select ${tenantId}, ${siteId}, coalesce(max(number), 0) + 1, ${tx.json(site.document as never)}, 'publish', ${userId}, ${opts.sourceSnapshotId ?? null}
       from site_versions where site_id = ${siteId}
       returning id, number`;
 

@@ -26,6 +26,8 @@ export const envSchema = z.object({
   // Holds every render this long (tests and the bench watch, cancel and kill running builds).
   BUILD_RENDER_DELAY_MS: z.coerce.number().int().min(0).max(600_000).optional(),
   MONITOR_INTERVAL_SECONDS: z.coerce.number().min(1).default(60),
+  // Developer mode: an editor session with no traffic this long is stopped (its workspace saved).
+  DEVMODE_IDLE_MINUTES: z.coerce.number().min(1).max(24 * 60).default(30),
   UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
   // Outgoing webhooks: first retry after this many seconds, doubling each time (8 retries).
   WEBHOOK_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),

@@ -3,7 +3,7 @@
 // than all of them) one AVIF, one WebP and one fallback in the original's kind (JPEG, or PNG
 // when the image has transparency). Animated GIFs are left as they are.
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
+import { loadSharp } from './sharp.server.ts';
 
 export const VARIANT_WIDTHS = [480, 960, 1600] as const;
 
@@ -37,6 +37,7 @@ export async function makeImageVariants(
   original: Buffer,
   info: { width: number; height: number; format: string; fileName: string },
 ): Promise<ImageVariant[]> {
+  const sharp = await loadSharp();
   const meta = await sharp(original).metadata();
   if (info.format === 'gif' && (meta.pages ?? 1) > 1) return [];
   const fallback: VariantFormat = meta.hasAlpha ? 'png' : 'jpeg';

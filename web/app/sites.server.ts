@@ -6,7 +6,7 @@
 // a site that is not in the workspace comes back as null and the route answers 404.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from './sharp.server.ts';
 import { env } from '../../config/env.ts';
 import { assertCanCreateSite, assertWithinPlanLimit, BillingError, getTenantPlan, UPGRADE_URL } from '../../billing/index.ts';
 import { isUuid, withTenant, type Sql, type TransactionSql } from '../../db/index.ts';
@@ -442,6 +442,7 @@ export async function uploadAsset(
 }
 
 async function prepareImage(data: Buffer): Promise<{ data: Buffer; format: string; width: number; height: number }> {
+  const sharp = await loadSharp();
   const meta = await sharp(data).metadata();
   const format = meta.format ?? '';
   if (!(format in IMAGE_FORMATS) || !meta.width || !meta.height) throw new Error(`Not an accepted image format: ${format}`);

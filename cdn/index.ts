@@ -33,3 +33,5 @@ export {
   type FailoverPolicy, type FailoverRound, type ProviderHealthRow, type PlacedDeployment, type SiteMove,
 } from './failover.ts';
 export { deploymentFiles, liveSiteFiles } from './deployment-files.ts';
+// Usage (issue 5, item 6): the hosted CDNs' daily requests and bytes into cdn_usage_daily.
+export { syncHostedUsage, listUsageSyncs, seoulDate, type UsageSyncResult, type UsageSyncRow, type UsageSyncOutcome } from './usage-sync.ts';

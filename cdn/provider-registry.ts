@@ -12,7 +12,7 @@ import { createVercelBackend } from './providers/vercel.ts';
 
 type ProviderEnv = Pick<
   Env,
-  | 'CLOUDFLARE_API_TOKEN' | 'CLOUDFLARE_ACCOUNT_ID' | 'CLOUDFLARE_API_BASE' | 'VERCEL_TOKEN' | 'VERCEL_TEAM_ID' | 'VERCEL_API_BASE'
+  | 'CLOUDFLARE_API_TOKEN' | 'CLOUDFLARE_ACCOUNT_ID' | 'CLOUDFLARE_API_BASE' | 'CLOUDFLARE_ZONE_ID' | 'VERCEL_TOKEN' | 'VERCEL_TEAM_ID' | 'VERCEL_API_BASE'
   | 'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY' | 'AWS_REGION' | 'AWS_S3_BUCKET' | 'AWS_CLOUDFRONT_DISTRIBUTION_ID' | 'AWS_ENDPOINT_URL'
   | 'SITE_BASE_DOMAIN'
 >;
@@ -38,6 +38,7 @@ export function createProviders(sql: Sql, opts: { dataDir: string; config?: Prov
       case 'cloudflare':
         providers.set(name, createRemoteProvider(sql, createCloudflareBackend({
           apiToken: config.CLOUDFLARE_API_TOKEN!, accountId: config.CLOUDFLARE_ACCOUNT_ID!, baseUrl: config.CLOUDFLARE_API_BASE,
+          zoneId: config.CLOUDFLARE_ZONE_ID, siteBaseDomain: config.SITE_BASE_DOMAIN,
         })));
         break;
       case 'vercel':

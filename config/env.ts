@@ -44,6 +44,8 @@ export const envSchema = z.object({
   CLOUDFLARE_API_TOKEN: optionalSecret,
   CLOUDFLARE_ACCOUNT_ID: optionalSecret,
   CLOUDFLARE_API_BASE: optionalUrl,
+  // The Cloudflare zone of SITE_BASE_DOMAIN: Pages sites' daily usage comes from its GraphQL analytics.
+  CLOUDFLARE_ZONE_ID: optionalSecret,
   VERCEL_TOKEN: optionalSecret,
   VERCEL_TEAM_ID: optionalSecret,
   VERCEL_API_BASE: z.string().url().default('https://api.vercel.com'),

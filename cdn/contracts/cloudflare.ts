@@ -11,6 +11,7 @@
 // `sites(host)` serves what a project serves now, so tests can request the site itself.
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { bearer, json, parseJson, randomHex, startContractServer, type ContractRequest, type ContractResponse, type ContractServer } from './http.ts';
+import { createCloudflareAnalytics, type CloudflareAnalytics } from './cloudflare-analytics.ts';
 
 const MAX_ASSET_BYTES = 25 * 1024 * 1024;
 const MAX_FILES = 20_000;
@@ -51,6 +52,8 @@ export interface CloudflareContract extends ContractServer {
   apiToken: string;
   accountId: string;
   projects: Map<string, Project>;
+  /** The GraphQL Analytics API at /client/v4/graphql (record traffic there for usage tests). */
+  analytics: CloudflareAnalytics;
   /** Bytes of asset bodies received by /pages/assets/upload (decoded). */
   uploadedBytes(): number;
   /** The owner created the DNS records: the domain becomes active. */
@@ -99,6 +102,7 @@ export async function startCloudflareContract(opts: { apiToken?: string; account
   const accountId = opts.accountId ?? randomHex(16);
   const jwtSecret = Buffer.from(randomHex(32), 'hex');
   const projects = new Map<string, Project>();
+  const analytics = createCloudflareAnalytics({ apiToken });
   let uploadedBytes = 0;
 
   const b64url = (value: Buffer | string) => Buffer.from(value).toString('base64url');
@@ -273,6 +277,7 @@ export async function startCloudflareContract(opts: { apiToken?: string; account
       const parts = req.url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
       if (parts[0] !== 'client' || parts[1] !== 'v4') return failure(404, 7003, 'No route for that URI');
       if (parts[2] === 'pages' && parts[3] === 'assets') return assets(req, parts[4] ?? '');
+      if (parts[2] === 'graphql' && parts.length === 3) return analytics.handle(req);
       if (parts[2] === 'accounts') {
         const token = bearer(req.headers);
         if (token !== apiToken) {
@@ -295,6 +300,7 @@ export async function startCloudflareContract(opts: { apiToken?: string; account
     apiToken,
     accountId,
     projects,
+    analytics,
     uploadedBytes: () => uploadedBytes,
     verifyDomain(projectName, hostname) {
       const domain = projects.get(projectName)?.domains.get(hostname);

@@ -10,6 +10,7 @@
 // - a domain verifies only once its TXT record is "published" (publishDns()).
 import { createHash } from 'node:crypto';
 import { bearer, json, parseJson, randomHex, startContractServer, type ContractRequest, type ContractResponse, type ContractServer } from './http.ts';
+import { createVercelUsage, type VercelUsage } from './vercel-usage.ts';
 
 interface Deployment {
   id: string;
@@ -37,6 +38,8 @@ export interface VercelContract extends ContractServer {
   /** What an alias (host) serves now. */
   serve(host: string, path: string): { status: number; body: Buffer };
   aliases: Map<string, string>;
+  /** GET /v2/usage (record traffic there for usage tests). */
+  usage: VercelUsage;
 }
 
 function error(status: number, code: string, message: string, extra: Record<string, unknown> = {}): ContractResponse {
@@ -50,6 +53,7 @@ export async function startVercelContract(opts: { token?: string; teamId?: strin
   const teamId = opts.teamId ?? `team_${randomHex(8)}`;
   const files = new Map<string, Buffer>();
   const projects = new Map<string, { id: string; name: string }>();
+  const usage = createVercelUsage(projects);
   const deployments = new Map<string, Deployment>();
   const aliases = new Map<string, string>();
   const domains = new Map<string, Domain>();
@@ -69,6 +73,7 @@ export async function startVercelContract(opts: { token?: string; teamId?: strin
     if (req.url.searchParams.get('teamId') !== teamId) return error(403, 'forbidden', 'You do not have access to this team (teamId missing or wrong)');
     const parts = req.url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const route = `${req.method} /${parts[0]}/${parts[1] ?? ''}`;
+    if (route === 'GET /v2/usage') return usage.handle(req);
 
     if (route === 'POST /v2/files') {
       const digest = req.headers['x-vercel-digest'] ?? req.headers['x-now-digest'];
@@ -191,6 +196,7 @@ export async function startVercelContract(opts: { token?: string; teamId?: strin
     token,
     teamId,
     aliases,
+    usage,
     uploadedBytes: () => uploadedBytes,
     publishDns(hostname) {
       dnsPublished.add(hostname);

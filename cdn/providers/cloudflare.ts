@@ -14,6 +14,7 @@ import path from 'node:path';
 import { blake3 } from '@noble/hashes/blake3.js';
 import type CloudflareClient from 'cloudflare';
 import { CdnError } from '../errors.ts';
+import { cloudflareUsage } from './cloudflare-usage.ts';
 import type { RemoteBackend, RemoteSite } from './remote.ts';
 import type { DnsRecord, DomainPhase, DomainState } from './types.ts';
 
@@ -23,6 +24,10 @@ export interface CloudflareConfig {
   /** https://api.cloudflare.com/client/v4 unless set (tests point it at the contract server). */
   baseUrl?: string;
   maxRetries?: number;
+  /** The zone of the site base domain, for usage from the GraphQL Analytics API (CLOUDFLARE_ZONE_ID). */
+  zoneId?: string;
+  /** Sites answer at <slug>.<siteBaseDomain> (SITE_BASE_DOMAIN). */
+  siteBaseDomain?: string;
 }
 
 /** Pages' limits for direct upload. */
@@ -232,12 +237,7 @@ export function createCloudflareBackend(config: CloudflareConfig): RemoteBackend
       }
     },
 
-    async usage() {
-      throw new CdnError(
-        'unsupported',
-        'Cloudflare Pages 사이트의 일별 사용량은 아직 가져오지 못합니다. 사용량은 로컬 에지 기록만 반영됩니다.',
-      );
-    },
+    usage: (site, from, to) => cloudflareUsage(config, site, from, to),
 
     async probe() {
       let projects = 0;

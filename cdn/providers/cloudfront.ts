@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-cloudfront';
 import { CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { CdnError } from '../errors.ts';
+import { createCloudFrontUsage } from './cloudfront-usage.ts';
 import type { RemoteBackend, RemoteSite, UploadObject } from './remote.ts';
 
 export interface CloudFrontConfig {
@@ -30,6 +31,8 @@ export interface CloudFrontConfig {
   /** AWS_ENDPOINT_URL: tests point both clients at the contract server (path-style S3). */
   endpoint?: string;
   maxAttempts?: number;
+  /** CloudWatch endpoint for usage (tests: the CloudWatch contract); AWS_ENDPOINT_URL or the AWS default unless set. */
+  cloudWatchEndpoint?: string;
 }
 
 const CONCURRENCY = 8;
@@ -102,6 +105,7 @@ export function createCloudFrontBackend(config: CloudFrontConfig): RemoteBackend
   });
   const cloudfront = new CloudFrontClient({ region: 'us-east-1', credentials, endpoint: config.endpoint, maxAttempts: config.maxAttempts ?? 5 });
   const functionName = cloudFrontFunctionName(config.distributionId);
+  const cloudFrontUsage = createCloudFrontUsage({ ...config, cloudWatchEndpoint: config.cloudWatchEndpoint ?? config.endpoint });
   const bucket = config.bucket;
 
   async function missing(object: UploadObject): Promise<boolean> {
@@ -223,9 +227,7 @@ export function createCloudFrontBackend(config: CloudFrontConfig): RemoteBackend
       throw new CdnError('unsupported', 'CloudFront에서는 아직 사용자 도메인을 연결할 수 없습니다. 도메인이 필요하면 사이트를 Cloudflare 또는 Vercel로 옮겨 연결해 주세요.');
     },
 
-    async usage() {
-      throw new CdnError('unsupported', 'CloudFront 사이트의 일별 사용량은 아직 가져오지 못합니다. 사용량은 로컬 에지 기록만 반영됩니다.');
-    },
+    usage: async (site, from, to) => cloudFrontUsage((await readRouter()).routes, site, from, to),
 
     async probe() {
       await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'objects/health' })).catch((error: unknown) => {

@@ -13,6 +13,7 @@ import { CdnError } from '../errors.ts';
 import { fetchWithRetry, type RetryOptions } from './http-retry.ts';
 import type { RemoteBackend, RemoteSite, UploadObject } from './remote.ts';
 import type { DnsRecord, DomainState } from './types.ts';
+import { vercelUsage } from './vercel-usage.ts';
 
 export interface VercelConfig {
   token: string;
@@ -224,9 +225,7 @@ export function createVercelBackend(config: VercelConfig): RemoteBackend {
       }
     },
 
-    async usage() {
-      throw new CdnError('unsupported', 'Vercel 사이트의 일별 사용량은 아직 가져오지 못합니다. 사용량은 로컬 에지 기록만 반영됩니다.');
-    },
+    usage: (site, from, to) => vercelUsage(call, vercelProjectName(site.siteId), site, from, to),
 
     async probe() {
       const result = await call<{ projects: unknown[] }>('GET', '/v9/projects?limit=1');

@@ -82,8 +82,17 @@ export function createLocalDomains(opts: { sql: Sql; baseDomain: string; resolve
   return {
     async attachDomain(ref: ProviderDomainRef): Promise<DomainState> {
       const { slug, token } = await site(ref);
-      // A re-attach keeps the token the owner may already have put in DNS.
-      const state = await check(ref, slug, token ?? randomBytes(16).toString('hex'));
+      // A re-attach keeps the token the owner may already have put in DNS and looks it up; a new
+      // token cannot be in anyone's DNS yet, so there is nothing to look up.
+      const state = token
+        ? await check(ref, slug, token)
+        : (() => {
+            const fresh = randomBytes(16).toString('hex');
+            return {
+              hostname: ref.hostname, status: 'pending', certificate: 'pending', dnsRecords: records(ref.hostname, slug, fresh),
+              detail: `Waiting for TXT ${verificationRecordName(ref.hostname)}.`,
+            } satisfies DomainState;
+          })();
       await save(ref, state);
       return state;
     },

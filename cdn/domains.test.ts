@@ -68,6 +68,14 @@ describe('the domain an owner types', () => {
     expect(idn).toBe(new URL('http://모모카페.한국/').hostname);
   });
 
+  it('stores a Korean domain (punycode, also in its top-level domain)', async () => {
+    const tenant = await insertTenant(db.sql, '한글 도메인 가게');
+    const site = await insertSite(db.sql, tenant, 'hangul');
+    await onPlan(db.sql, tenant, 'premium');
+    const added = await addSiteDomain(db.sql, providers, tenant, site, '모모카페.한국', { ownDomains: OWN });
+    expect(added.hostname).toBe(new URL('http://모모카페.한국/').hostname);
+  });
+
   it('is refused in Korean, naming it, when it is not a domain, a reserved name or our own address', () => {
     expect(() => normaliseDomain('not a domain', OWN)).toThrow(/도메인 'not a domain'의 형식이 올바르지 않습니다/);
     expect(() => normaliseDomain('localhost', OWN)).toThrow(/형식이 올바르지 않습니다/);

@@ -172,6 +172,11 @@ export async function listSiteDomains(sql: Sql, tenantId: string, siteId: string
   });
 }
 
+/** Custom domains the workspace has connected, over all its sites (what the plan's customDomains limit counts). */
+export async function countWorkspaceDomains(sql: Sql, tenantId: string): Promise<number> {
+  return withTenant(sql, tenantId, async (tx) => (await tx<{ n: number }[]>`select count(*)::int as n from cdn_domains`)[0].n);
+}
+
 export async function getSiteDomain(sql: Sql, tenantId: string, siteId: string, hostname: string): Promise<SiteDomain> {
   const name = lookupName(hostname);
   const found = (await listSiteDomains(sql, tenantId, siteId)).find((d) => d.hostname === name);
@@ -192,45 +197,44 @@ export async function addSiteDomain(
   const name = normaliseDomain(hostname, opts.ownDomains);
   const taken = () => new CdnError('domain_taken', `도메인 '${name}'은(는) 이미 다른 사이트에 연결되어 있습니다. 그 사이트에서 연결을 해제한 뒤 다시 추가해 주세요.`);
 
-  const { providerName } = await withTenant(sql, tenantId, async (tx) => {
-    // Two additions at once queue on the workspace row, so the count below sees the other one.
-    await tx`select 1 from tenants where id = ${tenantId} for update`;
-    const site = await requireSite(tx, siteId);
-    const existing = await domainRow(tx, siteId, name);
-    if (existing) throw new CdnError('domain_taken', `도메인 '${name}'은(는) 이미 이 사이트에 연결되어 있습니다. 목록에서 상태를 확인해 주세요.`);
-    const [sub] = await tx<{ plan_code: string }[]>`select plan_code from subscriptions`;
-    const plan = await getPlan(tx, sub?.plan_code ?? 'trial');
-    const [{ count }] = await tx<{ count: number }[]>`select count(*)::int as count from cdn_domains`;
-    try {
-      assertWithinPlanLimit(plan, 'customDomains', count);
-    } catch (error) {
-      if (!(error instanceof BillingError)) throw error;
-      const limit = plan.maxCustomDomains;
-      throw new BillingError('PLAN_LIMIT', limit === 0
-        ? `${plan.nameKo} 요금제에서는 도메인을 연결할 수 없습니다. 요금제 페이지(${UPGRADE_URL})에서 기본 요금제 이상으로 바꾸면 연결할 수 있습니다.`
-        : `${plan.nameKo} 요금제는 도메인을 ${limit.toLocaleString('ko-KR')}개까지 연결할 수 있고, 이미 ${count.toLocaleString('ko-KR')}개를 연결했습니다. ` +
-          `더 연결하려면 요금제 페이지(${UPGRADE_URL})에서 상위 요금제로 바꾸거나 쓰지 않는 도메인을 해제해 주세요.`, { cause: error });
-    }
-    return { providerName: site.cdnProvider };
-  });
+  // Unique across workspaces: only yes/no comes back, never whose it is. (The unique index
+  // settles a race with another workspace at the insert below.)
+  const holder = await selectDomainHolder(sql, name);
+  if (holder && holder.siteId !== siteId) throw taken();
 
-  // Unique across workspaces: only yes/no comes back, never whose it is.
-  if (await selectDomainHolder(sql, name)) throw taken();
-  const provider = providerFor(providers, providerName);
-
-  // Reserve the name (the unique index settles a race with another workspace), then attach.
+  // Count and reserve in one transaction: two additions at once queue on the workspace row, so
+  // the second counts the first one's reservation.
+  let providerName: string;
   try {
-    await withTenant(sql, tenantId, async (tx) => {
+    providerName = await withTenant(sql, tenantId, async (tx) => {
+      await tx`select 1 from tenants where id = ${tenantId} for update`;
       const site = await requireSite(tx, siteId);
-      if (site.cdnProvider !== providerName) throw new CdnError('not_ready', '사이트가 다른 CDN으로 옮겨지는 중입니다. 잠시 뒤 다시 추가해 주세요.');
+      const existing = await domainRow(tx, siteId, name);
+      if (existing) throw new CdnError('domain_taken', `도메인 '${name}'은(는) 이미 이 사이트에 연결되어 있습니다. 목록에서 상태를 확인해 주세요.`);
+      const [sub] = await tx<{ plan_code: string }[]>`select plan_code from subscriptions`;
+      const plan = await getPlan(tx, sub?.plan_code ?? 'trial');
+      const [{ count }] = await tx<{ count: number }[]>`select count(*)::int as count from cdn_domains`;
+      try {
+        assertWithinPlanLimit(plan, 'customDomains', count);
+      } catch (error) {
+        if (!(error instanceof BillingError)) throw error;
+        const limit = plan.maxCustomDomains;
+        throw new BillingError('PLAN_LIMIT', limit === 0
+          ? `${plan.nameKo} 요금제에서는 도메인을 연결할 수 없습니다. 요금제 페이지(${UPGRADE_URL})에서 기본 요금제 이상으로 바꾸면 연결할 수 있습니다.`
+          : `${plan.nameKo} 요금제는 도메인을 ${limit.toLocaleString('ko-KR')}개까지 연결할 수 있고, 이미 ${count.toLocaleString('ko-KR')}개를 연결했습니다. ` +
+            `더 연결하려면 요금제 페이지(${UPGRADE_URL})에서 상위 요금제로 바꾸거나 쓰지 않는 도메인을 해제해 주세요.`, { cause: error });
+      }
+      providerFor(providers, site.cdnProvider);
       await tx`
         insert into cdn_domains (tenant_id, site_id, hostname, provider, detail)
-        values (${tenantId}, ${siteId}, ${name}, ${providerName}, 'reserved; attaching at the provider')`;
+        values (${tenantId}, ${siteId}, ${name}, ${site.cdnProvider}, 'reserved; attaching at the provider')`;
+      return site.cdnProvider;
     });
   } catch (error) {
     if ((error as { code?: string }).code === '23505') throw taken();
     throw error;
   }
+  const provider = providerFor(providers, providerName);
   try {
     await provider.attachDomain({ tenantId, siteId, hostname: name });
   } catch (error) {

@@ -22,7 +22,7 @@ export {
   type RouteDecision, type ProviderQuote, type PriceRow, type MonthlyTraffic, type RouterPolicy,
 } from './router.ts';
 export {
-  listSiteDomains, getSiteDomain, addSiteDomain, recheckSiteDomain, removeSiteDomain, setPrimaryDomain, recheckPendingDomains,
+  listSiteDomains, getSiteDomain, countWorkspaceDomains, addSiteDomain, recheckSiteDomain, removeSiteDomain, setPrimaryDomain, recheckPendingDomains,
   normaliseDomain, platformDomains, dnsInstructions, domainStatusText, DOMAIN_VERIFIED_CHANNEL, DOMAINS_CHANGED_CHANNEL,
   type SiteDomain, type DomainProviders, type DomainVerifiedNotification, type RecheckRound,
 } from './domains.ts';

@@ -409,10 +409,11 @@ describe('tenant isolation', () => {
 });
 
 describe('domains, usage and metering', () => {
-  it('answers 501 with a clear message for adding a custom domain until cdn/ offers it', async () => {
+  it('adds a custom domain: 201 with the DNS records to create (the rest of adding: web/api-domains.test.ts)', async () => {
     const answer = await call(keyA, 'POST', `/sites/${siteId}/domains`, { domain: 'www.momo-cafe.kr' });
-    expect(answer.status).toBe(501);
-    expect(answer.json.error.message).toMatch(/도메인/);
+    expect(answer.status).toBe(201);
+    expect(answer.json).toMatchObject({ hostname: 'www.momo-cafe.kr', status: 'pending', isPrimary: false });
+    expect(answer.json.dnsRecords.map((r: { type: string }) => r.type)).toEqual(['CNAME', 'TXT']);
   });
 
   it('reads a connected domain’s status and DNS instructions through cdn/, 404 for an unknown one', async () => {

@@ -65,7 +65,8 @@ export interface RemoteBackend {
   probe(): Promise<string>;
 }
 
-const HOSTNAME = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+// The last label may be punycode too (an internationalised top-level domain such as xn--3e0b707e, '한국').
+const HOSTNAME = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 interface DeploymentFields {

@@ -4,10 +4,11 @@
 import type { Response } from 'express';
 import type PgBoss from 'pg-boss';
 import type { z } from 'zod';
-import { assertCanPublish, BillingError, getHostingUsage } from '../../../billing/index.ts';
+import { assertCanPublish, BillingError, getHostingUsage, UPGRADE_URL } from '../../../billing/index.ts';
 import { cancelBuild, CancelBuildError, getBuild, listBuildLogs, publishSite, PublishError, subscribeToBuild, type Build, type BuildEvent } from '../../../buildfarm/index.ts';
-import { activateDeployment, CdnError, dnsInstructions, domainStatusText, listDeployments, listSiteDomains } from '../../../cdn/index.ts';
+import { activateDeployment, addSiteDomain, CdnError, dnsInstructions, domainStatusText, listDeployments, listSiteDomains, type SiteDomain } from '../../../cdn/index.ts';
 import { withTenant, type Sql } from '../../../db/index.ts';
+import { domainProviders } from '../domains.server.ts';
 import { createSite, getSite, restoreVersion, saveDocument, type SiteSummary } from '../sites.server.ts';
 import { ApiError, notFound } from './errors.server.ts';
 import { countApiCalls, periodOfDate, type ApiScope, type AuthenticatedKey } from './keys.server.ts';
@@ -427,12 +428,32 @@ export const operations: ApiOperation[] = [
   {
     method: 'post', path: '/sites/{siteId}/domains', operationId: 'addDomain', tag: 'Domains', scope: 'publish',
     summary: '사용자 도메인 연결 / Connect a custom domain',
+    description: '도메인을 사이트의 CDN에 연결하고 DNS에 만들 레코드(CNAME/TXT)를 돌려줍니다. 레코드가 보이면 연결됨(active)으로 바뀌고 웹훅 domain.verified가 갑니다. '
+      + '한글 도메인은 퓨니코드(xn--)로 바뀝니다. 요금제의 연결 도메인 수를 넘으면 403 plan_limit(upgradeUrl 포함)입니다. '
+      + '/ Attaches the domain on the site\'s CDN and returns the DNS records (CNAME/TXT) to create; once they are visible the domain turns active and the '
+      + 'domain.verified webhook fires. Internationalised names are stored as punycode. Over the plan\'s domain limit: 403 plan_limit with upgradeUrl.',
     params: s.siteIdParams, body: s.addDomainBody,
-    success: { status: 201, description: 'Domain added (not available yet: 501)' },
-    errors: [400, 401, 403, 404, 422, 429, 501],
+    success: { status: 201, description: 'Domain added, pending until its DNS records are visible', schema: s.domainStatus },
+    errors: [400, 401, 403, 404, 409, 422, 429, 502],
     async handle(ctx) {
       await requireSite(ctx);
-      throw domainsNotAvailable();
+      const body = ctx.body as z.infer<typeof s.addDomainBody>;
+      try {
+        const domain = await addSiteDomain(ctx.sql, domainProviders(ctx.sql), ctx.key.tenantId, ctx.params.siteId, body.domain);
+        return { status: 201, body: domainOut(domain) };
+      } catch (error) {
+        if (error instanceof BillingError && error.code === 'PLAN_LIMIT') {
+          throw new ApiError(403, 'plan_limit', error.message, "The workspace's plan allows no more custom domains; change the plan on the billing page or remove a domain.", 'domain', { upgradeUrl: UPGRADE_URL });
+        }
+        if (!(error instanceof CdnError)) throw error;
+        switch (error.code) {
+          case 'not_found': throw siteMissing();
+          case 'invalid_domain': throw new ApiError(400, 'invalid_domain', error.message, "'domain' is not a public domain name you can connect.", 'domain');
+          case 'domain_taken': throw new ApiError(409, 'domain_taken', error.message, 'This domain is already connected to a site.', 'domain');
+          case 'provider_failed': throw new ApiError(502, 'provider_failed', error.message, "The site's CDN did not accept the domain; try again later.");
+          default: throw new ApiError(422, `domain_${error.code}`, error.message, 'The domain cannot be connected to this site now.');
+        }
+      }
     },
   },
   {
@@ -452,13 +473,7 @@ export const operations: ApiOperation[] = [
       }
       const d = domains.find((x) => x.hostname === ctx.params.domain.toLowerCase());
       if (!d) throw notFound('Domain', '도메인');
-      return {
-        status: 200,
-        body: {
-          hostname: d.hostname, status: d.status, certificateStatus: d.certificateStatus, isPrimary: d.isPrimary,
-          statusText: domainStatusText(d), dnsRecords: d.dnsRecords, instructions: dnsInstructions(d.dnsRecords), checkedAt: d.checkedAt,
-        },
-      };
+      return { status: 200, body: domainOut(d) };
     },
   },
   {
@@ -531,10 +546,11 @@ export const operations: ApiOperation[] = [
   },
 ];
 
-function domainsNotAvailable(): ApiError {
-  return new ApiError(501, 'not_implemented',
-    '사용자 도메인 추가는 아직 API로 제공하지 않습니다. WindWalker 화면의 사이트 설정에서 연결해 주세요. 연결 상태는 GET /sites/{siteId}/domains/{domain}으로 볼 수 있습니다.',
-    'Adding a custom domain is not available through the API yet (cdn/ exports no add-domain function); read a domain\'s status with GET /sites/{siteId}/domains/{domain}.');
+function domainOut(d: SiteDomain) {
+  return {
+    hostname: d.hostname, status: d.status, certificateStatus: d.certificateStatus, isPrimary: d.isPrimary,
+    statusText: domainStatusText(d), dnsRecords: d.dnsRecords, instructions: dnsInstructions(d.dnsRecords), checkedAt: d.checkedAt,
+  };
 }
 
 async function saveAndAnswer(ctx: ApiContext, document: unknown, baseRevision: number): Promise<ApiResult> {

@@ -70,7 +70,8 @@ export const createWebhookBody = z.object({
 }).strict().openapi('CreateWebhookRequest');
 
 export const addDomainBody = z.object({
-  domain: z.string().min(3).max(253).regex(/^[a-z0-9.-]+$/, '도메인은 영문 소문자, 숫자, 점(.), 하이픈(-)으로 입력해 주세요.').openapi({ example: 'www.momo-cafe.kr' }),
+  domain: z.string().min(3).max(253).regex(/^[\p{L}\p{N}.-]+$/u, '도메인은 글자, 숫자, 점(.), 하이픈(-)으로 입력해 주세요 (예: www.momo-cafe.kr, 한글 도메인 가능).')
+    .openapi({ example: 'www.momo-cafe.kr', description: '연결할 도메인; 대문자는 소문자로, 한글 도메인은 퓨니코드로 저장됩니다 / the host name; stored lower-case, IDN as punycode' }),
 }).strict().openapi('AddDomainRequest');
 
 // ---------------------------------------------------------------------------------------------

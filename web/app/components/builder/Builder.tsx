@@ -220,6 +220,9 @@ export function Builder(props: { site: BuilderSite; versions: VersionItem[]; rea
           <Link to={`/sites/${site.id}/deployments`} className="button button-secondary">
             게시 기록
           </Link>
+          <Link to={`/sites/${site.id}/domains`} className="button button-secondary">
+            도메인
+          </Link>
           {props.readOnly ? null : (
             <button type="button" className="button" onClick={() => void publish()} disabled={publishing}>
               {publishing ? '게시 요청 중…' : '게시하기'}

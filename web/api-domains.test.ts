@@ -1,0 +1,176 @@
+// Custom domains from the outside: POST /api/v1/sites/{siteId}/domains over real HTTP (201 with
+// the DNS records, bad names, the plan limit, a name another workspace holds, another
+// workspace's key) and the owner page /sites/:siteId/domains (its loader and actions, another
+// workspace's site id → 404, what the owner typed kept on an error).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grantPlan } from '../billing/index.ts';
+import { resetEnvForTests } from '../config/env.ts';
+import { createApiKey } from './app/api/keys.server.ts';
+import { createSite } from './app/sites.server.ts';
+import { startTestWeb, type BrowserTab, type TestWeb } from './server/testing.ts';
+
+let web: TestWeb;
+let ownerA: BrowserTab;
+let ownerB: BrowserTab;
+let tenantA: string;
+let tenantB: string;
+let siteA: string;
+let siteB: string;
+let keyA: string;
+let keyB: string;
+
+async function tenantOf(email: string): Promise<string> {
+  const [row] = await web.db.sql<{ tenant_id: string }[]>`
+    select m.tenant_id from memberships m join users u on u.id = m.user_id where lower(u.email) = ${email}`;
+  return row.tenant_id;
+}
+
+async function siteOf(tenantId: string, slug: string): Promise<string> {
+  const created = await createSite(web.db.sql, { tenantId, userId: null, name: `가게 ${slug}`, slug, templateId: 'cafe' });
+  if (!created.ok) throw new Error(JSON.stringify(created.errors));
+  return created.site.id;
+}
+
+async function keyOf(tenantId: string): Promise<string> {
+  const created = await createApiKey(web.db.sql, { tenantId, userId: null, name: '도메인 연동', scopes: ['read', 'write', 'publish'] });
+  if (!created.ok) throw new Error(JSON.stringify(created.errors));
+  return created.secret;
+}
+
+async function addDomain(key: string, siteId: string, domain: unknown) {
+  const response = await fetch(`${web.baseUrl}/api/v1/sites/${siteId}/domains`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ domain }),
+  });
+  return { status: response.status, json: (await response.json()) as any };
+}
+
+async function domainRows(tenantId: string): Promise<string[]> {
+  const rows = await web.db.sql<{ hostname: string }[]>`select hostname from cdn_domains where tenant_id = ${tenantId} order by hostname`;
+  return rows.map((r) => r.hostname);
+}
+
+beforeAll(async () => {
+  resetEnvForTests();
+  web = await startTestWeb();
+  ownerA = await web.signUp({ email: 'owner@momo.kr', workspaceName: '모모 카페' });
+  ownerB = await web.signUp({ email: 'owner@rival.kr', workspaceName: '라이벌 카페' });
+  tenantA = await tenantOf('owner@momo.kr');
+  tenantB = await tenantOf('owner@rival.kr');
+  // 기본 allows one connected domain per workspace; 엔터프라이즈 fifty.
+  await grantPlan(web.db.sql, tenantA, 'basic', { userId: null });
+  await grantPlan(web.db.sql, tenantB, 'enterprise', { userId: null });
+  siteA = await siteOf(tenantA, 'momo-domains');
+  siteB = await siteOf(tenantB, 'rival-domains');
+  keyA = await keyOf(tenantA);
+  keyB = await keyOf(tenantB);
+}, 120_000);
+
+afterAll(async () => {
+  await web?.stop();
+});
+
+describe('POST /api/v1/sites/{siteId}/domains', () => {
+  it('answers another workspace’s key with 404 and stores nothing', async () => {
+    const answer = await addDomain(keyB, siteA, 'www.momo-cafe.kr');
+    expect(answer.status).toBe(404);
+    expect(answer.json.error.code).toBe('not_found');
+    expect(await domainRows(tenantA)).toEqual([]);
+    expect(await domainRows(tenantB)).toEqual([]);
+  });
+
+  it('refuses a malformed or reserved name with 400 naming the field, in Korean and English', async () => {
+    const spaced = await addDomain(keyA, siteA, 'not a domain');
+    expect(spaced.status).toBe(400);
+    expect(spaced.json.error.field).toBe('domain');
+    const reserved = await addDomain(keyA, siteA, 'cafe.test');
+    expect(reserved).toMatchObject({ status: 400, json: { error: { code: 'invalid_domain', field: 'domain', message: expect.stringMatching(/예약된 이름/) } } });
+    const ours = await addDomain(keyA, siteA, 'momo.localhost');
+    expect(ours.status).toBe(400);
+    expect(await domainRows(tenantA)).toEqual([]);
+  });
+
+  it('adds a Korean domain as punycode: 201 with the CNAME and TXT records and Korean instructions', async () => {
+    const answer = await addDomain(keyA, siteA, '모모카페.한국');
+    expect(answer.status).toBe(201);
+    const hostname = new URL('http://모모카페.한국/').hostname;
+    expect(answer.json).toMatchObject({ hostname, status: 'pending', certificateStatus: 'pending', isPrimary: false, statusText: '도메인 확인 대기 중 · 인증서 확인 대기 중' });
+    expect(answer.json.dnsRecords).toEqual([
+      { type: 'CNAME', name: hostname, value: 'momo-domains.localhost', purpose: '사이트 연결' },
+      { type: 'TXT', name: `_windwalker.${hostname}`, value: expect.stringMatching(/^windwalker-verify=/), purpose: '도메인 소유 확인' },
+    ]);
+    expect(answer.json.instructions[1]).toMatch(/TXT 레코드를 만들고/);
+    const status = await fetch(`${web.baseUrl}/api/v1/sites/${siteA}/domains/${hostname}`, { headers: { Authorization: `Bearer ${keyA}` } });
+    expect(status.status).toBe(200);
+  });
+
+  it('refuses a domain over the plan’s limit with 403 plan_limit and the page to upgrade on', async () => {
+    const answer = await addDomain(keyA, siteA, 'www.second-momo.kr');
+    expect(answer.status).toBe(403);
+    expect(answer.json.error).toMatchObject({ code: 'plan_limit', upgradeUrl: '/billing', message: expect.stringMatching(/기본 요금제는 도메인을 1개까지.*\/billing/) });
+    expect(await domainRows(tenantA)).toHaveLength(1);
+  });
+
+  it('refuses with 409 a domain another workspace connected, without naming that workspace', async () => {
+    const answer = await addDomain(keyB, siteB, '모모카페.한국');
+    expect(answer.status).toBe(409);
+    expect(answer.json.error.code).toBe('domain_taken');
+    expect(JSON.stringify(answer.json)).not.toMatch(/모모 카페|momo-domains/);
+    expect(await domainRows(tenantB)).toEqual([]);
+  });
+});
+
+describe('the owner page /sites/:siteId/domains', () => {
+  it('shows the site’s domains with their DNS records, status and actions', async () => {
+    const page = await ownerA.get(`/sites/${siteA}/domains`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('도메인 연결');
+    expect(page.body).toContain(new URL('http://모모카페.한국/').hostname);
+    expect(page.body).toContain('확인 대기 중');
+    expect(page.body).toContain('_windwalker.');
+    expect(page.body).toContain('다시 확인');
+    expect(page.body).toContain('기본 요금제: 워크스페이스 전체에서 도메인 1개까지');
+  });
+
+  it('answers another workspace’s site id with 404, for the page and every action', async () => {
+    expect((await ownerB.get(`/sites/${siteA}/domains`)).status).toBe(404);
+    const forms: Record<string, string>[] = [
+      { intent: 'add', domain: 'www.sneaky.kr' },
+      { intent: 'recheck', hostname: 'www.sneaky.kr' },
+      { intent: 'primary', hostname: 'www.sneaky.kr' },
+      { intent: 'remove', hostname: new URL('http://모모카페.한국/').hostname },
+    ];
+    for (const form of forms) {
+      const answer = await ownerB.post(`/sites/${siteA}/domains`, form);
+      expect({ intent: form.intent, status: answer.status }).toEqual({ intent: form.intent, status: 404 });
+    }
+    expect(await domainRows(tenantA)).toEqual([new URL('http://모모카페.한국/').hostname]);
+    expect(await domainRows(tenantB)).toEqual([]);
+  });
+
+  it('adds a domain from the form, and keeps what the owner typed when it is refused', async () => {
+    const refused = await ownerB.post(`/sites/${siteB}/domains`, { intent: 'add', domain: 'shop.rival.test' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('예약된 이름');
+    expect(refused.body).toContain('value="shop.rival.test"');
+    const added = await ownerB.post(`/sites/${siteB}/domains`, { intent: 'add', domain: 'Shop.Rival-Cafe.kr' });
+    expect(added.status).toBe(200);
+    expect(added.body).toContain('shop.rival-cafe.kr을(를) 추가했습니다');
+    expect(await domainRows(tenantB)).toEqual(['shop.rival-cafe.kr']);
+  });
+
+  it('links to /billing when the plan has no room left', async () => {
+    const answer = await ownerA.post(`/sites/${siteA}/domains`, { intent: 'add', domain: 'www.third-momo.kr' });
+    expect(answer.status).toBe(403);
+    expect(answer.body).toContain('href="/billing"');
+    expect(answer.body).toContain('value="www.third-momo.kr"');
+  });
+
+  it('removes a domain from the page', async () => {
+    const removed = await ownerB.post(`/sites/${siteB}/domains`, { intent: 'remove', hostname: 'shop.rival-cafe.kr' });
+    expect(removed.status).toBe(200);
+    expect(removed.body).toContain('연결을 해제했습니다');
+    expect(await domainRows(tenantB)).toEqual([]);
+  });
+});

@@ -4,7 +4,7 @@
 // roll-up of today and yesterday and the budget check.
 import { env } from '../config/env.ts';
 import { connect, migrate, resolveDatabaseUrl } from '../db/index.ts';
-import { eligibleProviderNames } from '../cdn/index.ts';
+import { createProviders, eligibleProviderNames, runFailoverRound, seoulDate, syncHostedUsage } from '../cdn/index.ts';
 import { proxmoxClientFromEnv } from '../proxmox/index.ts';
 import { cdnSwitchAdvice } from './cdn-advice.ts';
 import { startMonitor, type MonitorAutoscaling } from './monitor.ts';
@@ -19,12 +19,17 @@ const autoscaling: MonitorAutoscaling | null =
   proxmox && config.PROXMOX_WORKER_TEMPLATE_VMID
     ? { templateVmid: config.PROXMOX_WORKER_TEMPLATE_VMID, min: 1, max: 6, jobsPerWorker: 2, need: { cpus: 2, memBytes: 2 * 2 ** 30 } }
     : null;
+// The CDN providers this installation has credentials for: health checks and failover every
+// minute, their usage of yesterday and today every hour.
+const providers = createProviders(sql, { dataDir: config.dataDir, config });
 const monitor = await startMonitor(sql, {
   dataDir: config.dataDir,
   intervalSeconds: config.MONITOR_INTERVAL_SECONDS,
   proxmox,
   autoscaling,
   cdnAdvice: () => cdnSwitchAdvice(sql, eligibleProviderNames(config)),
+  cdnFailover: () => runFailoverRound(sql, { providers, dataDir: config.dataDir }),
+  cdnUsageSync: () => syncHostedUsage(sql, { providers, days: [seoulDate(new Date(), -1), seoulDate()] }),
 });
 console.log(
   `[monitor] every ${config.MONITOR_INTERVAL_SECONDS}s: host sample, ${proxmox ? 'Proxmox host sync' : 'this machine as the only host'}` +

@@ -5,6 +5,7 @@
 // that fails logs and the others go on.
 // cdn/index.ts lost this export in the router commit (74f2732); imported from its module until it is back.
 import { deleteExpiredSubmissions } from '../cdn/contact-forms.ts';
+import type { FailoverRound, UsageSyncResult } from '../cdn/index.ts';
 import type { Sql } from '../db/index.ts';
 import { startHeartbeat } from '../db/index.ts';
 import { autoscaleWorkers, syncHosts, syncLocalHost, type ProxmoxClient, type WorkerNeed } from '../proxmox/index.ts';
@@ -31,6 +32,10 @@ export interface MonitorOptions {
   autoscaling?: MonitorAutoscaling | null;
   /** The CDN router's advice per site, for the switch alerts; absent leaves those alerts alone. */
   cdnAdvice?: () => Promise<CdnSwitchAdvice[]>;
+  /** CDN provider health checks and failover (cdn runFailoverRound), every minute; absent leaves providers unwatched. */
+  cdnFailover?: () => Promise<FailoverRound>;
+  /** The hosted CDNs' usage of yesterday and today into cdn_usage_daily (cdn syncHostedUsage), hourly before the roll-up. */
+  cdnUsageSync?: () => Promise<UsageSyncResult>;
   /** Where the monitor's lines go; default console. */
   log?: { info(message: string): void; error(message: string): void };
 }
@@ -104,6 +109,17 @@ export async function startMonitor(sql: Sql, options: MonitorOptions): Promise<M
     } else {
       outcomes.push((await collect('host-inventory', () => syncLocalHost(sql, options.dataDir))).outcome);
     }
+    if (options.cdnFailover) {
+      const failover = await collect('cdn-failover', options.cdnFailover);
+      outcomes.push(failover.outcome);
+      const round = failover.value;
+      if (round?.ran) {
+        for (const p of round.wentDown) log.error(`cdn-failover: ${p} is down (failed its health checks); moving its sites`);
+        for (const p of round.cameUp) log.info(`cdn-failover: ${p} is up again`);
+        for (const m of round.moved) log.info(`cdn-failover: site ${m.siteId} ${m.from} → ${m.to} (${m.kind})`);
+        for (const f of round.failed) log.error(`cdn-failover: site ${f.siteId} could not leave ${f.from}: ${f.error}`);
+      }
+    }
     lastOutcomes = outcomes;
     return outcomes;
   }
@@ -111,6 +127,13 @@ export async function startMonitor(sql: Sql, options: MonitorOptions): Promise<M
   async function runHourly() {
     const outcomes: CollectorOutcome[] = [];
     const rollUps: RollUpResult[] = [];
+    // Hosted CDN usage first, so the roll-up prices today's requests and bytes.
+    if (options.cdnUsageSync) {
+      const synced = await collect('cdn-usage-sync', options.cdnUsageSync);
+      outcomes.push(synced.outcome);
+      const failed = synced.value?.outcomes.filter((o) => o.status === 'failed') ?? [];
+      if (failed.length) log.error(`cdn-usage-sync: ${failed.length} site(s) failed: ${failed.slice(0, 3).map((o) => `${o.provider} ${o.siteId}: ${o.detail}`).join('; ')}`);
+    }
     for (const day of [seoulDay(new Date(), -1), seoulDay()]) {
       const r = await collect(`cost-roll-up ${day}`, () => rollUpDailyCosts(sql, day));
       outcomes.push(r.outcome);

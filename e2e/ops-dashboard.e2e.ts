@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { connect, type Sql } from '../db/index.ts';
-import { rollUpDailyCosts, seoulDay } from '../monitoring/index.ts';
+import { daysInMonth, rollUpDailyCosts, seoulDay } from '../monitoring/index.ts';
 import { addCdnUsage, addFinishedBuild, addHost, createTenantWithSite } from '../monitoring/testing.ts';
 import { launchChromium, screenshotPath } from './browser.ts';
 import { startPlatform, type RunningPlatform } from './platform.ts';
@@ -77,6 +77,24 @@ describe('the ops dashboard', () => {
       expect.arrayContaining([expect.stringMatching(/^AWS CloudFront \d+%$/)]),
     );
     expect(await page.locator('.stat').first().innerText()).toContain('180,000원');
+
+    // What the router saves on the seeded day, against every site on the self-hosted edge, each
+    // provider's monthly price × 1 day ÷ days in this month (monitoring/cdn-savings.test.ts has the sums):
+    //   routed   = cloudflare 0 + vercel 28,000 + cloudfront 77,880 = 105,880 a month
+    //   baseline = local 52,700 + 68,000 + 122,000                  = 242,700 a month
+    const monthDays = daysInMonth(seoulDay());
+    const routed = Math.round(105_880 / monthDays);
+    const baseline = Math.round(242_700 / monthDays);
+    const won = (n: number) => `${n.toLocaleString('ko-KR')}원`;
+    const savingsPanel = page.getByRole('region', { name: 'CDN 라우터 절감액' });
+    await expect.poll(() => savingsPanel.locator('.stat').first().innerText()).toContain(won(baseline - routed));
+    expect(await savingsPanel.innerText()).toContain('기준: 모든 사이트를 자체 엣지(자체 호스팅)로 서비스했을 때');
+    await expect.poll(() => page.locator('[data-chart="CDN 라우터 절감액 (월별)"] svg text').allTextContents()).toEqual(
+      expect.arrayContaining([won(routed), won(baseline)]),
+    );
+    const savingsCsv = await page.evaluate(async () => (await fetch(`/ops/export/cdn-savings${location.search}`)).text());
+    expect(savingsCsv).toContain(`,${routed},${baseline},${baseline - routed}`);
+    await savingsPanel.screenshot({ path: screenshotPath('ops', 'cdn-savings') });
     await page.screenshot({ path: screenshotPath('ops', 'finance'), fullPage: true });
 
     await page.getByRole('link', { name: '사업계획 시나리오' }).click();

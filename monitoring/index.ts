@@ -7,6 +7,16 @@ export { mrrByPlan, type MrrByPlan } from './revenue.ts';
 export { cdnSwitchAdvice } from './cdn-advice.ts';
 export { dailyCdnCost } from './cdn-pricing.ts';
 export {
+  cdnRouterSavings,
+  computeCdnSavings,
+  SAVINGS_BASELINE_PROVIDER,
+  SAVINGS_BASELINE_LABEL,
+  type CdnSavings,
+  type CdnSavingsMonth,
+  type SingleProviderCost,
+  type SavingsUsageRow,
+} from './cdn-savings.ts';
+export {
   scenarioTables,
   computeScenarios,
   loadScenarioInputs,

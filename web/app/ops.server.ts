@@ -7,6 +7,7 @@ import { json } from '@remix-run/node';
 import {
   capacityOverTime,
   cdnProviderMix,
+  cdnRouterSavings,
   costAndRevenueByDay,
   hostsNow,
   listAlerts,
@@ -123,6 +124,24 @@ export const OPS_TABLES: Record<string, { view: OpsView | 'any'; load: TableLoad
       rows: mix.map((m) => [m.provider, m.sites, m.requests, m.bytes, m.costKrw]),
     };
   } },
+  'cdn-savings': { view: 'money', load: async (sql, range) => {
+    const savings = await cdnRouterSavings(sql, range);
+    return {
+      title: 'CDN 라우터 절감액 (월별)',
+      view: 'money',
+      columns: ['월', '사이트 수', '요청 수', '전송량(바이트)', '라우터가 고른 제공자 비용(원)', `기준 비용(원): ${savings.baselineLabel}`, '절감액(원)'],
+      rows: savings.months.map((m) => [m.month, m.sites, m.requests, m.bytes, m.routedKrw, m.baselineKrw, m.savingKrw]),
+    };
+  } },
+  'cdn-single-provider': { view: 'money', load: async (sql, range) => {
+    const savings = await cdnRouterSavings(sql, range);
+    return {
+      title: 'CDN 단일 제공자였다면',
+      view: 'money',
+      columns: ['제공자', '모든 사이트를 이 제공자로(원)', '라우터 대비 절감액(원)', '요금제 한도를 넘는 사이트·월'],
+      rows: savings.singleProviders.map((p) => [p.provider, p.costKrw, p.savingKrw, p.unfitSiteMonths]),
+    };
+  } },
   hosts: { view: 'capacity', load: async (sql) => {
     const hosts = await hostsNow(sql);
     return {
@@ -183,6 +202,7 @@ export {
   BudgetInputError,
   capacityOverTime,
   cdnProviderMix,
+  cdnRouterSavings,
   costAndRevenueByDay,
   createBudget,
   deleteBudget,
@@ -201,4 +221,4 @@ export {
   updateAssumption,
   workloadNow,
 } from '../../monitoring/index.ts';
-export type { AlertChannel, BudgetMetric, BudgetScope, MarginRow, ScenarioFigure } from '../../monitoring/index.ts';
+export type { AlertChannel, BudgetMetric, BudgetScope, CdnSavings, MarginRow, ScenarioFigure } from '../../monitoring/index.ts';

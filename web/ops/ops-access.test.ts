@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => web?.stop());
 
-const MONEY = ['/ops/finance', '/ops/scenarios', '/ops/export/margin-sites', '/ops/export/cost-by-day'];
+const MONEY = ['/ops/finance', '/ops/scenarios', '/ops/export/margin-sites', '/ops/export/cost-by-day', '/ops/export/cdn-savings', '/ops/export/cdn-single-provider'];
 const CAPACITY = ['/ops/capacity', '/ops/loadtests', '/ops/export/hosts', '/ops/export/loadtests'];
 
 describe('/ops access', () => {

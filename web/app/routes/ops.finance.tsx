@@ -1,26 +1,40 @@
 // /ops/finance: revenue (MRR by plan), cost by source over time, margin per site, tenant and
-// plan (worst first), the top-cost sites and the CDN provider mix. Finance and admins only.
+// plan (worst first), the top-cost sites, the CDN provider mix and what the CDN router saves.
+// Finance and admins only.
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { useLoaderData, useLocation } from '@remix-run/react';
+import { CdnSavingsChart, monthLabel } from '~/components/ops/CdnSavingsChart.tsx';
 import { CostRevenueChart, MarginChart, MrrByPlanChart, ProviderMixChart, TopCostChart } from '~/components/ops/charts.tsx';
 import { CsvLink, DataTable, Kpi, Panel, type Column } from '~/components/ops/DataTable.tsx';
 import { bytes, count, dayLabel, PLAN_LABELS, PROVIDER_LABELS, percent, SOURCE_LABELS, won } from '~/components/ops/format.ts';
 import { sql } from '~/db.server.ts';
-import { cdnProviderMix, costAndRevenueByDay, marginByPlan, marginBySite, marginByTenant, mrrByPlan, rangeFromRequest, requireOpsView, type MarginRow } from '~/ops.server.ts';
+import {
+  cdnProviderMix,
+  cdnRouterSavings,
+  costAndRevenueByDay,
+  marginByPlan,
+  marginBySite,
+  marginByTenant,
+  mrrByPlan,
+  rangeFromRequest,
+  requireOpsView,
+  type MarginRow,
+} from '~/ops.server.ts';
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireOpsView(request, 'money');
   const range = rangeFromRequest(request);
-  const [mrr, days, sites, tenants, plans, mix] = await Promise.all([
+  const [mrr, days, sites, tenants, plans, mix, savings] = await Promise.all([
     mrrByPlan(sql),
     costAndRevenueByDay(sql, range),
     marginBySite(sql, range),
     marginByTenant(sql, range),
     marginByPlan(sql, range),
     cdnProviderMix(sql, range),
+    cdnRouterSavings(sql, range),
   ]);
-  return json({ range, mrr, days, sites, tenants, plans, mix });
+  return json({ range, mrr, days, sites, tenants, plans, mix, savings });
 }
 
 function Margin({ value }: { value: number }) {
@@ -100,6 +114,8 @@ export default function OpsFinance() {
         </Panel>
       </div>
 
+      <CdnSavingsPanel savings={d.savings} search={search} />
+
       <Panel title="일별 비용과 매출" note="비용은 출처별로 쌓아서, 매출은 선으로 (일할 계산)" actions={<CsvLink table="cost-by-day" search={search} />}>
         <CostRevenueChart data={d.days} />
       </Panel>
@@ -125,5 +141,83 @@ export default function OpsFinance() {
         </Panel>
       </div>
     </>
+  );
+}
+
+type Savings = ReturnType<typeof useLoaderData<typeof loader>>['savings'];
+
+function CdnSavingsPanel({ savings, search }: { savings: Savings; search: string }) {
+  const baselineName = PROVIDER_LABELS[savings.baselineProvider] ?? savings.baselineProvider;
+  const cheapest = savings.singleProviders.find((p) => p.provider === savings.cheapestSingleProvider);
+  return (
+    <Panel
+      title="CDN 라우터 절감액"
+      note={
+        <>
+          <strong>기준: {savings.baselineLabel}.</strong> 같은 트래픽(사이트별 측정 요청·전송량)을 같은 가격표(cdn_prices)로, 라우터가 고른 제공자와 비교합니다.
+          제공자는 월 단위로 청구하므로 사이트가 서비스된 날만큼 월 요금을 일할 계산합니다. 여기서는 자체 엣지도 가격표의 사이트당 분담액으로 셉니다 (비용 합계에서는 코어 비용에 들어 있습니다).
+        </>
+      }
+      actions={<CsvLink table="cdn-savings" search={search} />}
+    >
+      <div className="stats ops-savings-stats">
+        <Kpi
+          label="라우터 절감액"
+          value={won(savings.savingKrw)}
+          hint={savings.savingPercent === null ? '기간 중 트래픽 없음' : `기준 대비 ${percent(savings.savingPercent)}`}
+          tone={savings.savingKrw < 0 ? 'bad' : 'good'}
+        />
+        <Kpi label="라우터가 고른 제공자 비용" value={won(savings.routedKrw)} hint="실제 서비스한 제공자별 가격" />
+        <Kpi label={`기준 비용 (모두 ${baselineName})`} value={won(savings.baselineKrw)} hint="사업계획서 시나리오 B" />
+        <Kpi
+          label="가장 싼 단일 제공자 대비"
+          value={cheapest ? won(cheapest.savingKrw) : '—'}
+          hint={cheapest ? `모두 ${PROVIDER_LABELS[cheapest.provider] ?? cheapest.provider}였다면 ${won(cheapest.costKrw)}` : '모든 사이트를 받을 수 있는 단일 제공자 없음'}
+        />
+      </div>
+      {savings.unpricedProviders.length > 0 ? (
+        <p className="alert alert-warning" role="status">
+          가격표에 없는 제공자({savings.unpricedProviders.join(', ')})의 트래픽은 이 계산에서 빠졌습니다. cdn_prices에 요금을 넣어 주세요.
+        </p>
+      ) : null}
+      <div className="ops-grid">
+        <CdnSavingsChart data={savings.months} baselineName={`기준: 모두 ${baselineName}`} />
+        <div className="ops-compact-table">
+          <DataTable
+            rows={savings.singleProviders}
+            rowKey={(r) => r.provider}
+            caption="단일 제공자였다면"
+            empty="선택한 기간에 CDN 트래픽이 없습니다."
+            columns={[
+              { header: '모두 한 제공자로', cell: (r) => PROVIDER_LABELS[r.provider] ?? r.provider },
+              { header: '비용', cell: (r) => (r.unfitSiteMonths > 0 ? <span className="muted">{won(r.costKrw)} (불가)</span> : won(r.costKrw)), numeric: true },
+              { header: '라우터 절감', cell: (r) => (r.unfitSiteMonths > 0 ? '—' : won(r.savingKrw)), numeric: true },
+              { header: '한도 초과', cell: (r) => (r.unfitSiteMonths > 0 ? `${count(r.unfitSiteMonths)}곳` : '없음'), numeric: true },
+            ]}
+          />
+        </div>
+      </div>
+      <p className="muted small ops-note">
+        (불가) = 그 제공자의 어떤 요금제도 받을 수 없는 월 요청 수의 사이트가 있어 실제로 고를 수 없는 경우입니다 (한도 초과 = 그런 사이트·월의 수).{' '}
+        <a href={`/ops/export/cdn-single-provider${search}`} download>
+          단일 제공자 표 CSV
+        </a>
+      </p>
+      <DataTable
+        rows={savings.months}
+        rowKey={(r) => r.month}
+        caption="월별 CDN 라우터 절감액"
+        empty="선택한 기간에 CDN 트래픽이 없습니다."
+        columns={[
+          { header: '월', cell: (r) => monthLabel(r.month) },
+          { header: '사이트', cell: (r) => count(r.sites), numeric: true },
+          { header: '요청', cell: (r) => count(r.requests), numeric: true },
+          { header: '전송량', cell: (r) => bytes(r.bytes), numeric: true },
+          { header: '라우터 비용', cell: (r) => won(r.routedKrw), numeric: true },
+          { header: '기준 비용', cell: (r) => won(r.baselineKrw), numeric: true },
+          { header: '절감액', cell: (r) => <Margin value={r.savingKrw} />, numeric: true },
+        ]}
+      />
+    </Panel>
   );
 }

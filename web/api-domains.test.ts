@@ -2,8 +2,14 @@
 // the DNS records, bad names, the plan limit, a name another workspace holds, another
 // workspace's key) and the owner page /sites/:siteId/domains (its loader and actions, another
 // workspace's site id → 404, what the owner typed kept on an error).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantPlan } from '../billing/index.ts';
+import { createLocalProvider, recheckSiteDomain } from '../cdn/index.ts';
+import { verifyWebhookSignature } from './app/api/webhooks.server.ts';
 import { resetEnvForTests } from '../config/env.ts';
 import { createApiKey } from './app/api/keys.server.ts';
 import { createSite } from './app/sites.server.ts';
@@ -52,6 +58,9 @@ async function domainRows(tenantId: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
+  process.env.WEBHOOK_RETRY_DELAY_SECONDS = '1';
+  // The webhook receiver below listens on 127.0.0.1 over http: the explicit dev/test allowance.
+  process.env.WEBHOOK_ALLOW_LOOPBACK_HTTP = 'true';
   resetEnvForTests();
   web = await startTestWeb();
   ownerA = await web.signUp({ email: 'owner@momo.kr', workspaceName: '모모 카페' });
@@ -69,6 +78,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await web?.stop();
+  delete process.env.WEBHOOK_RETRY_DELAY_SECONDS;
+  delete process.env.WEBHOOK_ALLOW_LOOPBACK_HTTP;
+  resetEnvForTests();
 });
 
 describe('POST /api/v1/sites/{siteId}/domains', () => {
@@ -172,5 +184,58 @@ describe('the owner page /sites/:siteId/domains', () => {
     expect(removed.status).toBe(200);
     expect(removed.body).toContain('연결을 해제했습니다');
     expect(await domainRows(tenantB)).toEqual([]);
+  });
+});
+
+describe('the domain.verified webhook', () => {
+  let receiver: Server;
+  let dataDir: string;
+  const received: { signature: string; body: string }[] = [];
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'ww-domain-hook-'));
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        received.push({ signature: String(req.headers['windwalker-signature']), body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => receiver?.close(() => resolve()));
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('is delivered, signed, once, when a domain turns active on a re-check', async () => {
+    const address = receiver.address();
+    const hook = await fetch(`${web.baseUrl}/api/v1/webhooks`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${keyB}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`, events: ['domain.verified'] }),
+    });
+    expect(hook.status).toBe(201);
+    const { secret } = (await hook.json()) as { secret: string };
+    const added = await addDomain(keyB, siteB, 'www.rival-cafe.kr');
+    expect(added.status).toBe(201);
+    const txt = added.json.dnsRecords.find((r: { type: string }) => r.type === 'TXT');
+
+    // The owner's DNS now has the TXT record (a resolver standing in for the internet's DNS).
+    const local = createLocalProvider({
+      sql: web.db.sql, dataDir, baseDomain: 'localhost',
+      resolveTxt: async (name) => (name === txt.name ? [[txt.value]] : Promise.reject(Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' }))),
+    });
+    const providers = new Map([['local' as const, local]]);
+    expect((await recheckSiteDomain(web.db.sql, providers, tenantB, siteB, 'www.rival-cafe.kr')).status).toBe('active');
+    await recheckSiteDomain(web.db.sql, providers, tenantB, siteB, 'www.rival-cafe.kr');
+
+    const until = Date.now() + 15_000;
+    while (received.length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(received).toHaveLength(1);
+    expect(verifyWebhookSignature(secret, received[0].signature, received[0].body)).toBe(true);
+    expect(JSON.parse(received[0].body)).toMatchObject({ type: 'domain.verified', data: { siteId: siteB, hostname: 'www.rival-cafe.kr', verifiedAt: expect.any(String) } });
   });
 });

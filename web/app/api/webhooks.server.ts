@@ -11,7 +11,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import { z } from 'zod';
 import { BUILD_EVENTS_CHANNEL, type BuildEvent } from '../../../buildfarm/index.ts';
-import { SITE_LIVE_CHANNEL, type SiteLiveNotification } from '../../../cdn/index.ts';
+import { DOMAIN_VERIFIED_CHANNEL, SITE_LIVE_CHANNEL, type DomainVerifiedNotification, type SiteLiveNotification } from '../../../cdn/index.ts';
 import { isUuid, withTenant, type Sql } from '../../../db/index.ts';
 import { checkWebhookUrl, postWebhook, WebhookUrlError, type WebhookTargetPolicy } from './webhook-target.server.ts';
 
@@ -264,6 +264,23 @@ export async function startWebhookDispatcher(opts: {
     });
   };
 
+  // cdn/domains.ts announces a domain's first activation once (verified_at stamped by one winner);
+  // the event id is the domain row's, so a re-added domain is a new event.
+  const onDomainVerified = (payload: string) => {
+    let verified: DomainVerifiedNotification;
+    try {
+      verified = JSON.parse(payload) as DomainVerifiedNotification;
+    } catch {
+      return;
+    }
+    if (stopped) return;
+    void emit(verified.tenantId, `domain.verified:${verified.domainId}`, 'domain.verified', {
+      siteId: verified.siteId, hostname: verified.hostname, verifiedAt: verified.verifiedAt,
+    }).catch((error) => {
+      if (!stopped) log(`[webhooks] domain event: ${(error as Error).stack ?? error}`);
+    });
+  };
+
   // Listening starts in the background and is retried every 5 s, so a web process starts (and
   // reports 503 on /healthz) while the database is unreachable.
   const listeners: { unlisten(): Promise<void> }[] = [];
@@ -272,6 +289,7 @@ export async function startWebhookDispatcher(opts: {
     try {
       if (listeners.length === 0) listeners.push(await sql.listen(BUILD_EVENTS_CHANNEL, onBuildEvent));
       if (listeners.length === 1) listeners.push(await sql.listen(SITE_LIVE_CHANNEL, onSiteLive));
+      if (listeners.length === 2) listeners.push(await sql.listen(DOMAIN_VERIFIED_CHANNEL, onDomainVerified));
     } catch {
       if (!stopped) retryTimer = setTimeout(() => void listen(), 5_000).unref();
     }

@@ -4,7 +4,7 @@
 // roll-up of today and yesterday and the budget check.
 import { env } from '../config/env.ts';
 import { connect, migrate, resolveDatabaseUrl } from '../db/index.ts';
-import { createProviders, eligibleProviderNames, runFailoverRound, seoulDate, syncHostedUsage } from '../cdn/index.ts';
+import { createProviders, eligibleProviderNames, recheckPendingDomains, runFailoverRound, seoulDate, syncHostedUsage } from '../cdn/index.ts';
 import { proxmoxClientFromEnv } from '../proxmox/index.ts';
 import { cdnSwitchAdvice } from './cdn-advice.ts';
 import { startMonitor, type MonitorAutoscaling } from './monitor.ts';
@@ -30,6 +30,7 @@ const monitor = await startMonitor(sql, {
   cdnAdvice: () => cdnSwitchAdvice(sql, eligibleProviderNames(config)),
   cdnFailover: () => runFailoverRound(sql, { providers, dataDir: config.dataDir }),
   cdnUsageSync: () => syncHostedUsage(sql, { providers, days: [seoulDate(new Date(), -1), seoulDate()] }),
+  domainRecheck: () => recheckPendingDomains(sql, providers),
 });
 console.log(
   `[monitor] every ${config.MONITOR_INTERVAL_SECONDS}s: host sample, ${proxmox ? 'Proxmox host sync' : 'this machine as the only host'}` +

@@ -48,6 +48,27 @@ describe('the monitor', () => {
     expect(after.find((p) => p.kind === 'monitor')?.alive).toBe(false);
   });
 
+  it('re-checks pending custom domains every minute and says which got connected', async () => {
+    const lines: string[] = [];
+    let rounds = 0;
+    const monitor = await startMonitor(db.sql, {
+      dataDir: '.', intervalSeconds: 3600, log: { info: (m) => lines.push(m), error: (m) => errors.push(m) },
+      domainRecheck: async () => {
+        rounds += 1;
+        return { checked: 1, verified: ['www.monitor-cafe.kr'], failed: [] };
+      },
+    });
+    try {
+      expect(rounds).toBe(1);
+      const outcomes = await monitor.runMinute();
+      expect(rounds).toBe(2);
+      expect(outcomes.find((o) => o.name === 'domain-recheck')).toMatchObject({ ok: true });
+      expect(lines).toContain('domain-recheck: www.monitor-cafe.kr is connected');
+    } finally {
+      await monitor.stop();
+    }
+  });
+
   it('computes CPU use from two readings of busy and idle time', () => {
     expect(cpuPercentBetween({ idle: 100, total: 200 }, { idle: 150, total: 400 })).toBe(75);
     expect(cpuPercentBetween({ idle: 100, total: 200 }, { idle: 100, total: 200 })).toBe(0);

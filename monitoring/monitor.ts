@@ -5,7 +5,7 @@
 // that fails logs and the others go on.
 // cdn/index.ts lost this export in the router commit (74f2732); imported from its module until it is back.
 import { deleteExpiredSubmissions } from '../cdn/contact-forms.ts';
-import type { FailoverRound, UsageSyncResult } from '../cdn/index.ts';
+import type { FailoverRound, RecheckRound, UsageSyncResult } from '../cdn/index.ts';
 import type { Sql } from '../db/index.ts';
 import { startHeartbeat } from '../db/index.ts';
 import { autoscaleWorkers, syncHosts, syncLocalHost, type ProxmoxClient, type WorkerNeed } from '../proxmox/index.ts';
@@ -36,6 +36,8 @@ export interface MonitorOptions {
   cdnFailover?: () => Promise<FailoverRound>;
   /** The hosted CDNs' usage of yesterday and today into cdn_usage_daily (cdn syncHostedUsage), hourly before the roll-up. */
   cdnUsageSync?: () => Promise<UsageSyncResult>;
+  /** Re-check of custom domains still waiting for DNS or a certificate (cdn recheckPendingDomains), every minute. */
+  domainRecheck?: () => Promise<RecheckRound>;
   /** Where the monitor's lines go; default console. */
   log?: { info(message: string): void; error(message: string): void };
 }
@@ -119,6 +121,12 @@ export async function startMonitor(sql: Sql, options: MonitorOptions): Promise<M
         for (const m of round.moved) log.info(`cdn-failover: site ${m.siteId} ${m.from} → ${m.to} (${m.kind})`);
         for (const f of round.failed) log.error(`cdn-failover: site ${f.siteId} could not leave ${f.from}: ${f.error}`);
       }
+    }
+    if (options.domainRecheck) {
+      const recheck = await collect('domain-recheck', options.domainRecheck);
+      outcomes.push(recheck.outcome);
+      for (const hostname of recheck.value?.verified ?? []) log.info(`domain-recheck: ${hostname} is connected`);
+      for (const f of recheck.value?.failed ?? []) log.error(`domain-recheck: ${f.hostname}: ${f.error}`);
     }
     lastOutcomes = outcomes;
     return outcomes;

@@ -290,13 +290,13 @@ export default function Domains() {
                         <td>
                           <span className="badge badge-muted">{r.type}</span>
                         </td>
-                        <td>
+                        <td data-label="이름(호스트)">
                           <CopyValue value={r.name} label={`${r.type} 이름`} />
                         </td>
-                        <td>
+                        <td data-label="값">
                           <CopyValue value={r.value} label={`${r.type} 값`} />
                         </td>
-                        <td>{r.purpose}</td>
+                        <td data-label="용도">{r.purpose}</td>
                       </tr>
                     ))}
                   </tbody>

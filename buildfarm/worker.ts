@@ -7,7 +7,10 @@
 import os from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import type PgBoss from 'pg-boss';
-import { activateDeployment, CdnError, deploySite, siteUrl } from '../cdn/index.ts';
+import {
+  activateDeployment, activatePlaced, CdnError, createProviders, deploySite, placeDeployment, PROVIDER_LABELS, recordDeployFallback, siteUrl,
+  type CdnProvider, type ProviderName,
+} from '../cdn/index.ts';
 import { startHeartbeat, withTenant, type Sql } from '../db/index.ts';
 import { collectAssetIds, planSiteRender, validateSiteDocument, type RenderedFile, type SiteAsset, type SiteDocument } from '../site/index.ts';
 import { announceBuildStatus, appendBuildLog, BUILD_CANCEL_CHANNEL, BUILD_QUEUED_CHANNEL, type LogLevel } from './build-events.ts';
@@ -39,6 +42,11 @@ export interface WorkerOptions {
   recoveryIntervalMs?: number;
   /** A worker whose heartbeat (every 5 s) is older than this is taken for dead. Default 20. */
   deadWorkerAfterSeconds?: number;
+  /**
+   * The CDN providers a build may go to (the site's own, and the next cheapest when that one is
+   * down or refuses the deploy). Default: those configured in the environment (cdn createProviders).
+   */
+  providers?: Map<ProviderName, CdnProvider>;
   /**
    * Docker executor: containers started ahead of the builds that take them (decision 121).
    * Default: one per build slot, at most 4; 0 starts every build's container when it begins.
@@ -91,6 +99,7 @@ interface AssetRow {
 
 export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
   const { sql, boss, dataDir } = opts;
+  const providers = opts.providers ?? createProviders(sql, { dataDir });
   const concurrency = opts.concurrency ?? Math.max(1, Math.min(8, os.cpus().length));
   const warmContainers = opts.warmContainers ?? Math.min(concurrency, MAX_DEFAULT_WARM_CONTAINERS);
   const executor = await prepareExecutor(opts.executor ?? 'auto', {
@@ -361,6 +370,16 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       deployed = await deploy(false);
     }
     if (signal.aborted) throw new BuildCancelledError('build cancelled after upload');
+    // Every build is in our store now (`deployed`, the local edge's deployment). A site on a hosted
+    // CDN gets it there too; when that provider is down or refuses the deploy after its own retries,
+    // the next cheapest takes it, and the edge (already holding it) is the last resort.
+    const placed = await placeDeployment(sql, {
+      tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, preferred: claimed.provider as ProviderName,
+      localDeployment: deployed, providers, dataDir,
+      onFallback: (from, error, next) => log(job.tenantId, job.buildId, 'upload',
+        `${PROVIDER_LABELS[from]}에 올리지 못해 ${PROVIDER_LABELS[next]}에 올립니다 (${error.slice(0, 300)}).`, 'warn').then(() => {}),
+    });
+    if (signal.aborted) throw new BuildCancelledError('build cancelled after upload');
 
     // The switch: only a build that is still running, still ours and not older than what is
     // already live may go live. Entering 'switch' closes the door on cancel (see cancelBuild).
@@ -374,7 +393,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
         limit 1`;
       if (newer) {
         await tx`
-          update builds set status = 'superseded', finished_at = now(), stage = null, deployment_id = ${deployed.deploymentId},
+          update builds set status = 'superseded', finished_at = now(), stage = null, deployment_id = ${placed.deploymentId},
             error = '더 새로운 버전이 이미 게시되어 이 빌드는 게시하지 않았습니다.'
           where id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`;
         await appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage: 'switch', level: 'warn', message: '더 새로운 버전이 이미 게시되어 있어 이 빌드는 게시하지 않았습니다.' });
@@ -387,18 +406,23 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       if (moved.count === 0) throw new BuildNoLongerRunning();
       await appendBuildLog(tx, {
         tenantId: job.tenantId, buildId: job.buildId, stage: 'switch',
-        message: `파일 ${deployed.fileCount}개 중 ${deployed.uploadedFiles}개(${deployed.uploadedBytes}바이트)를 새로 올렸습니다. 사이트를 새 배포로 전환합니다.`,
+        message: `파일 ${placed.result.fileCount}개 중 ${placed.result.uploadedFiles}개(${placed.result.uploadedBytes}바이트)를 ${PROVIDER_LABELS[placed.provider]}에 새로 올렸습니다. 사이트를 새 배포로 전환합니다.`,
       });
       await announceBuildStatus(tx, job.buildId);
       return true;
     });
     if (!switching) return;
 
-    await activateDeployment(sql, { tenantId: job.tenantId, siteId: job.siteId, deploymentId: deployed.deploymentId });
+    if (placed.provider === 'local') await activateDeployment(sql, { tenantId: job.tenantId, siteId: job.siteId, deploymentId: placed.deploymentId });
+    else await activatePlaced(providers, placed, { tenantId: job.tenantId, siteId: job.siteId });
+    // Live on another provider than the site's own: recorded as a failover, so it goes back once that one is up.
+    if (placed.provider !== claimed.provider) {
+      await recordDeployFallback(sql, { tenantId: job.tenantId, siteId: job.siteId, from: claimed.provider as ProviderName, placed, fromDeploymentId: null });
+    }
     await withTenant(sql, job.tenantId, async (tx) => {
       await tx`
         update builds set status = 'succeeded', stage = 'done', progress = 100, finished_at = now(),
-          deployment_id = ${deployed.deploymentId}, error = null
+          deployment_id = ${placed.deploymentId}, error = null
         where id = ${job.buildId}`;
       await appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage: 'done', message: '사이트가 게시되었습니다.' });
       await announceBuildStatus(tx, job.buildId);

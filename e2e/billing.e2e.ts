@@ -50,6 +50,26 @@ describe('an owner subscribes to a plan', () => {
     await page.getByRole('button', { name: '무료로 시작하기' }).click();
     await page.waitForURL(/\/sites/);
 
+    // The free trial allows one site: a second is refused before and after submitting, what the
+    // owner typed stays in the form, and the alert links to the plans.
+    await page.goto(`${platform.webUrl}/sites/new`);
+    await page.getByLabel('사이트 이름').fill('모모 카페');
+    await page.getByLabel('사이트 주소').fill(`${slug}-one`);
+    await page.getByRole('button', { name: '사이트 만들고 편집 시작하기' }).click();
+    await page.waitForURL(/\/sites\/[0-9a-f-]{36}/);
+    await page.goto(`${platform.webUrl}/sites/new`);
+    const limitAlert = page.getByRole('alert').filter({ hasText: '무료 체험 요금제의 사이트는 최대 1개입니다. 더 필요하시면 요금제 페이지에서 상위 요금제로 변경해 주세요.' });
+    await expect.poll(() => limitAlert.count()).toBe(1);
+    await page.getByLabel('사이트 이름').fill('모모 카페 2호점');
+    await page.getByLabel('사이트 주소').fill(`${slug}-two`);
+    await page.getByRole('button', { name: '사이트 만들고 편집 시작하기' }).click();
+    await expect.poll(() => page.getByLabel('사이트 이름').inputValue()).toBe('모모 카페 2호점');
+    expect(page.url()).toMatch(/\/sites\/new$/);
+    await expect.poll(() => limitAlert.count()).toBe(1);
+    await page.screenshot({ path: screenshotPath('billing', '0-site-limit'), fullPage: true });
+    await limitAlert.getByRole('link', { name: '요금제 바꾸기' }).click();
+    await page.waitForURL(/\/billing$/);
+
     await page.getByRole('link', { name: '결제', exact: true }).click();
     await page.waitForURL(/\/billing$/);
     await expect.poll(() => page.getByText(/무료 체험이 1[34]일 남았습니다/).count()).toBeGreaterThan(0);
@@ -90,6 +110,15 @@ describe('an owner subscribes to a plan', () => {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: screenshotPath('billing', '5-plan-changed'), fullPage: true });
     expect(toss.charges).toHaveLength(0);
+
+    // 프리미엄 allows 10 sites: the second site is made now.
+    await page.goto(`${platform.webUrl}/sites/new`);
+    await expect.poll(() => page.getByRole('heading', { name: '새 사이트 만들기' }).count()).toBe(1);
+    expect(await page.getByRole('alert').filter({ hasText: '최대 1개' }).count()).toBe(0);
+    await page.getByLabel('사이트 이름').fill('모모 카페 2호점');
+    await page.getByLabel('사이트 주소').fill(`${slug}-two`);
+    await page.getByRole('button', { name: '사이트 만들고 편집 시작하기' }).click();
+    await page.waitForURL(/\/sites\/[0-9a-f-]{36}/);
 
     // The month closes and the charge job runs (what the worker's billing jobs do on the 1st).
     const sql = connect((await runningEmbeddedDatabaseUrl(platform.dataDir))!, { max: 2 });

@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { grantPlan } from '../../billing/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/index.ts';
 import { startMessagesContractServer, type MessagesContractServer } from '../../site/ai/contract/messages-server.ts';
 import { AI_INVALID_DRAFT_MESSAGE } from '../../site/ai/index.ts';
@@ -20,6 +21,8 @@ beforeAll(async () => {
   client = new Anthropic({ apiKey: api.apiKey, baseURL: api.url, maxRetries: 0 });
   [{ id: tenantA }, { id: tenantB }] = await db.sql<{ id: string }[]>`insert into tenants (name) values ('연남 베이커리'), ('다른 가게') returning id`;
   await db.sql`insert into users (id, email, password_hash, display_name) values (${userA}, 'ai@example.com', 'x', '박사장')`;
+  // A makes more than the free trial's one site; B stays on the trial (its limits are tested).
+  await grantPlan(db.sql, tenantA, 'basic', { userId: null });
 });
 afterAll(async () => {
   await api?.close();
@@ -70,6 +73,30 @@ describe('AI draft → site', () => {
     expect(result).toEqual({ ok: false, errors: [{ field: 'ai', message: AI_NOT_CONFIGURED_MESSAGE }] });
     expect(AI_NOT_CONFIGURED_MESSAGE).toContain('AI 기능이 설정되지 않았습니다');
     expect(api.requests.length).toBe(before);
+  });
+
+  it('refuses before asking the model when the plan has no room for another site', async () => {
+    const [{ id: full }] = await db.sql<{ id: string }[]>`insert into tenants (name) values ('사이트 하나 있는 체험') returning id`;
+    await db.sql`insert into sites (tenant_id, name, slug, template, document) values (${full}, '첫 사이트', 'ai-full-first', 'cafe', '{}')`;
+    const before = api.requests.length;
+    const result = await createSiteFromAiDraft(db.sql, client, { tenantId: full, userId: null, name: '둘째', slug: 'ai-full-second', description, language: 'ko' });
+    expect(result).toEqual({
+      ok: false,
+      errors: [{ field: 'plan', message: '무료 체험 요금제의 사이트는 최대 1개입니다. 더 필요하시면 요금제 페이지에서 상위 요금제로 변경해 주세요.' }],
+      upgradeUrl: '/billing',
+    });
+    expect(api.requests.length).toBe(before);
+    expect(await usageRows()).toEqual([]);
+  });
+
+  it('refuses a draft with more pages than the plan allows and keeps its tokens on record', async () => {
+    const doc = createSiteDocument('restaurant', { siteName: '긴 초안' });
+    for (let n = 1; doc.pages.length < 6; n++) doc.pages.push({ ...structuredClone(doc.pages[0]!), id: `more-${n}`, slug: `more-${n}`, title: `더 ${n}`, navLabel: `더 ${n}`, sections: [] });
+    const [{ id: trial }] = await db.sql<{ id: string }[]>`insert into tenants (name) values ('여섯 페이지를 받은 체험') returning id`;
+    api.script({ kind: 'tool_use', input: doc });
+    const result = await createSiteFromAiDraft(db.sql, client, { tenantId: trial, userId: null, name: '긴 가게', slug: 'ai-six-pages', description, language: 'ko' });
+    expect(result).toMatchObject({ ok: false, errors: [{ field: 'plan', message: expect.stringMatching(/^무료 체험 요금제의 사이트당 페이지는 최대 5개입니다/) }], upgradeUrl: '/billing' });
+    expect(await usageRows()).toEqual([expect.objectContaining({ tenant_id: trial, site_id: null, purpose: 'draft' })]);
   });
 
   it('stops at the plan’s monthly draft limit (trial: 3) with a message pointing to the plans page', async () => {

@@ -2,12 +2,12 @@
 // the plan limit on drafts, the token usage written to llm_usage (per tenant and site; the cost
 // roll-up in monitoring/ prices it), and the site created from a validated draft. A draft that
 // fails validation is never stored; its tokens are still recorded, since they were spent.
-import { assertWithinPlanLimit, BillingError, getTenantPlan } from '../../billing/index.ts';
+import { assertWithinPlanLimit, BillingError, getTenantPlan, UPGRADE_URL } from '../../billing/index.ts';
 import { env } from '../../config/env.ts';
 import { isUuid, withTenant, type Sql } from '../../db/index.ts';
 import { AiDraftError, generateSiteDraft, rewriteSectionText, type AiClient, type AiUsage } from '../../site/ai/index.ts';
 import { businessTypes, sectionSchema, type Section } from '../../site/index.ts';
-import { createSite, type FieldError, type SiteRecord } from './sites.server.ts';
+import { createSite, siteLimitReached, type FieldError, type SiteRecord } from './sites.server.ts';
 
 export const AI_NOT_CONFIGURED_MESSAGE = 'AI 기능이 설정되지 않았습니다. 관리자가 ANTHROPIC_API_KEY를 설정하면 쓸 수 있습니다. 지금은 템플릿으로 시작해 주세요.';
 
@@ -52,7 +52,7 @@ export async function countAiDraftsThisMonth(sql: Sql, tenantId: string): Promis
 
 export type AiDraftSiteResult =
   | { ok: true; site: SiteRecord; usage: AiUsage }
-  | { ok: false; errors: FieldError[] };
+  | { ok: false; errors: FieldError[]; upgradeUrl?: string };
 
 /**
  * "AI로 초안 만들기": checks the plan, asks the model, and creates the site from the validated
@@ -67,10 +67,13 @@ export async function createSiteFromAiDraft(
   const name = input.name.trim();
   if (name.length === 0) return { ok: false, errors: [{ field: 'name', message: '사이트 이름을 입력해 주세요.' }] };
   if (name.length > 60) return { ok: false, errors: [{ field: 'name', message: '사이트 이름은 60자 이하로 입력해 주세요.' }] };
+  // The plan's site limit first: a draft that could not become a site would spend tokens for nothing.
+  const siteLimit = await siteLimitReached(sql, input.tenantId);
+  if (siteLimit) return { ok: false, errors: [{ field: 'plan', message: siteLimit.message }], upgradeUrl: siteLimit.upgradeUrl };
   try {
     assertWithinPlanLimit(await getTenantPlan(sql, input.tenantId), 'aiDraftsPerMonth', await countAiDraftsThisMonth(sql, input.tenantId));
   } catch (error) {
-    if (error instanceof BillingError) return { ok: false, errors: [{ field: 'ai', message: error.message }] };
+    if (error instanceof BillingError) return { ok: false, errors: [{ field: 'ai', message: error.message }], upgradeUrl: UPGRADE_URL };
     throw error;
   }
   const businessType = businessTypes.find((type) => type === input.businessType);

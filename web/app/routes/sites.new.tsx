@@ -73,7 +73,7 @@ export default function NewSite() {
       </div>
 
       {errors.plan || limit ? (
-        <div className="alert alert-error" role="alert">
+        <div className="alert alert-error" role="alert" style={{ marginBottom: 20 }}>
           {errors.plan ?? limit?.message}{' '}
           <Link to={actionData?.upgradeUrl ?? limit?.upgradeUrl ?? '/billing'}>요금제 바꾸기</Link>
         </div>

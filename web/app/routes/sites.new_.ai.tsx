@@ -9,13 +9,14 @@ import { env } from '../../../config/env.ts';
 import { AI_NOT_CONFIGURED_MESSAGE, aiClientFromEnv, createSiteFromAiDraft, isAiConfigured } from '../ai.server.ts';
 import { requireMember } from '../auth.server.ts';
 import { sql } from '../db.server.ts';
+import { siteLimitReached } from '../sites.server.ts';
 import sitesStyles from '../components/builder/sites.css?url';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: sitesStyles }];
 export const meta: MetaFunction = () => [{ title: 'AI로 초안 만들기 · WindWalker' }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireMember(request, 'editor');
+  const { tenant } = await requireMember(request, 'editor');
   const { SITE_URL_SCHEME, SITE_BASE_DOMAIN, EDGE_PORT } = env();
   const port = EDGE_PORT === 80 || EDGE_PORT === 443 ? '' : `:${EDGE_PORT}`;
   return json({
@@ -23,6 +24,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     notConfiguredMessage: AI_NOT_CONFIGURED_MESSAGE,
     addressSuffix: `.${SITE_BASE_DOMAIN}${port}`,
     scheme: SITE_URL_SCHEME,
+    limit: await siteLimitReached(sql, tenant.id),
   });
 }
 
@@ -37,14 +39,17 @@ export async function action({ request }: ActionFunctionArgs) {
   };
   const result = await createSiteFromAiDraft(sql, await aiClientFromEnv(), { tenantId: tenant.id, userId: user.id, ...values });
   if (!result.ok) {
-    const status = result.errors.some((e) => e.message === AI_NOT_CONFIGURED_MESSAGE) ? 503 : 400;
-    return json({ values, errors: Object.fromEntries(result.errors.map((e) => [e.field, e.message])) as Record<string, string> }, { status });
+    const status = result.errors.some((e) => e.message === AI_NOT_CONFIGURED_MESSAGE) ? 503 : result.upgradeUrl ? 403 : 400;
+    return json(
+      { values, errors: Object.fromEntries(result.errors.map((e) => [e.field, e.message])) as Record<string, string>, upgradeUrl: result.upgradeUrl ?? null },
+      { status },
+    );
   }
   return redirect(`/sites/${result.site.id}`);
 }
 
 export default function NewSiteWithAi() {
-  const { configured, notConfiguredMessage, addressSuffix, scheme } = useLoaderData<typeof loader>();
+  const { configured, notConfiguredMessage, addressSuffix, scheme, limit } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const errors = actionData?.errors ?? {};
@@ -70,6 +75,18 @@ export default function NewSiteWithAi() {
       {errors.ai ? (
         <div className="alert alert-error" role="alert">
           {errors.ai}
+          {actionData?.upgradeUrl ? (
+            <>
+              {' '}
+              <Link to={actionData.upgradeUrl}>요금제 바꾸기</Link>
+            </>
+          ) : null}
+        </div>
+      ) : null}
+      {errors.plan || limit ? (
+        <div className="alert alert-error" role="alert" style={{ marginBottom: 20 }}>
+          {errors.plan ?? limit?.message}{' '}
+          <Link to={actionData?.upgradeUrl ?? limit?.upgradeUrl ?? '/billing'}>요금제 바꾸기</Link>
         </div>
       ) : null}
 

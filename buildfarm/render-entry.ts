@@ -15,7 +15,7 @@
 // content error, written to <work>/out/errors.json); anything else: the build machinery failed.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createSiteDocument, planSiteRender, templates, validateSiteDocument, type RenderedFile, type SiteAsset } from '../site/index.ts';
+import { createSiteDocument, planSiteRender, templates, validateSiteDocument, type RenderedFile, type SiteAsset, type SiteDocument } from '../site/index.ts';
 import { CONTENT_ERROR_EXIT_CODE, type RenderInput, type RenderManifest } from './executors/types.ts';
 
 const bytesOf = (base64: string | null): Buffer => (base64 === null ? Buffer.alloc(0) : Buffer.from(base64, 'base64'));
@@ -31,7 +31,9 @@ async function render(workDir: string): Promise<number> {
   const outDir = path.join(workDir, 'out');
   await mkdir(path.join(outDir, 'files'), { recursive: true });
 
-  const validated = validateSiteDocument(input.document);
+  const validated = input.documentValidated
+    ? { ok: true as const, document: input.document as SiteDocument }
+    : validateSiteDocument(input.document);
   if (!validated.ok) {
     await writeFile(path.join(outDir, 'errors.json'), JSON.stringify(validated.errors));
     for (const error of validated.errors) console.error(`${error.path}: ${error.message}`);

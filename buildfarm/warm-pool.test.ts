@@ -80,7 +80,8 @@ describe.skipIf(!engineAnswers)('warm build containers', () => {
     // A basic build ran this week: a starting worker warms a container with the basic plan's limits.
     await publishSite(sql, boss, { tenantId, siteId, userId: null });
     await sql`update builds set status = 'cancelled', finished_at = now() where site_id = ${siteId}`;
-    worker = await startWorker({ sql, boss, databaseUrl: db.url, dataDir, executor: 'docker', concurrency: 1, warmContainers: 1 });
+    // Renders held 1 s: long enough to see which container the build runs in.
+    worker = await startWorker({ sql, boss, databaseUrl: db.url, dataDir, executor: 'docker', concurrency: 1, warmContainers: 1, slowRenderMs: 1_000 });
 
     await expect.poll(async () => (await warmContainersOf(me)).filter((c) => c.State === 'running').length, { timeout: 20_000, interval: 100 }).toBe(1);
     const [warm] = await warmContainersOf(me);
@@ -102,7 +103,8 @@ describe.skipIf(!engineAnswers)('warm build containers', () => {
   });
 
   it('never gives a build a container warmed for another plan', async () => {
-    worker = await startWorker({ sql, boss, databaseUrl: db.url, dataDir, executor: 'docker', concurrency: 1, warmContainers: 1 });
+    // Renders held 2 s: the build's container is still there to be inspected.
+    worker = await startWorker({ sql, boss, databaseUrl: db.url, dataDir, executor: 'docker', concurrency: 1, warmContainers: 1, slowRenderMs: 2_000 });
     await expect.poll(async () => (await warmContainersOf(me)).filter((c) => c.State === 'running').length, { timeout: 20_000, interval: 100 }).toBe(1);
     const [warm] = await warmContainersOf(me);
     expect((await docker.getContainer(warm.Id).inspect()).HostConfig.Memory).toBe(buildLimitsForPlan('basic').memoryMb * 1024 * 1024);
@@ -111,7 +113,9 @@ describe.skipIf(!engineAnswers)('warm build containers', () => {
     const { buildId } = await publishSite(sql, boss, { tenantId, siteId, userId: null });
     const enterprise = buildLimitsForPlan('enterprise');
     let used: Docker.ContainerInfo[] = [];
-    await expect.poll(async () => (used = await listBuildContainers(docker, buildId)).length, { timeout: 10_000, interval: 20 }).toBe(1);
+    await expect
+      .poll(async () => (used = (await listBuildContainers(docker, buildId)).filter((c) => c.State === 'running')).length, { timeout: 10_000, interval: 20 })
+      .toBe(1);
     expect(used[0]!.Id).not.toBe(warm.Id);
     expect((await docker.getContainer(used[0]!.Id).inspect()).HostConfig).toMatchObject({ Memory: enterprise.memoryMb * 1024 * 1024, NanoCpus: enterprise.cpus * 1e9 });
     expect(await waitForBuild(sql, buildId, ['succeeded', 'failed'])).toMatchObject({ status: 'succeeded' });

@@ -21,6 +21,7 @@ import {
   type ExecutorChoice,
   type ExecutorName,
   type RenderInput,
+  type WarmPoolStatus,
 } from './executors/index.ts';
 import { buildLimitsForPlan, type BuildLimits } from './plan-limits.ts';
 import { enqueueBuild } from './publish.ts';
@@ -58,6 +59,8 @@ export interface BuildWorker {
   id: string;
   executor: ExecutorName;
   concurrency: number;
+  /** The docker executor's warm containers; null with the process executor. */
+  warmPool(): WarmPoolStatus | null;
   /** Stops taking jobs and waits (up to `timeoutMs`) for the running builds to finish. */
   stop(options?: { timeoutMs?: number }): Promise<void>;
 }
@@ -117,7 +120,10 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     id: workerId,
     executor: executor.name,
     capacity: concurrency,
-    info: () => ({ running: running.size, builds: [...running.keys()] }),
+    info: () => {
+      const warm = executor.warmPoolStatus?.();
+      return { running: running.size, builds: [...running.keys()], ...(warm ? { warmContainers: warm.idle.length, warmPoolSize: warm.size } : {}) };
+    },
   });
 
   // Cancel reaches whichever worker runs the build: every worker listens, the one that has it
@@ -214,6 +220,8 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     limits: BuildLimits,
     signal: AbortSignal,
     useCache: boolean,
+    /** The render stage's own log line, written while this plans: renderer output follows it. */
+    announced: Promise<unknown>,
   ) => {
     const originals = built.assets.filter((a) => a.parent_id === null);
     const variantsOf = (id: string) => built.assets.filter((v) => v.parent_id === id);
@@ -251,6 +259,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       const bytes = new Map(data.map((row) => [row.id, row.data.toString('base64')]));
       const input: RenderInput = {
         document: built.document,
+        documentValidated: true, // runBuild validated it
         siteUrl: built.siteUrl,
         hostingProvider: built.hostingProvider,
         assets: originals.map((a) => ({
@@ -264,7 +273,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
         ...(opts.slowRenderMs ? { slowRenderMs: opts.slowRenderMs } : {}),
       };
       // Renderer output becomes log lines, written one after another so they keep their order.
-      let outputLogged: Promise<unknown> = Promise.resolve();
+      let outputLogged: Promise<unknown> = announced.catch(() => {});
       try {
         files = await executor.render({
           buildId: job.buildId,
@@ -328,13 +337,19 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     const sourceSnapshotId = await sourceSnapshotOfVersion(sql, job.tenantId, claimed.versionId);
 
     const imageCount = assets.filter((a) => a.parent_id === null).length;
-    await advance(job, 'render', 10, `페이지를 만드는 중입니다 (이미지 ${imageCount}개, 메모리 ${limits.memoryMb}MB, 제한 시간 ${limits.timeoutSeconds}초).`);
+    // Written while the build plans and looks up its cache (one round trip less on the path of
+    // every build); awaited before the next stage, so a cancel in between still stops the build.
+    const announced = advance(job, 'render', 10, `페이지를 만드는 중입니다 (이미지 ${imageCount}개, 메모리 ${limits.memoryMb}MB, 제한 시간 ${limits.timeoutSeconds}초).`);
+    announced.catch(() => {}); // observed below; not an unhandled rejection meanwhile
     let reusedFiles = 0;
+    /** The build cache entries of what was deployed, written while the switch is decided. */
+    let remembered: Promise<void> = Promise.resolve();
     const deploy = async (useCache: boolean) => {
       const renderStarted = Date.now();
       const rendered = sourceSnapshotId
         ? await sourceBuildOutputs(sql, { tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, snapshotId: sourceSnapshotId })
-        : await renderOutputs(job, built, limits, signal, useCache);
+        : await renderOutputs(job, built, limits, signal, useCache, announced);
+      await announced;
       reusedFiles = rendered.reused.length;
       if (signal.aborted) throw new BuildCancelledError('build cancelled after render');
       await advance(
@@ -355,7 +370,8 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
         },
       });
       await progressWrite;
-      await rememberOutputs(sql, { tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, outputs: [...rendered.fresh, ...rendered.reused] });
+      remembered = rememberOutputs(sql, { tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, outputs: [...rendered.fresh, ...rendered.reused] });
+      remembered.catch(() => {}); // awaited with the switch
       return result;
     };
     let deployed: Awaited<ReturnType<typeof deploySite>>;
@@ -383,7 +399,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
 
     // The switch: only a build that is still running, still ours and not older than what is
     // already live may go live. Entering 'switch' closes the door on cancel (see cancelBuild).
-    const switching = await withTenant(sql, job.tenantId, async (tx) => {
+    const [switching] = await Promise.all([withTenant(sql, job.tenantId, async (tx) => {
       const [newer] = await tx<{ id: string }[]>`
         select nb.id from builds nb
           join site_versions nv on nv.id = nb.version_id
@@ -410,7 +426,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       });
       await announceBuildStatus(tx, job.buildId);
       return true;
-    });
+    }), remembered]);
     if (!switching) return;
 
     if (placed.provider === 'local') await activateDeployment(sql, { tenantId: job.tenantId, siteId: job.siteId, deploymentId: placed.deploymentId });
@@ -580,6 +596,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     id: workerId,
     executor: executor.name,
     concurrency,
+    warmPool: () => executor.warmPoolStatus?.() ?? null,
     async stop({ timeoutMs = 60_000 } = {}) {
       if (stopped) return;
       stopped = true;

@@ -182,6 +182,7 @@ export async function createDockerExecutor(opts: DockerExecutorOptions): Promise
         if (current) removeLater(current);
       }
     },
+    warmPoolStatus: () => pool.status(),
     async close() {
       await pool.close();
       await Promise.all([...removals]);

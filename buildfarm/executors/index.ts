@@ -53,5 +53,12 @@ export {
   listBuildContainers,
   removeOrphanedBuildContainers,
 } from './build-container.ts';
-export type { WarmPoolStatus } from './warm-pool.ts';
-export { BuildCancelledError, BuildContentError, type Executor, type ExecutorName, type RenderInput, type RenderLimits } from './types.ts';
+export {
+  BuildCancelledError,
+  BuildContentError,
+  type Executor,
+  type ExecutorName,
+  type RenderInput,
+  type RenderLimits,
+  type WarmPoolStatus,
+} from './types.ts';

@@ -20,6 +20,12 @@ export interface RenderInput {
     /** resized copies made at upload (site/ renders them in <picture>) */
     variants?: { width: number; height: number; contentType: string; fileName: string; sha256: string; dataBase64: string | null }[];
   }[];
+  /**
+   * `document` is what validateSiteDocument returned in the worker, from the same site/ code the
+   * renderer is bundled from: the renderer does not validate it a second time (for a 50-page
+   * site that was most of a one-page build's time in the container).
+   */
+  documentValidated?: boolean;
   /** Paths of the outputs to render (the others are reused from the build cache); absent: all. */
   only?: string[];
   /** Holds the renderer this long before it renders: lets tests and the bench see a build running. */
@@ -58,6 +64,17 @@ export interface Executor {
   render(request: RenderRequest): Promise<RenderedFile[]>;
   /** Releases what the executor keeps between builds (the docker executor's warm containers). */
   close?(): Promise<void>;
+  /** The docker executor's warm containers (decision 121). */
+  warmPoolStatus?(): WarmPoolStatus;
+}
+
+export interface WarmPoolStatus {
+  /** Most containers kept warm at once. */
+  size: number;
+  /** Warm containers no build has taken yet; `ready`: loaded, compiled and waiting. */
+  idle: { id: string; profile: string; ready: boolean }[];
+  /** Containers being started for the pool. */
+  starting: number;
 }
 
 /** The document or its size is the problem: retrying would fail the same way. */

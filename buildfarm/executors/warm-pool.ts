@@ -11,15 +11,10 @@
 // It refills in the background, one container at a time, after each take.
 import type Docker from 'dockerode';
 import { limitsProfile, startBuildContainer, type BuildContainer } from './build-container.ts';
-import type { RenderLimits } from './types.ts';
+import type { RenderLimits, WarmPoolStatus } from './types.ts';
 
 type Profile = Pick<RenderLimits, 'memoryMb' | 'cpus' | 'pids'>;
 
-export interface WarmPoolStatus {
-  size: number;
-  idle: { profile: string; ready: boolean; id: string }[];
-  starting: number;
-}
 
 export class WarmContainerPool {
   private readonly idle: BuildContainer[] = [];

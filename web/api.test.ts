@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetEnvForTests } from '../config/env.ts';
 import { grantPlan, meteredUsageFromDatabase } from '../billing/index.ts';
 import { startQueue, startWorker, type BuildWorker } from '../buildfarm/index.ts';
-import { countApiCalls, createApiKey, periodOfDate, revokeApiKey } from './app/api/keys.server.ts';
+import { countApiCalls, createApiKey, flushApiMeters, periodOfDate, revokeApiKey } from './app/api/keys.server.ts';
 import { verifyWebhookSignature } from './app/api/webhooks.server.ts';
 import { startTestWeb, type TestWeb } from './server/testing.ts';
 
@@ -431,6 +431,7 @@ describe('domains, usage and metering', () => {
 
   it('hands billing the month’s API calls through its usage source (api_usage_daily)', async () => {
     const period = periodOfDate(new Date());
+    await flushApiMeters(); // calls admitted from memory reach the database within ~100 ms
     const usage = await meteredUsageFromDatabase(web.db.sql, () => {})(tenantA, period);
     expect(usage.apiCalls).toBe(await countApiCalls(web.db.sql, tenantA, period));
     expect(usage.apiCalls).toBeGreaterThan(10);
@@ -466,8 +467,29 @@ describe('rate limits', () => {
     expect(ok[0].headers.get('ratelimit-limit')).toBe('5');
     expect(limited[0].headers.get('retry-after')).toMatch(/^\d+$/);
     expect(limited[0].json.error.code).toBe('rate_limited');
+    await flushApiMeters();
     const [metered] = await web.db.sql<{ n: string }[]>`select count(*) as n from api_calls where key_id = ${key.key.id}`;
     expect(Number(metered.n)).toBe(ok.length);
+  });
+});
+
+describe('rate limits from memory', () => {
+  it('holds the limit for a key this process already confirmed (admitted from memory), metering only the calls let through', async () => {
+    const key = await createApiKey(web.db.sql, { tenantId: tenantB, userId: null, name: 'warm burst', scopes: ['read'] });
+    if (!key.ok) throw new Error('no key');
+    await web.db.sql`update api_keys set rate_limit_per_minute = 6 where id = ${key.key.id}`;
+    expect((await call(key.secret, 'GET', '/webhooks')).status).toBe(200);
+    const answers = await Promise.all(Array.from({ length: 15 }, () => call(key.secret, 'GET', '/webhooks')));
+    const ok = answers.filter((a) => a.status === 200);
+    const limited = answers.filter((a) => a.status === 429);
+    // A burst straddling a minute boundary opens a fresh window.
+    expect(ok.length === 5 || (ok.length > 5 && ok.length <= 11)).toBe(true);
+    expect(limited.length).toBe(15 - ok.length);
+    expect(limited[0].headers.get('ratelimit-remaining')).toBe('0');
+    expect(Number(limited[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    await flushApiMeters();
+    const [metered] = await web.db.sql<{ n: string }[]>`select count(*) as n from api_calls where key_id = ${key.key.id}`;
+    expect(Number(metered.n)).toBe(1 + ok.length);
   });
 });
 

@@ -80,6 +80,7 @@ export async function createApiKey(
 /** The workspace's keys, newest first, each with its calls this month (Asia/Seoul). */
 export async function listApiKeys(sql: Sql, tenantId: string, now = new Date()): Promise<ApiKeySummary[]> {
   const { start, end } = billingPeriod(periodOfDate(now));
+  await flushApiMeters();
   return withTenant(sql, tenantId, async (tx) => {
     const rows = await tx<KeyRow[]>`
       select k.id, k.name, k.prefix, k.scopes, k.rate_limit_per_minute, k.created_at, k.last_used_at, k.revoked_at,
@@ -92,7 +93,7 @@ export async function listApiKeys(sql: Sql, tenantId: string, now = new Date()):
 /** Revokes a key at once (the next call with it is refused). False when it is not this workspace's. */
 export async function revokeApiKey(sql: Sql, input: { tenantId: string; userId: string | null; keyId: string }): Promise<boolean> {
   if (!isUuid(input.keyId)) return false;
-  return withTenant(sql, input.tenantId, async (tx) => {
+  const revoked = await withTenant(sql, input.tenantId, async (tx) => {
     const updated = await tx`update api_keys set revoked_at = coalesce(revoked_at, now()) where id = ${input.keyId}`;
     if (updated.count === 0) return false;
     await tx`
@@ -100,6 +101,10 @@ export async function revokeApiKey(sql: Sql, input: { tenantId: string; userId: 
       values (${input.tenantId}, ${input.userId}, 'api_key.revoke', ${input.keyId})`;
     return true;
   });
+  // This process stops admitting it from memory now (after the commit, so no call can re-learn it
+  // as active); other web processes at their next flush or within a second.
+  if (revoked) for (const meter of apiMeterRegistry()) meter.forget(input.keyId);
+  return revoked;
 }
 
 /** "2026-11" for a moment, in Asia/Seoul. */
@@ -107,9 +112,28 @@ export function periodOfDate(at: Date): string {
   return new Date(at.getTime() + 9 * 3600_000).toISOString().slice(0, 7);
 }
 
+// The metering journals of this process (metering.server.ts): calls admitted from memory reach
+// api_calls within ~100 ms; readers in this process flush them first so a count is exact here.
+// On globalThis because the Remix server bundle carries its own copy of these modules.
+interface ApiMeterHandle {
+  flush(): Promise<void>;
+  forget(keyId: string): void;
+}
+const METERS = Symbol.for('windwalker.apiMeters');
+export function apiMeterRegistry(): Set<ApiMeterHandle> {
+  const holder = globalThis as unknown as Record<symbol, Set<ApiMeterHandle> | undefined>;
+  return (holder[METERS] ??= new Set());
+}
+
+/** Writes the calls this process has journaled but not yet stored (before counting calls). */
+export async function flushApiMeters(): Promise<void> {
+  await Promise.all([...apiMeterRegistry()].map((meter) => meter.flush()));
+}
+
 /** API calls of a workspace in a billing period ("YYYY-MM", Asia/Seoul); billing's invoice line. */
 export async function countApiCalls(sql: Sql, tenantId: string, period: string): Promise<number> {
   const { start, end } = billingPeriod(period);
+  await flushApiMeters();
   return withTenant(sql, tenantId, async (tx) => {
     const [row] = await tx<{ n: string }[]>`
       select count(*)::bigint as n from api_calls where at >= ${start} and at < ${end}`;

@@ -1,10 +1,13 @@
 // /api/v1 as an express router in the web process (mounted before the Origin check and the
 // Remix handler: no React, no session lookup — see docs/decisions/110-public-api.md).
-// A call: Bearer key → one statement authenticates, rate-limits and meters it (keys.server.ts)
+// A call: Bearer key → authenticated, rate-limited and metered: from memory plus one journal
+// line when this process confirmed the key within the last second (metering.server.ts), else one
+// SQL statement (keys.server.ts)
 // → scope → path, query and body validated by the operation's zod schemas → Idempotency-Key
 // for POSTs → the handler. Session cookies are never read here, so a browser cannot be tricked
 // into calling the API with its owner's session (CSRF); the key is only ever sent on purpose.
 import { createHash, randomUUID } from 'node:crypto';
+import path from 'node:path';
 import express, { type Request, type Response, type Router } from 'express';
 import type PgBoss from 'pg-boss';
 import type { z } from 'zod';
@@ -12,6 +15,7 @@ import { env } from '../../../config/env.ts';
 import { withTenant, type Sql } from '../../../db/index.ts';
 import { ApiError, validationError } from './errors.server.ts';
 import { authenticateApiCall, type AuthenticatedKey } from './keys.server.ts';
+import { ApiMeter } from './metering.server.ts';
 import { buildOpenApiDocument } from './openapi.server.ts';
 import { startWebhookDispatcher } from './webhooks.server.ts';
 import { emptyQuery } from './schemas.server.ts';
@@ -25,6 +29,8 @@ export interface PublicApiOptions {
   boss: () => Promise<PgBoss>;
   /** Called after a call is answered (tests, logs). */
   log?: (line: string) => void;
+  /** Admits recently confirmed keys from memory with a journal; without it every call is one SQL statement. */
+  meter?: ApiMeter;
 }
 
 function sendError(res: Response, error: ApiError) {
@@ -118,7 +124,8 @@ function handlerFor(options: PublicApiOptions, operation: ApiOperation) {
       if (!match) {
         throw new ApiError(401, 'unauthorized', 'API 키가 필요합니다. Authorization: Bearer ww_live_… 헤더를 보내 주세요.', 'An API key is required: send Authorization: Bearer ww_live_….');
       }
-      const key = await authenticateApiCall(options.sql, { secret: match[1], requestId, method: operation.method.toUpperCase(), route: operation.path });
+      const call = { secret: match[1], requestId, method: operation.method.toUpperCase(), route: operation.path };
+      const key = await (options.meter ? options.meter.admit(call) : authenticateApiCall(options.sql, call));
       if (!key) throw new ApiError(401, 'unauthorized', 'API 키가 올바르지 않거나 폐기되었습니다. 워크스페이스의 API 키 화면에서 확인해 주세요.', 'The API key is invalid or revoked.');
       rateHeaders(res, key);
       if (!key.rate.allowed) {
@@ -214,10 +221,20 @@ export function createPublicApiRouter(options: PublicApiOptions): Router {
   return router;
 }
 
-/** The router plus the webhook dispatcher of this web process; close() stops the dispatcher. */
+/**
+ * The router, its metering journal (in DATA_DIR/api-metering) and the webhook dispatcher of this
+ * web process; close() writes the journaled calls and stops the dispatcher.
+ */
 export async function startPublicApi(options: PublicApiOptions): Promise<{ router: Router; close(): Promise<void> }> {
+  const meter = options.meter ?? ApiMeter.open({ sql: options.sql, dir: path.join(env().dataDir, 'api-metering'), log: options.log });
   const dispatcher = await startWebhookDispatcher({
     sql: options.sql, boss: options.boss, log: options.log, retry: { limit: 8, delaySeconds: env().WEBHOOK_RETRY_DELAY_SECONDS },
   });
-  return { router: createPublicApiRouter(options), close: () => dispatcher.stop() };
+  return {
+    router: createPublicApiRouter({ ...options, meter }),
+    close: async () => {
+      await dispatcher.stop();
+      await meter.stop();
+    },
+  };
 }

@@ -28,6 +28,8 @@ export const envSchema = z.object({
   MONITOR_INTERVAL_SECONDS: z.coerce.number().min(1).default(60),
   // Developer mode: an editor session with no traffic this long is stopped (its workspace saved).
   DEVMODE_IDLE_MINUTES: z.coerce.number().min(1).max(24 * 60).default(30),
+  // Where devmode/install-code-server.sh put Node 24 and code-server (one install per machine).
+  DEVMODE_INSTALL_DIR: z.string().default('.data/devmode'),
   UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
   // Outgoing webhooks: first retry after this many seconds, doubling each time (8 retries).
   WEBHOOK_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
@@ -63,7 +65,7 @@ export const envSchema = z.object({
   TARGET_EDGE_URL: optionalUrl,
 });
 
-export type Env = z.infer<typeof envSchema> & { dataDir: string; publicUrl: string };
+export type Env = z.infer<typeof envSchema> & { dataDir: string; publicUrl: string; devmodeInstallDir: string };
 
 export class EnvError extends Error {}
 
@@ -80,6 +82,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   return {
     ...parsed,
     dataDir: path.resolve(parsed.DATA_DIR),
+    devmodeInstallDir: path.resolve(parsed.DEVMODE_INSTALL_DIR),
     publicUrl: parsed.PUBLIC_URL ?? `http://localhost:${parsed.WEB_PORT}`,
   };
 }

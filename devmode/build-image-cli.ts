@@ -11,7 +11,7 @@ try {
   process.exit(1);
 }
 try {
-  const tag = await ensureDevmodeImage(docker, { dataDir: env().dataDir, log: (line) => console.log(`[devmode] ${line}`) });
+  const tag = await ensureDevmodeImage(docker, { installDir: env().devmodeInstallDir, log: (line) => console.log(`[devmode] ${line}`) });
   console.log(tag);
 } catch (error) {
   console.error(`[devmode] ${(error as Error).message}`);

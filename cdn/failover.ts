@@ -418,3 +418,22 @@ export async function recordDeployFallback(
     reason: `${PROVIDER_LABELS[from]}에 배포하지 못해 ${PROVIDER_LABELS[placed.provider]}에 게시했습니다 — ${detail}`,
   });
 }
+
+export interface FailoverEvent {
+  id: string;
+  at: Date;
+  kind: 'provider_down' | 'provider_up' | 'site_failover' | 'site_recovery' | 'move_failed' | 'deploy_fallback';
+  provider: ProviderName;
+  toProvider: ProviderName | null;
+  siteId: string | null;
+  siteName: string | null;
+  reason: string;
+}
+
+/** The latest failover events, newest first, for ops (platform-wide). */
+export async function listFailoverEvents(sql: Sql, limit = 30): Promise<FailoverEvent[]> {
+  return sql<FailoverEvent[]>`
+    select e.id, e.at, e.kind, e.provider, e.to_provider as "toProvider", e.site_id as "siteId", s.name as "siteName", e.reason
+    from cdn_failover_events e left join sites s on s.id = e.site_id
+    order by e.at desc, e.id limit ${limit}`;
+}

@@ -29,8 +29,8 @@ export {
 export { migrateSite, type MigrateSiteOptions, type MigrationResult, type MigrationReason } from './migration.ts';
 // Failover (issue 5, item 4): provider health checks, sites moved off a failing provider and back.
 export {
-  runFailoverRound, checkProviders, listProviderHealth, downProviders, placeDeployment, activatePlaced, recordDeployFallback,
-  type FailoverPolicy, type FailoverRound, type ProviderHealthRow, type PlacedDeployment, type SiteMove,
+  runFailoverRound, checkProviders, listProviderHealth, listFailoverEvents, downProviders, placeDeployment, activatePlaced, recordDeployFallback,
+  type FailoverPolicy, type FailoverRound, type ProviderHealthRow, type PlacedDeployment, type SiteMove, type FailoverEvent,
 } from './failover.ts';
 export { deploymentFiles, liveSiteFiles } from './deployment-files.ts';
 // Usage (issue 5, item 6): the hosted CDNs' daily requests and bytes into cdn_usage_daily.

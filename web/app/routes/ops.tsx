@@ -30,6 +30,7 @@ export default function OpsLayout() {
     { to: '/ops/scenarios', label: '사업계획 시나리오', show: data.money },
     { to: '/ops/capacity', label: '용량', show: data.capacity },
     { to: '/ops/loadtests', label: '부하 테스트', show: data.capacity },
+    { to: '/ops/cdn', label: 'CDN 상태', show: data.capacity },
     { to: '/ops/budgets', label: '예산·알림', show: true, count: data.openAlerts },
   ].filter((t) => t.show);
   const presets = [

@@ -5,7 +5,7 @@ import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunctio
 import { json, redirect } from '@remix-run/node';
 import { useActionData, useLoaderData, type ShouldRevalidateFunction } from '@remix-run/react';
 import { PublishError, publishSite } from '../../../buildfarm/index.ts';
-import { assertCanPublish, BillingError } from '../../../billing/index.ts';
+import { assertCanPublish, assertWithinPlanLimit, BillingError, getTenantPlan } from '../../../billing/index.ts';
 import { siteUrl } from '../../../cdn/index.ts';
 import type { SiteDocument } from '../../../site/index.ts';
 import { requireMember } from '../auth.server.ts';
@@ -29,6 +29,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const site = await getSite(sql, tenant.id, params.siteId ?? '');
   if (!site) throw notFound();
   const versions = (await listVersions(sql, tenant.id, site.id)) ?? [];
+  // The plan's page limit, worded by billing, so the pages panel says it before saving refuses.
+  const plan = await getTenantPlan(sql, tenant.id);
+  let pageLimitMessage = '';
+  try {
+    assertWithinPlanLimit(plan, 'pagesPerSite', plan.maxPagesPerSite, 1);
+  } catch (error) {
+    if (!(error instanceof BillingError)) throw error;
+    pageLimitMessage = error.message;
+  }
   return json(
     {
       site: {
@@ -44,6 +53,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       versions: versions.map((v) => ({ ...v, createdAt: v.createdAt.toISOString() })),
       readOnly: role === 'viewer',
       hostingProvider: HOSTING_PROVIDER,
+      pageLimit: { max: plan.maxPagesPerSite, message: pageLimitMessage },
     },
     { headers: { 'Cache-Control': 'no-store' } },
   );
@@ -99,6 +109,7 @@ export default function SiteBuilder() {
       readOnly={data.readOnly}
       hostingProvider={data.hostingProvider}
       publishError={publishError}
+      pageLimit={data.pageLimit}
     />
   );
 }

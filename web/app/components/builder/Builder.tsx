@@ -15,17 +15,23 @@ import {
 import {
   errorsUnder,
   findPage,
+  insertPage,
   insertSection,
+  movePageBy,
   moveSectionBy,
   moveSectionTo,
+  removePage,
   removeSection,
   updatePage,
   updateSection,
+  updateSectionText,
 } from './document-edit.ts';
+import { PagesPanel, type PageLimit } from './PagesPanel.tsx';
 import { PreviewFrame, type PreviewDevice } from './PreviewFrame.tsx';
 import { SectionForm } from './SectionForm.tsx';
 import { SectionList, sectionTitle } from './SectionList.tsx';
-import { BusinessSettings, PageSettings, ThemeSettings } from './SiteSettings.tsx';
+import { SiteFilesPanel } from './SiteFilesPanel.tsx';
+import { BusinessSettings, ThemeSettings } from './SiteSettings.tsx';
 import { formatSeoulTime, useAutosave, type SaveState } from './use-autosave.ts';
 import { VersionHistory, type VersionItem } from './VersionHistory.tsx';
 
@@ -40,17 +46,31 @@ export interface BuilderSite {
   isLive: boolean;
 }
 
-type Panel = 'sections' | 'design' | 'business' | 'page' | 'history';
+type Panel = 'sections' | 'page' | 'design' | 'business' | 'history' | 'files';
 
 const PANELS: { id: Panel; label: string }[] = [
   { id: 'sections', label: '섹션' },
+  { id: 'page', label: '페이지' },
   { id: 'design', label: '디자인' },
   { id: 'business', label: '사업자 정보' },
-  { id: 'page', label: '페이지' },
   { id: 'history', label: '버전 기록' },
+  { id: 'files', label: '내보내기' },
 ];
 
-export function Builder(props: { site: BuilderSite; versions: VersionItem[]; readOnly: boolean; hostingProvider: string; publishError: string | null }) {
+const DEVICES: { id: PreviewDevice; label: string; icon: () => JSX.Element }[] = [
+  { id: 'phone', label: '휴대폰', icon: PhoneIcon },
+  { id: 'tablet', label: '태블릿', icon: TabletIcon },
+  { id: 'desktop', label: '데스크톱', icon: DesktopIcon },
+];
+
+export function Builder(props: {
+  site: BuilderSite;
+  versions: VersionItem[];
+  readOnly: boolean;
+  hostingProvider: string;
+  publishError: string | null;
+  pageLimit: PageLimit;
+}) {
   const { site } = props;
   const [doc, setDoc] = useState<SiteDocument>(site.document);
   const [pageId, setPageId] = useState(site.document.pages[0]?.id ?? '');
@@ -155,8 +175,7 @@ export function Builder(props: { site: BuilderSite; versions: VersionItem[]; rea
   }, [doc, page.slug, site.siteUrl, assetUrl, props.hostingProvider]);
 
   const onNavigate = useCallback(
-    (path: string) => {
-      const slug = path.replace(/^\/+|\/+$/g, '').split('/')[0] ?? '';
+    (slug: string) => {
       const target = doc.pages.find((p) => p.slug === slug);
       if (target) {
         setPageId(target.id);
@@ -177,6 +196,13 @@ export function Builder(props: { site: BuilderSite; versions: VersionItem[]; rea
       return;
     }
     submit({ intent: 'publish' }, { method: 'post' });
+  }
+
+  function selectPage(id: string) {
+    const target = findPage(current.current, id);
+    if (!target) return;
+    setPageId(target.id);
+    setSelectedId(target.sections[0]?.id ?? null);
   }
 
   const missingBusiness = useMemo(() => listMissingBusinessDetails(doc).length, [doc]);
@@ -210,12 +236,11 @@ export function Builder(props: { site: BuilderSite; versions: VersionItem[]; rea
             </div>
           )}
           <div className="device-toggle" role="group" aria-label="미리보기 화면 크기">
-            <button type="button" aria-pressed={device === 'phone'} onClick={() => setDevice('phone')}>
-              <PhoneIcon /> 휴대폰
-            </button>
-            <button type="button" aria-pressed={device === 'desktop'} onClick={() => setDevice('desktop')}>
-              <DesktopIcon /> 데스크톱
-            </button>
+            {DEVICES.map(({ id, label, icon: Icon }) => (
+              <button key={id} type="button" aria-pressed={device === id} onClick={() => setDevice(id)} title={`${label} 화면으로 미리보기`}>
+                <Icon /> <span className="device-label">{label}</span>
+              </button>
+            ))}
           </div>
           <Link to={`/sites/${site.id}/deployments`} className="button button-secondary">
             게시 기록
@@ -340,9 +365,43 @@ export function Builder(props: { site: BuilderSite; versions: VersionItem[]; rea
             </fieldset>
           ) : null}
           {panel === 'page' ? (
-            <fieldset disabled={props.readOnly} className="plain-fieldset">
-              <PageSettings page={page} pageIndex={pageIndex} errors={docErrors} onChange={(next) => edit((d) => updatePage(d, page.id, next))} />
-            </fieldset>
+            <PagesPanel
+              document={doc}
+              selectedPageId={page.id}
+              errors={docErrors}
+              pageLimit={props.pageLimit}
+              readOnly={props.readOnly}
+              onSelect={(id) => selectPage(id)}
+              onMove={(id, delta) => edit((d) => movePageBy(d, id, delta))}
+              onRemove={(id) => {
+                edit((d) => removePage(d, id));
+                if (id === page.id) selectPage(doc.pages.find((p) => p.slug === '')?.id ?? doc.pages[0].id);
+              }}
+              onAdd={(newPage) => {
+                edit((d) => insertPage(d, newPage, null));
+                setPageId(newPage.id);
+                setSelectedId(newPage.sections[0]?.id ?? null);
+              }}
+              onChangePage={(next) => edit((d) => updatePage(d, next.id, next))}
+            />
+          ) : null}
+          {panel === 'files' ? (
+            <SiteFilesPanel
+              siteId={site.id}
+              isLive={site.isLive}
+              readOnly={props.readOnly}
+              onBeforeImport={autosave.flush}
+              onImported={(imported, revision, savedAt) => {
+                autosave.adopt(imported, revision, savedAt);
+                past.current = [];
+                future.current = [];
+                current.current = imported;
+                setDoc(imported);
+                const first = imported.pages[0];
+                setPageId(first.id);
+                setSelectedId(first.sections[0]?.id ?? null);
+              }}
+            />
           ) : null}
           {panel === 'history' ? (
             <VersionHistory
@@ -364,7 +423,20 @@ export function Builder(props: { site: BuilderSite; versions: VersionItem[]; rea
         </aside>
 
         <section className="builder-preview" aria-label="미리보기">
-          <PreviewFrame html={previewHtml} device={device} title={`${page.title} 미리보기`} onNavigate={onNavigate} focusId={panel === 'sections' ? selected?.id ?? null : null} />
+          <PreviewFrame
+            html={previewHtml}
+            device={device}
+            title={`${page.title} 미리보기`}
+            onNavigate={onNavigate}
+            focusId={panel === 'sections' ? selected?.id ?? null : null}
+            editable={!props.readOnly}
+            onInlineSelect={(sectionId) => {
+              setPanel('sections');
+              setSelectedId(sectionId);
+            }}
+            onInlineEdit={({ sectionId, path, text }) => edit((d) => updateSectionText(d, page.id, sectionId, path, text))}
+            onHistory={stepHistory}
+          />
         </section>
       </div>
     </div>
@@ -462,6 +534,15 @@ function PhoneIcon() {
   return (
     <svg width="14" height="14" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2">
       <rect x="6" y="2" width="12" height="20" rx="2" />
+      <path d="M11 18h2" />
+    </svg>
+  );
+}
+
+function TabletIcon() {
+  return (
+    <svg width="14" height="14" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2">
+      <rect x="4" y="2" width="16" height="20" rx="2" />
       <path d="M11 18h2" />
     </svg>
   );

@@ -1,6 +1,8 @@
-// The page's sections in order: select one to edit it, move it with the ↑/↓ buttons (or drag
-// it), add a new section after the selected one, or remove one.
-import { useState } from 'react';
+// The page's sections in order: select one to edit it, move it with the ↑/↓ buttons, by
+// dragging, or from the keyboard (Alt+↑/↓ on the section's name), add a new section after the
+// selected one, or remove one. After a move the focus stays on what the owner was using, and a
+// live region says where the section went.
+import { useEffect, useRef, useState } from 'react';
 import { sectionDescriptions, sectionLabels, sectionTypes, type Section, type SectionType } from '../../../../site/index.ts';
 
 export function sectionTitle(section: Section): string {
@@ -20,12 +22,37 @@ export function SectionList(props: {
   const [dragging, setDragging] = useState<string | null>(null);
   const [dropIndex, setDropIndex] = useState<number | null>(null);
   const [adding, setAdding] = useState(false);
+  const [announcement, setAnnouncement] = useState('');
+  const list = useRef<HTMLOListElement>(null);
+  const refocus = useRef<{ id: string; control: 'select' | 'up' | 'down' } | null>(null);
   const { sections } = props;
+
+  useEffect(() => {
+    const wanted = refocus.current;
+    if (!wanted) return;
+    refocus.current = null;
+    const item = list.current?.querySelector<HTMLElement>(`[data-section-id="${CSS.escape(wanted.id)}"]`);
+    const control = item?.querySelector<HTMLButtonElement>(`[data-control="${wanted.control}"]`);
+    (control && !control.disabled ? control : item?.querySelector<HTMLButtonElement>('[data-control="select"]'))?.focus();
+  });
+
+  const move = (section: Section, from: number, delta: -1 | 1, control: 'select' | 'up' | 'down') => {
+    const to = from + delta;
+    if (to < 0 || to >= sections.length) return;
+    refocus.current = { id: section.id, control };
+    props.onMoveBy(section.id, delta);
+    setAnnouncement(`‘${sectionTitle(section)}’ 섹션을 ${to + 1}번째로 옮겼습니다 (모두 ${sections.length}개).`);
+  };
 
   return (
     <div className="section-list">
       <h2 className="panel-title">섹션</h2>
+      {props.readOnly ? null : <p className="panel-hint">끌어서 옮기거나, 섹션 이름에서 Alt+↑/↓ 키로 옮길 수 있습니다.</p>}
+      <p className="sr-only" role="status" aria-live="polite">
+        {announcement}
+      </p>
       <ol
+        ref={list}
         className="section-items"
         onDragOver={(e) => {
           if (!dragging) return;
@@ -35,7 +62,12 @@ export function SectionList(props: {
           e.preventDefault();
           if (dragging && dropIndex !== null) {
             const from = sections.findIndex((s) => s.id === dragging);
-            props.onMoveTo(dragging, dropIndex > from ? dropIndex - 1 : dropIndex);
+            const to = dropIndex > from ? dropIndex - 1 : dropIndex;
+            const moved = sections[from];
+            if (moved && to !== from) {
+              props.onMoveTo(dragging, to);
+              setAnnouncement(`‘${sectionTitle(moved)}’ 섹션을 ${to + 1}번째로 옮겼습니다 (모두 ${sections.length}개).`);
+            }
           }
           setDragging(null);
           setDropIndex(null);
@@ -46,6 +78,7 @@ export function SectionList(props: {
           return (
             <li
               key={section.id}
+              data-section-id={section.id}
               className={[
                 'section-item',
                 selected ? 'is-selected' : '',
@@ -73,21 +106,34 @@ export function SectionList(props: {
               <span className="drag-handle" aria-hidden="true" title="끌어서 순서 바꾸기">
                 ⋮⋮
               </span>
-              <button type="button" className="section-select" aria-pressed={selected} onClick={() => props.onSelect(section.id)}>
+              <button
+                type="button"
+                className="section-select"
+                data-control="select"
+                aria-pressed={selected}
+                aria-keyshortcuts={props.readOnly ? undefined : 'Alt+ArrowUp Alt+ArrowDown'}
+                onClick={() => props.onSelect(section.id)}
+                onKeyDown={(e) => {
+                  if (props.readOnly || !e.altKey || (e.key !== 'ArrowUp' && e.key !== 'ArrowDown')) return;
+                  e.preventDefault();
+                  move(section, index, e.key === 'ArrowUp' ? -1 : 1, 'select');
+                }}
+              >
                 <span className="section-kind">{sectionLabels[section.type]}</span>
                 <span className="section-heading">{sectionTitle(section)}</span>
               </button>
               {props.readOnly ? null : (
                 <span className="section-tools">
-                  <button type="button" className="icon-button" aria-label={`${sectionTitle(section)} 위로 이동`} disabled={index === 0} onClick={() => props.onMoveBy(section.id, -1)}>
+                  <button type="button" className="icon-button" data-control="up" aria-label={`${sectionTitle(section)} 위로 이동`} disabled={index === 0} onClick={() => move(section, index, -1, 'up')}>
                     ↑
                   </button>
                   <button
                     type="button"
                     className="icon-button"
+                    data-control="down"
                     aria-label={`${sectionTitle(section)} 아래로 이동`}
                     disabled={index === sections.length - 1}
-                    onClick={() => props.onMoveBy(section.id, 1)}
+                    onClick={() => move(section, index, 1, 'down')}
                   >
                     ↓
                   </button>

@@ -1,6 +1,6 @@
-// Site-wide settings: name, theme colours and font, the business details the legal footer
-// shows, and the selected page's title and description.
-import { fonts, listMissingBusinessDetails, type SiteDocument, type SitePage } from '../../../../site/index.ts';
+// Site-wide settings: name, theme colours and font, and the business details the legal footer
+// shows. (Pages and their titles are in PagesPanel.)
+import { fonts, listMissingBusinessDetails, type SiteDocument } from '../../../../site/index.ts';
 import { ColorField, TextField } from './fields.tsx';
 
 type Errors = Map<string, string>;
@@ -73,28 +73,6 @@ export function BusinessSettings(props: { document: SiteDocument; onChange: (doc
         {field('privacyOfficerContact', '보호책임자 연락처')}
       </div>
       {field('kakaoChannelUrl', '카카오톡 채널 주소', { type: 'url', placeholder: 'https://pf.kakao.com/…' })}
-    </div>
-  );
-}
-
-export function PageSettings(props: { page: SitePage; pageIndex: number; onChange: (page: SitePage) => void; errors: Errors }) {
-  const { page, onChange, errors, pageIndex } = props;
-  const at = `pages.${pageIndex}`;
-  return (
-    <div className="settings-form">
-      <h2 className="panel-title">페이지 설정</h2>
-      <TextField label="페이지 제목" value={page.title} maxLength={60} error={errors.get(`${at}.title`)} hint="브라우저 탭과 검색 결과에 보이는 제목" onChange={(title) => onChange({ ...page, title })} />
-      <TextField label="메뉴 이름" value={page.navLabel} maxLength={20} error={errors.get(`${at}.navLabel`)} onChange={(navLabel) => onChange({ ...page, navLabel })} />
-      <TextField
-        label="페이지 설명"
-        multiline
-        rows={3}
-        value={page.description}
-        maxLength={160}
-        error={errors.get(`${at}.description`)}
-        hint="검색 결과와 카카오톡 공유 미리보기에 보이는 설명 (160자 이내)"
-        onChange={(description) => onChange({ ...page, description })}
-      />
     </div>
   );
 }

@@ -155,18 +155,21 @@ export async function createDockerExecutor(opts: DockerExecutorOptions): Promise
         const warm = pool.take(request.limits);
         if (warm) {
           try {
-            // Named after the build from now on: `docker ps` shows which build runs where.
-            await warm.container.rename({ name });
+            // Named after the build from now on (`docker ps` shows which build runs where), while
+            // its input is written.
+            await Promise.all([warm.container.rename({ name }), writeWorkspaceInput(warm.workspace.dir, request.input)]);
             current = warm;
           } catch {
             removeLater(warm); // died or vanished since it was warmed: start one below
           }
         }
-        current ??= await startBuildContainer(docker, { image, limits: request.limits, warmUp: false, buildId: request.buildId, name });
+        if (!current) {
+          current = await startBuildContainer(docker, { image, limits: request.limits, warmUp: false, buildId: request.buildId, name });
+          await writeWorkspaceInput(current.workspace.dir, request.input);
+        }
         const container = current;
         if (reason) await container.kill();
         container.setOutput((line, stream) => request.onOutput?.(line, stream));
-        await writeWorkspaceInput(container.workspace.dir, request.input);
         container.go();
         const { code: exitCode, reported } = await container.finished;
         if (reason === 'cancel') throw new BuildCancelledError('build cancelled; container killed');

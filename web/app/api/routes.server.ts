@@ -8,6 +8,7 @@ import { assertCanPublish, BillingError, getHostingUsage, UPGRADE_URL } from '..
 import { cancelBuild, CancelBuildError, getBuild, listBuildLogs, publishSite, PublishError, subscribeToBuild, type Build, type BuildEvent } from '../../../buildfarm/index.ts';
 import { activateDeployment, addSiteDomain, CdnError, dnsInstructions, domainStatusText, listDeployments, listSiteDomains, type SiteDomain } from '../../../cdn/index.ts';
 import { withTenant, type Sql } from '../../../db/index.ts';
+import { createSiteDocument } from '../../../site/index.ts';
 import { domainProviders } from '../domains.server.ts';
 import { createSite, getSite, restoreVersion, saveDocument, type SiteSummary } from '../sites.server.ts';
 import { ApiError, notFound } from './errors.server.ts';
@@ -106,6 +107,18 @@ function limitOf(ctx: ApiContext): number {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Documented request examples (the OpenAPI test sends each one and expects the documented status).
+
+const exampleDocument = (() => {
+  const document = createSiteDocument('cafe', { siteName: '카페 모모' });
+  return { ...document, pages: [{ ...document.pages[0], sections: document.pages[0].sections.slice(0, 1) }] };
+})();
+const exampleSection = (() => {
+  const { id: _id, ...section } = exampleDocument.pages[0].sections[0] as { id: string } & Record<string, unknown>;
+  return { ...section, heading: '오늘 볶은 원두로 내린 한 잔' };
+})();
+
+// ---------------------------------------------------------------------------------------------
 // Operations
 
 export const operations: ApiOperation[] = [
@@ -170,6 +183,7 @@ export const operations: ApiOperation[] = [
     params: s.siteIdParams, body: s.saveDocumentBody,
     success: { status: 200, description: 'Saved', schema: s.saveResult },
     errors: [400, 401, 403, 404, 409, 429],
+    example: { body: { document: exampleDocument, baseRevision: 1 } },
     async handle(ctx) {
       const body = ctx.body as z.infer<typeof s.saveDocumentBody>;
       await requireSite(ctx);
@@ -182,6 +196,7 @@ export const operations: ApiOperation[] = [
     params: s.siteSectionParams, body: s.saveSectionBody,
     success: { status: 200, description: 'Saved', schema: s.saveResult },
     errors: [400, 401, 403, 404, 409, 429],
+    example: { body: { section: exampleSection } },
     async handle(ctx) {
       const body = ctx.body as z.infer<typeof s.saveSectionBody>;
       const site = await requireSite(ctx);
@@ -248,6 +263,7 @@ export const operations: ApiOperation[] = [
     params: s.siteVersionParams, body: s.emptyBody,
     success: { status: 200, description: 'Restored as the current document', schema: s.restoreResult },
     errors: [400, 401, 403, 404, 409, 422, 429],
+    example: { body: {} },
     async handle(ctx) {
       const restored = await restoreVersion(ctx.sql, { tenantId: ctx.key.tenantId, siteId: ctx.params.siteId, versionId: ctx.params.versionId, userId: null });
       if (!restored) throw notFound('Version', '버전');
@@ -261,6 +277,7 @@ export const operations: ApiOperation[] = [
     params: s.siteIdParams, body: s.emptyBody,
     success: { status: 202, description: 'The build is queued', schema: s.publishResult },
     errors: [400, 401, 403, 404, 422, 429],
+    example: { body: {} },
     async handle(ctx) {
       await requireSite(ctx);
       try {
@@ -314,6 +331,7 @@ export const operations: ApiOperation[] = [
     params: s.buildIdParams, body: s.emptyBody,
     success: { status: 200, description: 'Cancelled', schema: s.build },
     errors: [400, 401, 403, 404, 409, 422, 429],
+    example: { body: {} },
     async handle(ctx) {
       const before = await getBuild(ctx.sql, ctx.key.tenantId, ctx.params.buildId);
       if (!before) throw buildMissing();
@@ -411,6 +429,7 @@ export const operations: ApiOperation[] = [
     params: s.siteDeploymentParams, body: s.emptyBody,
     success: { status: 200, description: 'The deployment is live', schema: s.deployment },
     errors: [400, 401, 403, 404, 409, 422, 429],
+    example: { body: {} },
     async handle(ctx) {
       try {
         await activateDeployment(ctx.sql, { tenantId: ctx.key.tenantId, siteId: ctx.params.siteId, deploymentId: ctx.params.deploymentId });

@@ -76,6 +76,11 @@ describe('plans', () => {
     const basic = await getPlan(db.sql, 'basic');
     expect(() => assertWithinPlanLimit(basic, 'sites', 2)).not.toThrow();
     expect(() => assertWithinPlanLimit(basic, 'sites', 3)).toThrow(/기본 요금제의 사이트는 최대 3개입니다.*상위 요금제/);
+    // 은 after a final consonant, 는 after a vowel
+    expect(() => assertWithinPlanLimit(basic, 'customDomains', 1)).toThrow(/^기본 요금제의 연결 도메인은 최대 1개입니다\./);
+    expect(() => assertWithinPlanLimit(basic, 'storageMb', 1024, 1)).toThrow(/^기본 요금제의 저장 공간은 최대 1,024MB입니다\./);
+    expect(() => assertWithinPlanLimit(basic, 'aiDraftsPerMonth', 10)).toThrow(/^기본 요금제의 이번 달 AI 초안은 최대 10개입니다\./);
+    expect(() => assertWithinPlanLimit(basic, 'pagesPerSite', 11, 0)).toThrow(/^기본 요금제의 사이트당 페이지는 최대 10개입니다\./);
   });
 
   it('refuses to move down to a plan the workspace’s sites do not fit', async () => {

@@ -68,6 +68,12 @@ const limitWords: Record<PlanLimit, { field: keyof Plan; noun: string; unit: str
   aiDraftsPerMonth: { field: 'aiDraftsPerMonth', noun: '이번 달 AI 초안', unit: '개' },
 };
 
+/** The topic particle for a Korean noun: 은 after a final consonant (저장 공간은), 는 otherwise (사이트는). */
+export function topicParticle(noun: string): '은' | '는' {
+  const last = noun.charCodeAt(noun.length - 1);
+  return last >= 0xac00 && last <= 0xd7a3 && (last - 0xac00) % 28 !== 0 ? '은' : '는';
+}
+
 /**
  * Throws a PLAN_LIMIT BillingError when adding `adding` to `current` would exceed the plan.
  * The caller counts (sites, pages, domains…); this decides and words the message.
@@ -78,7 +84,7 @@ export function assertWithinPlanLimit(plan: Plan, limit: PlanLimit, current: num
   if (current + adding <= max) return;
   throw new BillingError(
     'PLAN_LIMIT',
-    `${plan.nameKo} 요금제의 ${words.noun}는 최대 ${max.toLocaleString('ko-KR')}${words.unit}입니다. ` +
+    `${plan.nameKo} 요금제의 ${words.noun}${topicParticle(words.noun)} 최대 ${max.toLocaleString('ko-KR')}${words.unit}입니다. ` +
       `더 필요하시면 요금제 페이지에서 상위 요금제로 변경해 주세요.`,
   );
 }
@@ -100,6 +106,35 @@ export async function assertCanCreateSite(tx: TransactionSql, tenantId: string, 
   const [{ sites }] = await tx<{ sites: number }[]>`select count(*)::int as sites from sites`;
   assertWithinPlanLimit(plan, 'sites', sites);
   if (input.pages !== undefined) assertWithinPlanLimit(plan, 'pagesPerSite', input.pages, 0);
+  return plan;
+}
+
+/**
+ * Inside a withTenant transaction that replaces a site's document (import, restore): the plan's
+ * page limit. A document already over it (after a downgrade) may keep its size, never grow.
+ * Throws PLAN_LIMIT.
+ */
+export async function assertPagesWithinPlan(tx: TransactionSql, pages: number, storedPages: number): Promise<Plan> {
+  const [sub] = await tx<{ planCode: string }[]>`select plan_code as "planCode" from subscriptions`;
+  const plan = await getPlan(tx, sub?.planCode ?? 'trial');
+  if (pages > Math.max(plan.maxPagesPerSite, storedPages)) assertWithinPlanLimit(plan, 'pagesPerSite', pages, 0);
+  return plan;
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * Inside the withTenant transaction that stores an upload: the plan's storage (every stored image
+ * and its resized copies), counted under the workspace row's lock so two uploads at once cannot
+ * both pass. Throws PLAN_LIMIT.
+ */
+export async function assertStorageWithinPlan(tx: TransactionSql, tenantId: string, addingBytes: number): Promise<Plan> {
+  await tx`select 1 from tenants where id = ${tenantId} for update`;
+  const [sub] = await tx<{ planCode: string }[]>`select plan_code as "planCode" from subscriptions`;
+  const plan = await getPlan(tx, sub?.planCode ?? 'trial');
+  const [{ used }] = await tx<{ used: string }[]>`select coalesce(sum(bytes), 0)::bigint as used from assets`;
+  const total = Number(used) + addingBytes;
+  if (total > plan.storageMb * MIB) assertWithinPlanLimit(plan, 'storageMb', Math.ceil(total / MIB), 0);
   return plan;
 }
 

@@ -3,6 +3,7 @@
 // document as JSON, and can import a document back — validated with the same schema, saved as
 // a new version (reason 'import') so the previous state stays one click away in the history.
 import { zipSync, type Zippable } from 'fflate';
+import { assertPagesWithinPlan, BillingError, UPGRADE_URL } from '../../billing/index.ts';
 import { env } from '../../config/env.ts';
 import { readObject, type DeploymentManifest } from '../../cdn/index.ts';
 import { isUuid, withTenant, type Sql } from '../../db/index.ts';
@@ -56,7 +57,9 @@ export async function exportSiteDocument(sql: Sql, tenantId: string, siteId: str
   return { format: 'windwalker-site', exportedAt: new Date().toISOString(), site: { name: row.name, slug: row.slug }, document: row.document };
 }
 
-export type ImportResult = { ok: true; revision: number; versionNumber: number } | { ok: false; status: 400 | 404 | 413; message: string; errors: SiteDocumentError[] };
+export type ImportResult =
+  | { ok: true; revision: number; versionNumber: number }
+  | { ok: false; status: 400 | 403 | 404 | 413; message: string; errors: SiteDocumentError[]; upgradeUrl?: string };
 
 /** Accepts an export file ({ format, document }) or a bare document. */
 export async function importSiteDocument(sql: Sql, input: { tenantId: string; siteId: string; userId: string | null; text: string }): Promise<ImportResult> {
@@ -76,18 +79,33 @@ export async function importSiteDocument(sql: Sql, input: { tenantId: string; si
     return { ok: false, status: 400, message: `가져오지 못했습니다: ${checked.errors[0]?.message ?? '문서 형식이 올바르지 않습니다.'} 사이트는 그대로입니다.`, errors: checked.errors };
   }
   const document = checked.document;
-  const result = await withTenant(sql, input.tenantId, async (tx) => {
+  type Outcome = { kind: 'missing' } | { kind: 'refused'; message: string } | { kind: 'saved'; revision: number; versionNumber: number };
+  const result = await withTenant(sql, input.tenantId, async (tx): Promise<Outcome> => {
+    // The plan's page limit (a document already over it may keep its size, never grow).
+    const [stored] = await tx<{ pages: number }[]>`
+      select coalesce(jsonb_array_length(case when jsonb_typeof(document->'pages') = 'array' then document->'pages' end), 0) as pages
+      from sites where id = ${input.siteId} for update`;
+    if (!stored) return { kind: 'missing' };
+    try {
+      await assertPagesWithinPlan(tx, document.pages.length, stored.pages);
+    } catch (error) {
+      if (!(error instanceof BillingError)) throw error;
+      return { kind: 'refused', message: error.message };
+    }
     const [saved] = await tx<{ revision: number }[]>`
       update sites set document = ${tx.json(document as never)}, revision = revision + 1, updated_at = now()
       where id = ${input.siteId} returning revision`;
-    if (!saved) return null;
+    if (!saved) return { kind: 'missing' };
     const [version] = await tx<{ number: number }[]>`
       insert into site_versions (tenant_id, site_id, number, document, reason, created_by)
       select ${input.tenantId}, ${input.siteId}, coalesce(max(number), 0) + 1, ${tx.json(document as never)}, 'import', ${input.userId}
       from site_versions where site_id = ${input.siteId}
       returning number`;
-    return { revision: saved.revision, versionNumber: version.number };
+    return { kind: 'saved', revision: saved.revision, versionNumber: version.number };
   });
-  if (!result) return { ok: false, status: 404, message: '사이트를 찾을 수 없습니다.', errors: [] };
-  return { ok: true, ...result };
+  if (result.kind === 'missing') return { ok: false, status: 404, message: '사이트를 찾을 수 없습니다.', errors: [] };
+  if (result.kind === 'refused') {
+    return { ok: false, status: 403, message: `가져오지 못했습니다: ${result.message} 사이트는 그대로입니다.`, errors: [{ path: 'pages', message: result.message }], upgradeUrl: UPGRADE_URL };
+  }
+  return { ok: true, revision: result.revision, versionNumber: result.versionNumber };
 }

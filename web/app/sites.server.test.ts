@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantPlan } from '../../billing/index.ts';
+import { importSiteDocument } from './export.server.ts';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/index.ts';
 import { templates, validateSiteDocument, type SiteDocument } from '../../site/index.ts';
 import {
@@ -191,6 +192,50 @@ describe("the plan's site and page limits at creation", () => {
     expect((await create(tenant)).ok).toBe(true);
     const other = await freshWorkspace('또 다른 체험');
     expect((await create(other)).ok).toBe(true);
+  });
+
+  it("refuses an image that would take the workspace past the plan's storage, storing nothing", async () => {
+    const tenant = await freshWorkspace('사진 많은 체험');
+    const created = await create(tenant);
+    if (!created.ok) throw new Error(JSON.stringify(created.errors));
+    // Already 200MB − 100 bytes stored (the trial allows 200MB): any real image is too much.
+    await db.sql`insert into assets (tenant_id, site_id, file_name, content_type, bytes, sha256, data)
+                 values (${tenant}, ${created.site.id}, 'old.png', 'image/png', ${200 * 1024 * 1024 - 100}, 'x', '\\x00')`;
+    const refused = await uploadAsset(db.sql, { tenantId: tenant, siteId: created.site.id, userId: null, fileName: 'new.png', data: await png(40, 40) });
+    expect(refused).toEqual({
+      ok: false,
+      message: '이미지를 올리지 못했습니다: 무료 체험 요금제의 저장 공간은 최대 200MB입니다. 더 필요하시면 요금제 페이지에서 상위 요금제로 변경해 주세요.',
+      upgradeUrl: '/billing',
+    });
+    const [{ n }] = await db.sql<{ n: number }[]>`select count(*)::int as n from assets where tenant_id = ${tenant}`;
+    expect(n).toBe(1);
+    await grantPlan(db.sql, tenant, 'basic', { userId: null }); // 1,024MB
+    expect((await uploadAsset(db.sql, { tenantId: tenant, siteId: created.site.id, userId: null, fileName: 'new.png', data: await png(40, 40) }))?.ok).toBe(true);
+  });
+
+  it('refuses to import or restore a document with more pages than the plan allows, changing nothing', async () => {
+    const tenant = await freshWorkspace('가져오기 체험');
+    const created = await create(tenant);
+    if (!created.ok) throw new Error(JSON.stringify(created.errors));
+    const site = created.site;
+    const six = structuredClone(site.document) as SiteDocument;
+    for (let n = 1; six.pages.length < 6; n++) {
+      six.pages.push({ ...structuredClone(six.pages[0]!), id: `six-${n}`, slug: `six-${n}`, title: `여섯 ${n}`, navLabel: `여섯 ${n}`, sections: [] });
+    }
+    const pageLimit = '무료 체험 요금제의 사이트당 페이지는 최대 5개입니다. 더 필요하시면 요금제 페이지에서 상위 요금제로 변경해 주세요.';
+    const imported = await importSiteDocument(db.sql, { tenantId: tenant, siteId: site.id, userId: null, text: JSON.stringify({ format: 'windwalker-site', document: six }) });
+    expect(imported).toEqual({ ok: false, status: 403, message: `가져오지 못했습니다: ${pageLimit} 사이트는 그대로입니다.`, errors: [{ path: 'pages', message: pageLimit }], upgradeUrl: '/billing' });
+
+    // A six-page version in the history (from a bigger plan) is not restored on the trial.
+    const [version] = await db.sql<{ id: string }[]>`
+      insert into site_versions (tenant_id, site_id, number, document, reason) values (${tenant}, ${site.id}, 2, ${db.sql.json(six as never)}, 'autosave') returning id`;
+    const restored = await restoreVersion(db.sql, { tenantId: tenant, siteId: site.id, versionId: version.id, userId: null });
+    expect(restored).toEqual({ ok: false, message: `2번 버전으로 되돌리지 못했습니다: ${pageLimit}`, upgradeUrl: '/billing' });
+    expect((await getSite(db.sql, tenant, site.id))?.revision).toBe(site.revision);
+
+    await grantPlan(db.sql, tenant, 'basic', { userId: null }); // 기본: 10 pages
+    expect(await restoreVersion(db.sql, { tenantId: tenant, siteId: site.id, versionId: version.id, userId: null })).toMatchObject({ ok: true });
+    expect((await importSiteDocument(db.sql, { tenantId: tenant, siteId: site.id, userId: null, text: JSON.stringify(six) })).ok).toBe(true);
   });
 
   it("refuses a ready document (an AI draft, an import) with more pages than the plan allows", async () => {

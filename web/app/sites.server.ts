@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { loadSharp } from './sharp.server.ts';
 import { env } from '../../config/env.ts';
-import { assertCanCreateSite, assertWithinPlanLimit, BillingError, getTenantPlan, UPGRADE_URL } from '../../billing/index.ts';
+import { assertCanCreateSite, assertPagesWithinPlan, assertStorageWithinPlan, assertWithinPlanLimit, BillingError, getTenantPlan, UPGRADE_URL } from '../../billing/index.ts';
 import { isUuid, withTenant, type Sql, type TransactionSql } from '../../db/index.ts';
 import { createSiteDocument, templates, validateSiteDocument, type SiteDocument } from '../../site/index.ts';
 import { makeImageVariants } from './image-variants.server.ts';
@@ -336,7 +336,7 @@ export async function getVersionDocument(sql: Sql, tenantId: string, siteId: str
 
 export type RestoreVersionResult =
   | { ok: true; revision: number; document: SiteDocument; versionNumber: number }
-  | { ok: false; message: string };
+  | { ok: false; message: string; upgradeUrl?: string };
 
 /**
  * Makes an earlier version the current document. The current state is first kept as a version
@@ -356,6 +356,12 @@ export async function restoreVersion(
     const checked = validateSiteDocument(version.document);
     if (!checked.ok) {
       return { ok: false, message: `${version.number}번 버전은 지금의 편집기와 맞지 않아 되돌릴 수 없습니다: ${checked.errors[0]?.message ?? ''}` };
+    }
+    try {
+      await assertPagesWithinPlan(tx, checked.document.pages.length, Array.isArray(site.document?.pages) ? site.document.pages.length : 0);
+    } catch (error) {
+      if (!(error instanceof BillingError)) throw error;
+      return { ok: false, message: `${version.number}번 버전으로 되돌리지 못했습니다: ${error.message}`, upgradeUrl: UPGRADE_URL };
     }
     const [latest] = await tx<{ same: boolean }[]>`
       select document = ${tx.json(site.document as never)}::jsonb as same
@@ -392,7 +398,7 @@ export function uploadTooLargeMessage(maxBytes = env().UPLOAD_MAX_BYTES): string
 
 export const NOT_AN_IMAGE_MESSAGE = '이미지 파일이 아닙니다. JPG, PNG, WebP, GIF, AVIF 파일을 올려 주세요.';
 
-export type UploadAssetResult = { ok: true; asset: AssetSummary } | { ok: false; message: string };
+export type UploadAssetResult = { ok: true; asset: AssetSummary } | { ok: false; message: string; upgradeUrl?: string };
 
 /**
  * Stores an uploaded image for a site. The real format is read from the bytes (sharp), never
@@ -426,6 +432,12 @@ export async function uploadAsset(
     // another workspace's site id, because constraint checks do not see RLS.
     const [site] = await tx`select 1 from sites where id = ${input.siteId}`;
     if (!site) return null;
+    try {
+      await assertStorageWithinPlan(tx, input.tenantId, prepared.data.length + variants.reduce((n, v) => n + v.data.length, 0));
+    } catch (error) {
+      if (!(error instanceof BillingError)) throw error;
+      return { ok: false, message: `이미지를 올리지 못했습니다: ${error.message}`, upgradeUrl: UPGRADE_URL };
+    }
     const [row] = await tx<AssetRow[]>`
       insert into assets (tenant_id, site_id, file_name, content_type, bytes, width, height, sha256, data, created_by)
       values (${input.tenantId}, ${input.siteId}, ${fileName}, ${contentType}, ${prepared.data.length},

@@ -133,6 +133,9 @@ describe('runFailoverRound', () => {
       { from_provider: 'cloudflare', to_provider: 'local', reason: 'failover', status: 'done' },
       { from_provider: 'local', to_provider: 'cloudflare', reason: 'recovery', status: 'done' },
     ]);
+    // Failover does not wait out the down provider's retries to clean up there.
+    const [failoverMove] = await db.sql`select detail from cdn_migrations where site_id = ${siteId} and reason = 'failover'`;
+    expect(failoverMove.detail).toBe('old deployments left on cloudflare (it is down)');
     const events = await db.sql<{ kind: string; provider: string; to_provider: string | null; reason: string }[]>`
       select kind, provider, to_provider, reason from cdn_failover_events order by at`;
     expect(events.map((e) => [e.kind, e.provider, e.to_provider])).toEqual([

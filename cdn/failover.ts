@@ -287,7 +287,7 @@ async function failoverRound(sql: Sql, opts: FailoverOptions): Promise<FailoverR
         const files = await liveSiteFiles(sql, { ...site, dataDir: opts.dataDir });
         if (!files) continue; // unpublished since the list was read
         const result = await migrateSite(sql, {
-          ...site, from: fromProvider, to: providers.get(target.provider)!, files, reason: 'failover',
+          ...site, from: fromProvider, to: providers.get(target.provider)!, files, reason: 'failover', keepOld: true,
           costBeforeKrw: await currentCost(sql, site.tenantId, site.siteId, from), costAfterKrw: target.monthlyCostKrw,
         });
         moved.push({ ...site, from, to: target.provider, kind: 'site_failover', migrationId: result.migrationId });

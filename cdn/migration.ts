@@ -23,6 +23,11 @@ export interface MigrateSiteOptions {
   costAfterKrw?: number | null;
   /** Called between the switch and the clean-up (tests hold the old provider here). */
   afterSwitch?: () => Promise<void>;
+  /**
+   * Leave the old provider's deployments where they are (failover: the old provider is down, and
+   * removing them there would only wait out its retries while other sites wait to move).
+   */
+  keepOld?: boolean;
 }
 
 export interface MigrationResult {
@@ -64,7 +69,7 @@ export async function migrateSite(sql: Sql, opts: MigrateSiteOptions): Promise<M
   await opts.afterSwitch?.();
 
   // Clean up: every deployment the site still has on the old provider.
-  const old = await withTenant(sql, tenantId, (tx) => tx<{ id: string }[]>`
+  const old = opts.keepOld ? [] : await withTenant(sql, tenantId, (tx) => tx<{ id: string }[]>`
     select id from deployments where site_id = ${siteId} and provider = ${from.name} and status in ('ready', 'failed')`);
   let removed = 0;
   const problems: string[] = [];
@@ -78,7 +83,7 @@ export async function migrateSite(sql: Sql, opts: MigrateSiteOptions): Promise<M
   }
   await withTenant(sql, tenantId, (tx) => tx`
     update cdn_migrations set status = 'done', to_deployment_id = ${deploymentId}, finished_at = now(),
-      detail = ${problems.length ? `old deployments left: ${problems.join('; ').slice(0, 500)}` : `removed ${removed} old deployment(s)`}
+      detail = ${opts.keepOld ? `old deployments left on ${from.name} (it is down)` : problems.length ? `old deployments left: ${problems.join('; ').slice(0, 500)}` : `removed ${removed} old deployment(s)`}
     where id = ${migrationId}`);
   return { migrationId, deploymentId, removed };
 }

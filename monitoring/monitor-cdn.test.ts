@@ -57,6 +57,10 @@ describe('the monitor and the CDNs', () => {
       const [usage] = await db.sql<{ requests: number; bytes: number }[]>`
         select sum(requests)::int as requests, sum(bytes)::int as bytes from cdn_usage_daily where site_id = ${siteId} and provider = 'vercel'`;
       expect(usage).toEqual({ requests: 100, bytes: 2_000_000 });
+      // …and the roll-up that ran after the sync priced it as the site's Vercel CDN cost.
+      const costs = await db.sql<{ item: string }[]>`select item from cost_daily where site_id = ${siteId} and source = 'cdn'`;
+      expect(costs.length).toBeGreaterThan(0);
+      expect(costs.every((c) => c.item.includes('vercel'))).toBe(true);
       expect(errors).toEqual([]);
     } finally {
       await monitor.stop();

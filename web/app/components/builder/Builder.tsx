@@ -100,7 +100,8 @@ export function Builder(props: {
   const selectedIndex = selected ? page.sections.indexOf(selected) : -1;
   const assetUrl = useCallback((assetId: string) => `/sites/${site.id}/assets/${assetId}`, [site.id]);
 
-  // Undo / redo: snapshots of the document, one per burst of typing (edits within 800 ms merge).
+  // Undo / redo: snapshots of the document, one per burst of typing (typing within 800 ms
+  // merges) and one per step such as a move, an addition or a removal (never merged).
   const current = useRef(doc);
   current.current = doc;
   const past = useRef<SiteDocument[]>([]);
@@ -108,17 +109,17 @@ export function Builder(props: {
   const lastEditAt = useRef(0);
   const [, setHistoryTick] = useState(0);
 
-  const edit = useCallback((change: (current: SiteDocument) => SiteDocument) => {
+  const edit = useCallback((change: (current: SiteDocument) => SiteDocument, kind: 'typing' | 'step' = 'typing') => {
     if (props.readOnly) return;
     const before = current.current;
     const next = change(before);
     if (next === before) return;
     const now = Date.now();
-    if (now - lastEditAt.current > 800) {
+    if (kind === 'step' || now - lastEditAt.current > 800) {
       past.current.push(before);
       if (past.current.length > 100) past.current.shift();
     }
-    lastEditAt.current = now;
+    lastEditAt.current = kind === 'step' ? 0 : now;
     future.current = [];
     current.current = next;
     setPublishProblem(null);
@@ -326,15 +327,15 @@ export function Builder(props: {
                 selectedId={selected?.id ?? null}
                 readOnly={props.readOnly}
                 onSelect={setSelectedId}
-                onMoveBy={(id, delta) => edit((d) => moveSectionBy(d, page.id, id, delta))}
-                onMoveTo={(id, index) => edit((d) => moveSectionTo(d, page.id, id, index))}
+                onMoveBy={(id, delta) => edit((d) => moveSectionBy(d, page.id, id, delta), 'step')}
+                onMoveTo={(id, index) => edit((d) => moveSectionTo(d, page.id, id, index), 'step')}
                 onAdd={(type) => {
                   const section = createSection(type);
-                  edit((d) => insertSection(d, page.id, section, selected?.id ?? null));
+                  edit((d) => insertSection(d, page.id, section, selected?.id ?? null), 'step');
                   setSelectedId(section.id);
                 }}
                 onRemove={(id) => {
-                  edit((d) => removeSection(d, page.id, id));
+                  edit((d) => removeSection(d, page.id, id), 'step');
                   if (id === selectedId) setSelectedId(null);
                 }}
               />
@@ -372,13 +373,13 @@ export function Builder(props: {
               pageLimit={props.pageLimit}
               readOnly={props.readOnly}
               onSelect={(id) => selectPage(id)}
-              onMove={(id, delta) => edit((d) => movePageBy(d, id, delta))}
+              onMove={(id, delta) => edit((d) => movePageBy(d, id, delta), 'step')}
               onRemove={(id) => {
-                edit((d) => removePage(d, id));
+                edit((d) => removePage(d, id), 'step');
                 if (id === page.id) selectPage(doc.pages.find((p) => p.slug === '')?.id ?? doc.pages[0].id);
               }}
               onAdd={(newPage) => {
-                edit((d) => insertPage(d, newPage, null));
+                edit((d) => insertPage(d, newPage, null), 'step');
                 setPageId(newPage.id);
                 setSelectedId(newPage.sections[0]?.id ?? null);
               }}

@@ -82,6 +82,8 @@ beforeAll(async () => {
   keyA = await newKey(tenantA, ['read', 'write', 'publish']);
   keyB = await newKey(tenantB, ['read', 'write', 'publish']);
   readOnlyA = await newKey(tenantA, ['read']);
+  // This file makes a few hundred calls a minute with these keys; the limit itself is tested with keys of its own.
+  await web.db.sql`update api_keys set rate_limit_per_minute = 100000`;
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'ww-api-test-'));
   boss = await startQueue(web.db.url);
   worker = await startWorker({ sql: web.db.sql, boss, databaseUrl: web.db.url, dataDir, executor: 'process', concurrency: 1 });
@@ -246,6 +248,41 @@ describe('idempotency', () => {
     expect(different.status).toBe(422);
     expect(different.json.error.code).toBe('idempotency_key_reused');
   });
+
+  it('creates one site when the same POST is sent five times at once; the others replay or answer 409', async () => {
+    const body = { name: '동시 가게', slug: 'concurrent-idem-shop', template: 'cafe' };
+    const answers = await Promise.all(Array.from({ length: 5 }, () => call(keyA, 'POST', '/sites', body, { 'Idempotency-Key': 'concurrent-1' })));
+    const created = answers.filter((a) => a.status === 201);
+    expect(created.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(created.map((a) => a.json.id)).size).toBe(1);
+    for (const a of answers.filter((x) => x.status !== 201)) expect({ status: a.status, code: a.json.error.code }).toEqual({ status: 409, code: 'idempotency_in_progress' });
+    const [row] = await web.db.sql<{ n: string }[]>`select count(*) as n from sites where slug = 'concurrent-idem-shop'`;
+    expect(Number(row.n)).toBe(1);
+  });
+
+  it('keeps a 4xx answer for its key (replayed as is) and never replays one workspace’s answer to another', async () => {
+    const taken = { name: '중복 주소', slug: 'idempotent-shop', template: 'cafe' };
+    const first = await call(keyA, 'POST', '/sites', taken, { 'Idempotency-Key': 'taken-1' });
+    expect(first.status).toBe(409);
+    const again = await call(keyA, 'POST', '/sites', taken, { 'Idempotency-Key': 'taken-1' });
+    expect({ status: again.status, replayed: again.headers.get('idempotent-replayed'), body: again.json }).toEqual({ status: 409, replayed: 'true', body: first.json });
+
+    const hook = { url: 'https://hooks.momo-cafe.example/same', events: ['build.failed'] };
+    const mine = await call(keyA, 'POST', '/webhooks', hook, { 'Idempotency-Key': 'shared-key' });
+    const mineAgain = await call(keyA, 'POST', '/webhooks', hook, { 'Idempotency-Key': 'shared-key' });
+    const theirs = await call(keyB, 'POST', '/webhooks', hook, { 'Idempotency-Key': 'shared-key' });
+    expect([mine.status, mineAgain.status, theirs.status]).toEqual([201, 201, 201]);
+    expect(mineAgain.json).toEqual(mine.json);
+    expect(theirs.headers.get('idempotent-replayed')).toBeNull();
+    expect(theirs.json.id).not.toBe(mine.json.id);
+    expect(theirs.json.secret).not.toBe(mine.json.secret);
+    const [rows] = await web.db.sql<{ a: string; b: string }[]>`
+      select count(*) filter (where tenant_id = ${tenantA}) as a, count(*) filter (where tenant_id = ${tenantB}) as b
+      from webhook_endpoints where url = ${hook.url}`;
+    expect({ a: Number(rows.a), b: Number(rows.b) }).toEqual({ a: 1, b: 1 });
+    await call(keyB, 'DELETE', `/webhooks/${theirs.json.id}`);
+    await call(keyA, 'DELETE', `/webhooks/${mine.json.id}`);
+  });
 });
 
 describe('publish, builds, deployments and webhooks', () => {
@@ -405,6 +442,27 @@ describe('tenant isolation', () => {
       expect({ method, route, status: answer.status }).toEqual({ method, route, status: 404 });
     }
     expect((await call(keyA, 'GET', `/sites/${siteId}`)).status).toBe(200);
+    expect((await call(keyA, 'GET', `/webhooks/${webhook.id}/deliveries`)).status).toBe(200);
+
+    // Every operation that takes an id is tried above (a new one must be added there).
+    const { operations } = await import('./app/api/routes.server.ts');
+    const tried = new Set(attempts.map(([method, route]) => `${method} ${route.split('?')[0]}`));
+    for (const op of operations.filter((o) => o.params)) {
+      const pattern = new RegExp(`^${op.method.toUpperCase()} ${op.path.replace(/\{\w+\}/g, '[^/]+')}$`);
+      expect({ op: op.operationId, tried: [...tried].some((t) => pattern.test(t)) }).toEqual({ op: op.operationId, tried: true });
+    }
+
+    // The other workspace's own site with this workspace's version / deployment ids: still 404.
+    const own = await call(keyB, 'POST', '/sites', { name: '다른 가게 사이트', slug: 'other-tenant-site', template: 'cafe' });
+    expect(own.status).toBe(201);
+    expect((await call(keyB, 'POST', `/sites/${own.json.id}/versions/${version.id}/restore`, {})).status).toBe(404);
+    expect((await call(keyB, 'POST', `/sites/${own.json.id}/deployments/${deployment.id}/activate`, {})).status).toBe(404);
+
+    // Lists show only the caller's workspace.
+    const theirSites = (await call(keyB, 'GET', '/sites?limit=100')).json.data.map((s: { id: string }) => s.id);
+    expect(theirSites).toContain(own.json.id);
+    expect(theirSites).not.toContain(siteId);
+    expect((await call(keyB, 'GET', '/webhooks')).json.data.map((w: { id: string }) => w.id)).not.toContain(webhook.id);
   });
 });
 

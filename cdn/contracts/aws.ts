@@ -15,7 +15,8 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import vm from 'node:vm';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { randomHex, startContractServer, type ContractRequest, type ContractResponse, type ContractServer } from './http.ts';
+import { createAwsDomainsContract, type ContractCertificate, type ContractDistribution } from './aws-domains.ts';
+import { json, randomHex, startContractServer, type ContractRequest, type ContractResponse, type ContractServer } from './http.ts';
 
 const FUNCTION_MAX_BYTES = 10 * 1024;
 
@@ -64,6 +65,11 @@ export interface AwsContract extends ContractServer {
   distributionId: string;
   objects: Map<string, StoredObject>;
   functions: Map<string, CfFunction>;
+  /** Custom domains (aws-domains.ts): ACM certificates in us-east-1 and CloudFront distributions. */
+  certificates: Map<string, ContractCertificate>;
+  distributions: Map<string, ContractDistribution>;
+  /** The owner created the ACM validation CNAME for `hostname`: its certificate is issued at the next describe. */
+  publishValidation(hostname: string): void;
   /** Bytes of file bodies received by PutObject (under objects/). */
   uploadedBytes(): number;
   serve(host: string, path: string): { status: number; body: Buffer; contentType?: string };
@@ -85,12 +91,15 @@ function tag(body: string, name: string): string | undefined {
   return new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(body)?.[1];
 }
 
-export async function startAwsContract(opts: { region?: string; bucket?: string } = {}): Promise<AwsContract> {
+export async function startAwsContract(opts: { region?: string; bucket?: string; siteBaseDomain?: string; deploySeconds?: number } = {}): Promise<AwsContract> {
   const accessKeyId = `AKIA${randomHex(8).toUpperCase()}`;
   const secretAccessKey = randomHex(20);
   const region = opts.region ?? 'ap-northeast-2';
   const bucket = opts.bucket ?? `ww-sites-${randomHex(4)}`;
   const distributionId = `E${randomHex(6).toUpperCase()}`;
+  const domains = createAwsDomainsContract({
+    distributionId, bucket, region, siteBaseDomain: opts.siteBaseDomain ?? 'sites.windwalker.test', deploySeconds: opts.deploySeconds,
+  });
   const objects = new Map<string, StoredObject>();
   const functions = new Map<string, CfFunction>();
   let uploadedBytes = 0;
@@ -227,6 +236,7 @@ export async function startAwsContract(opts: { region?: string; bucket?: string 
 
   function cloudfront(req: ContractRequest): ContractResponse {
     const parts = req.url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    if (parts[0] === '2020-05-31' && parts[1] === 'distribution') return domains.distribution(req, parts);
     if (parts[0] !== '2020-05-31' || parts[1] !== 'function') return cfError(404, 'NotFound', `no route ${req.method} ${req.url.pathname}`);
     const name = parts[2];
     const body = req.body.toString('utf8');
@@ -277,9 +287,15 @@ export async function startAwsContract(opts: { region?: string; bucket?: string 
   const server = await startContractServer(
     async (req) => {
       const cloudFrontPath = req.url.pathname.startsWith('/2020-05-31/');
-      const errorOf = cloudFrontPath ? cfError : s3Error;
+      const acmCall = String(req.headers['x-amz-target'] ?? '').startsWith('CertificateManager.');
+      const acmError = (status: number, code: string, message: string) => json(status, { __type: code, message }, { 'content-type': 'application/x-amz-json-1.1' });
+      const errorOf = acmCall ? acmError : cloudFrontPath ? cfError : s3Error;
       const checked = await checkSignature(req, errorOf);
       if ('status' in checked) return checked;
+      if (acmCall) {
+        if (checked.service !== 'acm') return acmError(403, 'InvalidSignatureException', `credential scope service ${checked.service} is not acm`);
+        return domains.acm(req);
+      }
       if (checked.service === 's3' && !cloudFrontPath) return s3(req);
       if (checked.service === 'cloudfront' && cloudFrontPath) return cloudfront(req);
       return errorOf(403, 'SignatureDoesNotMatch', `credential scope service ${checked.service} does not match this endpoint`);
@@ -298,8 +314,13 @@ export async function startAwsContract(opts: { region?: string; bucket?: string 
     distributionId,
     objects,
     functions,
+    certificates: domains.certificates,
+    distributions: domains.distributions,
+    publishValidation: domains.publishValidation,
     uploadedBytes: () => uploadedBytes,
     serve(host, path) {
+      // CloudFront answers only names that an enabled distribution carries as an alias.
+      if (!domains.servesHost(host)) return { status: 403, body: Buffer.from('The request could not be satisfied: no distribution for this host') };
       const fn = [...functions.values()].find((f) => f.live);
       if (!fn?.live) return { status: 404, body: Buffer.from('no function published') };
       const event = { request: { method: 'GET', uri: path, headers: { host: { value: host } }, querystring: {} } };

@@ -1,6 +1,11 @@
+import { ACMClient, DeleteCertificateCommand, DescribeCertificateCommand, RequestCertificateCommand, ResourceInUseException, ResourceNotFoundException } from '@aws-sdk/client-acm';
+import { CloudFrontClient, GetDistributionConfigCommand, InvalidViewerCertificate, PreconditionFailed, UpdateDistributionCommand } from '@aws-sdk/client-cloudfront';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { describe, expect, it } from 'vitest';
-import { startAwsContract } from '../contracts/aws.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../db/testing/index.ts';
+import { startAwsContract, type AwsContract } from '../contracts/aws.ts';
+import { insertSite, insertTenant, siteFiles } from '../test-fixtures.ts';
+import type { CdnProvider } from './types.ts';
 import { createCloudFrontBackend, routerFunctionCode, routesOf } from './cloudfront.ts';
 import { describeProviderContract } from './provider-contract.ts';
 import { createRemoteProvider } from './remote.ts';
@@ -11,7 +16,7 @@ describeProviderContract('cloudfront', async (db) => {
   const contract = await startAwsContract();
   const backend = createCloudFrontBackend({
     accessKeyId: contract.accessKeyId, secretAccessKey: contract.secretAccessKey, region: contract.region,
-    bucket: contract.bucket, distributionId: contract.distributionId, siteBaseDomain: BASE_DOMAIN, endpoint: contract.url,
+    bucket: contract.bucket, distributionId: contract.distributionId, siteBaseDomain: BASE_DOMAIN, endpoint: contract.url, certificatePollMs: 20,
   });
   const provider = createRemoteProvider(db.sql, backend);
   return {
@@ -20,15 +25,13 @@ describeProviderContract('cloudfront', async (db) => {
       const [site] = await db.sql<{ slug: string }[]>`select slug from sites where id = ${siteId}`;
       return contract.serve(`${site.slug}.${BASE_DOMAIN}`, path);
     },
-    verifyDomain: async () => {
-      throw new Error('CloudFront custom domains are not implemented');
-    },
+    verifyDomain: async (_siteId, hostname) => contract.publishValidation(hostname),
     failNext: (count, fault) => contract.failNext(count, fault),
     log: contract.log,
     uploadedBytes: () => contract.uploadedBytes(),
     close: () => contract.close(),
   };
-}, { customDomains: false });
+});
 
 describe('AWS contract server', () => {
   it('refuses a request signed with the wrong secret (SigV4 recomputed on the server)', async () => {
@@ -54,5 +57,106 @@ describe('the CloudFront router function', () => {
   it('keeps its Host → prefix map readable from its own code', () => {
     const routes = { 'cafe.sites.windwalker.test': 'sites/a/b' };
     expect(routesOf(routerFunctionCode(routes))).toEqual(routes);
+  });
+});
+
+describe('CloudFront custom domains (ACM + a distribution per domain) against the AWS contract', () => {
+  let db: TestDatabase;
+  let contract: AwsContract;
+  let provider: CdnProvider;
+  let tenantId: string;
+  let siteId: string;
+  const hostname = 'shop.cf-cafe.kr';
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    contract = await startAwsContract();
+    provider = createRemoteProvider(db.sql, createCloudFrontBackend({
+      accessKeyId: contract.accessKeyId, secretAccessKey: contract.secretAccessKey, region: contract.region,
+      bucket: contract.bucket, distributionId: contract.distributionId, siteBaseDomain: BASE_DOMAIN, endpoint: contract.url, certificatePollMs: 20,
+    }));
+    tenantId = await insertTenant(db.sql, '클라우드프런트 카페');
+    siteId = await insertSite(db.sql, tenantId, 'cf-cafe');
+    const { deploymentId } = await provider.deploy({ tenantId, siteId, buildId: null, files: siteFiles('cf1', 2) });
+    await provider.activate({ tenantId, siteId, deploymentId });
+  });
+  afterAll(async () => {
+    await contract?.close();
+    await db?.drop();
+  });
+
+  it('requests a DNS-validated certificate in us-east-1 and a distribution, and asks for both CNAMEs', async () => {
+    const attached = await provider.attachDomain({ tenantId, siteId, hostname });
+    expect(attached).toMatchObject({ hostname, status: 'pending', certificate: 'pending' });
+    const [site, validation] = attached.dnsRecords;
+    const distribution = [...contract.distributions.values()].find((d) => d.id !== contract.distributionId)!;
+    expect(site).toEqual({ type: 'CNAME', name: hostname, value: distribution.domainName, purpose: '사이트 연결' });
+    expect(validation).toMatchObject({ type: 'CNAME', name: expect.stringMatching(new RegExp(`^_[0-9a-f]{32}\\.${hostname.replace(/\./g, '\\.')}$`)), value: expect.stringMatching(/\.acm-validations\.aws$/), purpose: '인증서 발급 확인' });
+    const [certificate] = [...contract.certificates.values()].filter((c) => c.domainName === hostname);
+    expect(certificate).toMatchObject({ method: 'DNS', status: 'PENDING_VALIDATION' });
+    expect(certificate.arn).toMatch(/^arn:aws:acm:us-east-1:/);
+    // No alias yet: CloudFront does not answer the name.
+    expect(distribution.configXml).toContain('<Quantity>0</Quantity>');
+    expect(contract.serve(hostname, '/index.html').status).toBe(403);
+
+    // Asking again reuses the certificate (idempotency token) and the distribution (stored).
+    await provider.attachDomain({ tenantId, siteId, hostname });
+    expect([...contract.certificates.values()].filter((c) => c.domainName === hostname)).toHaveLength(1);
+    expect(contract.distributions.size).toBe(2);
+    const [row] = await db.sql`select provider_data from cdn_domains where hostname = ${hostname}`;
+    expect(row.provider_data).toEqual({ certificateArn: certificate.arn, distributionId: distribution.id, distributionDomain: distribution.domainName });
+  });
+
+  it('stays pending until the validation CNAME exists, then puts the alias and certificate on the distribution and serves the site there', async () => {
+    expect(await provider.domainStatus({ tenantId, siteId, hostname })).toMatchObject({ status: 'pending', certificate: 'pending' });
+    contract.publishValidation(hostname);
+    const verified = await provider.domainStatus({ tenantId, siteId, hostname });
+    expect(verified).toMatchObject({ status: 'active', certificate: 'active' });
+    const distribution = [...contract.distributions.values()].find((d) => d.id !== contract.distributionId)!;
+    expect(distribution.configXml).toContain(`<CNAME>${hostname}</CNAME>`);
+    expect(distribution.configXml).toMatch(/<ACMCertificateArn>arn:aws:acm:us-east-1:[^<]+<\/ACMCertificateArn>/);
+    const served = contract.serve(hostname, '/index.html');
+    expect(served.status).toBe(200);
+    expect(served.body.toString()).toContain('data-deployment="cf1"');
+  });
+
+  it('detaches: the distribution is disabled without the alias, the certificate deleted, the name no longer served', async () => {
+    await provider.detachDomain!({ tenantId, siteId, hostname });
+    const distribution = [...contract.distributions.values()].find((d) => d.id !== contract.distributionId)!;
+    expect(distribution.configXml).toContain('<Enabled>false</Enabled>');
+    expect(distribution.configXml).not.toContain(`<CNAME>${hostname}</CNAME>`);
+    expect([...contract.certificates.values()].filter((c) => c.domainName === hostname)).toEqual([]);
+    expect(contract.serve(hostname, '/index.html').status).toBe(403);
+    expect(contract.serve(`cf-cafe.${BASE_DOMAIN}`, '/index.html').status).toBe(200);
+  });
+
+  it('the contract refuses what ACM and CloudFront refuse', async () => {
+    const credentials = { accessKeyId: contract.accessKeyId, secretAccessKey: contract.secretAccessKey };
+    const acm = new ACMClient({ region: 'us-east-1', credentials, endpoint: contract.url, maxAttempts: 1 });
+    // No ValidationMethod: ACM's default is EMAIL, which gives no DNS record to show the owner.
+    const { CertificateArn: emailArn } = await acm.send(new RequestCertificateCommand({ DomainName: 'mail.cf-cafe.kr' }));
+    await acm.send(new DescribeCertificateCommand({ CertificateArn: emailArn }));
+    const described = await acm.send(new DescribeCertificateCommand({ CertificateArn: emailArn }));
+    expect(described.Certificate?.DomainValidationOptions?.[0]).toMatchObject({ ValidationMethod: 'EMAIL' });
+    expect(described.Certificate?.DomainValidationOptions?.[0].ResourceRecord).toBeUndefined();
+    await expect(acm.send(new RequestCertificateCommand({ DomainName: 'not a domain', ValidationMethod: 'DNS' }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(acm.send(new DescribeCertificateCommand({ CertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/nope' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    // A certificate for CloudFront lives in us-east-1: a request signed for Seoul is refused.
+    const seoul = new ACMClient({ region: 'ap-northeast-2', credentials, endpoint: contract.url, maxAttempts: 1 });
+    await expect(seoul.send(new RequestCertificateCommand({ DomainName: 'x.cf-cafe.kr', ValidationMethod: 'DNS' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 400 } });
+
+    const cloudfront = new CloudFrontClient({ region: 'us-east-1', credentials, endpoint: contract.url, maxAttempts: 1 });
+    const main = await cloudfront.send(new GetDistributionConfigCommand({ Id: contract.distributionId }));
+    const config = main.DistributionConfig!;
+    // An alias the wildcard certificate does not cover.
+    await expect(cloudfront.send(new UpdateDistributionCommand({
+      Id: contract.distributionId, IfMatch: main.ETag,
+      DistributionConfig: { ...config, Aliases: { Quantity: 2, Items: [...config.Aliases!.Items!, 'www.not-covered.kr'] } },
+    }))).rejects.toBeInstanceOf(InvalidViewerCertificate);
+    // A stale ETag.
+    await expect(cloudfront.send(new UpdateDistributionCommand({ Id: contract.distributionId, IfMatch: 'STALE', DistributionConfig: config }))).rejects.toBeInstanceOf(PreconditionFailed);
+    // The wildcard certificate is in use by the main distribution.
+    const wildcardArn = config.ViewerCertificate!.ACMCertificateArn!;
+    await expect(acm.send(new DeleteCertificateCommand({ CertificateArn: wildcardArn }))).rejects.toBeInstanceOf(ResourceInUseException);
   });
 });

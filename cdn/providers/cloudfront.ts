@@ -16,7 +16,9 @@ import {
   PreconditionFailed, PublishFunctionCommand, UpdateFunctionCommand,
 } from '@aws-sdk/client-cloudfront';
 import { CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { ACMClient } from '@aws-sdk/client-acm';
 import { CdnError } from '../errors.ts';
+import { createCloudFrontDomains } from './cloudfront-domains.ts';
 import { createCloudFrontUsage } from './cloudfront-usage.ts';
 import type { RemoteBackend, RemoteSite, UploadObject } from './remote.ts';
 
@@ -33,6 +35,8 @@ export interface CloudFrontConfig {
   maxAttempts?: number;
   /** CloudWatch endpoint for usage (tests: the CloudWatch contract); AWS_ENDPOINT_URL or the AWS default unless set. */
   cloudWatchEndpoint?: string;
+  /** Wait between looks for ACM's DNS validation record after a certificate request; 1 s unless set (tests shorten it). */
+  certificatePollMs?: number;
 }
 
 const CONCURRENCY = 8;
@@ -107,6 +111,8 @@ export function createCloudFrontBackend(config: CloudFrontConfig): RemoteBackend
   const functionName = cloudFrontFunctionName(config.distributionId);
   const cloudFrontUsage = createCloudFrontUsage({ ...config, cloudWatchEndpoint: config.cloudWatchEndpoint ?? config.endpoint });
   const bucket = config.bucket;
+  // ACM certificates for CloudFront must be in us-east-1, whatever region the bucket is in.
+  const acm = new ACMClient({ region: 'us-east-1', credentials, endpoint: config.endpoint, maxAttempts: config.maxAttempts ?? 5 });
 
   async function missing(object: UploadObject): Promise<boolean> {
     try {
@@ -135,10 +141,10 @@ export function createCloudFrontBackend(config: CloudFrontConfig): RemoteBackend
     }
   }
 
-  async function writeRoutes(change: (routes: Record<string, string>) => void): Promise<void> {
+  async function writeRoutes(change: (routes: Record<string, string>) => void | false): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const { routes, etag } = await readRouter();
-      change(routes);
+      if (change(routes) === false) return;
       const code = Buffer.from(routerFunctionCode(routes));
       if (code.length > FUNCTION_MAX_BYTES) {
         throw new CdnError('provider_failed', 'CloudFront 라우팅 함수가 10KB 한도에 닿아 더 많은 사이트를 실을 수 없습니다. 관리자에게 배포(distribution)를 하나 더 만들어 달라고 요청해 주세요.');
@@ -157,6 +163,10 @@ export function createCloudFrontBackend(config: CloudFrontConfig): RemoteBackend
       }
     }
   }
+
+  const domains = createCloudFrontDomains({
+    cloudfront, acm, distributionId: config.distributionId, siteBaseDomain: config.siteBaseDomain, writeRoutes, pollMs: config.certificatePollMs,
+  });
 
   return {
     name: 'cloudfront',
@@ -219,13 +229,10 @@ export function createCloudFrontBackend(config: CloudFrontConfig): RemoteBackend
       }
     },
 
-    async attachDomain() {
-      throw new CdnError('unsupported', 'CloudFront에서는 아직 사용자 도메인을 연결할 수 없습니다. 도메인이 필요하면 사이트를 Cloudflare 또는 Vercel로 옮겨 연결해 주세요.');
-    },
-
-    async domainStatus() {
-      throw new CdnError('unsupported', 'CloudFront에서는 아직 사용자 도메인을 연결할 수 없습니다. 도메인이 필요하면 사이트를 Cloudflare 또는 Vercel로 옮겨 연결해 주세요.');
-    },
+    // Custom domains: an ACM certificate and a distribution of their own (cloudfront-domains.ts).
+    attachDomain: (site, hostname, stored) => domains.attachDomain(site, hostname, stored),
+    domainStatus: (site, hostname, stored) => domains.domainStatus(site, hostname, stored),
+    detachDomain: (site, hostname, stored) => domains.detachDomain(site, hostname, stored),
 
     usage: async (site, from, to) => cloudFrontUsage((await readRouter()).routes, site, from, to),
 

@@ -106,6 +106,15 @@ export function describeProviderContract(
       expect(row).toEqual({ status: 'active', certificate_status: 'active', provider: name });
     });
 
+    it.runIf(options.customDomains)('detaches the custom domain at the provider', async () => {
+      const hostname = `www.${name}-cafe.co.kr`;
+      expect(harness.provider.detachDomain).toBeTypeOf('function');
+      await harness.provider.detachDomain!({ tenantId, siteId, hostname });
+      // The provider no longer knows the name: asking about it fails there.
+      await expect(harness.provider.domainStatus({ tenantId, siteId, hostname })).rejects.toThrow();
+      await db.sql`delete from cdn_domains where hostname = ${hostname}`;
+    });
+
     it('refuses a malformed domain with a Korean sentence naming it', async () => {
       await expect(harness.provider.attachDomain({ tenantId, siteId, hostname: 'not a domain' })).rejects.toThrow(/도메인 'not a domain'의 형식/);
     });

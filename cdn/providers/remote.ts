@@ -56,10 +56,11 @@ export interface RemoteBackend {
   switchTo(site: RemoteSite, deployment: RemoteDeployment): Promise<string | null>;
   /** Removes a deployment that is not live from the provider. */
   remove(site: RemoteSite, deployment: RemoteDeployment): Promise<void>;
-  attachDomain(site: RemoteSite, hostname: string): Promise<DomainState>;
-  domainStatus(site: RemoteSite, hostname: string): Promise<DomainState>;
+  /** `stored` is the domain's cdn_domains.provider_data ({} for a new domain). */
+  attachDomain(site: RemoteSite, hostname: string, stored: Record<string, unknown>): Promise<DomainState>;
+  domainStatus(site: RemoteSite, hostname: string, stored: Record<string, unknown>): Promise<DomainState>;
   /** Disconnects the domain at the provider (a domain already gone there is not an error). */
-  detachDomain?(site: RemoteSite, hostname: string): Promise<void>;
+  detachDomain?(site: RemoteSite, hostname: string, stored: Record<string, unknown>): Promise<void>;
   usage(site: RemoteSite, from: string, to: string): Promise<DailyUsage[]>;
   /** A cheap authenticated call; resolves with a line for ops, throws when the provider fails. */
   probe(): Promise<string>;
@@ -148,17 +149,26 @@ export function createRemoteProvider(sql: Sql, backend: RemoteBackend): CdnProvi
     });
   }
 
+  async function storedDomainData(site: RemoteSite, hostname: string): Promise<Record<string, unknown>> {
+    return withTenant(sql, site.tenantId, async (tx) => {
+      const [row] = await tx<{ provider_data: Record<string, unknown> }[]>`
+        select provider_data from cdn_domains where site_id = ${site.siteId} and hostname = ${hostname}`;
+      return row?.provider_data ?? {};
+    });
+  }
+
   async function saveDomain(site: RemoteSite, state: DomainState): Promise<void> {
     await withTenant(sql, site.tenantId, async (tx) => {
       const [taken] = await tx`select 1 from cdn_domains where hostname = ${state.hostname} and site_id <> ${site.siteId}`;
       if (taken) throw new CdnError('domain_taken', `도메인 '${state.hostname}'은(는) 이미 다른 사이트에 연결되어 있습니다. 그 사이트에서 먼저 연결을 해제해 주세요.`);
       await tx`
-        insert into cdn_domains (tenant_id, site_id, hostname, provider, status, certificate_status, dns_records, detail, checked_at)
+        insert into cdn_domains (tenant_id, site_id, hostname, provider, status, certificate_status, dns_records, detail, checked_at, provider_data)
         values (${site.tenantId}, ${site.siteId}, ${state.hostname}, ${name}, ${state.status}, ${state.certificate},
-                ${tx.json(state.dnsRecords as never)}, ${state.detail}, now())
+                ${tx.json(state.dnsRecords as never)}, ${state.detail}, now(), ${tx.json((state.providerData ?? {}) as never)})
         on conflict (hostname) do update set
           provider = excluded.provider, status = excluded.status, certificate_status = excluded.certificate_status,
-          dns_records = excluded.dns_records, detail = excluded.detail, checked_at = now()`;
+          dns_records = excluded.dns_records, detail = excluded.detail, checked_at = now(),
+          provider_data = case when ${state.providerData !== undefined} then excluded.provider_data else cdn_domains.provider_data end`;
     });
   }
 
@@ -221,7 +231,7 @@ export function createRemoteProvider(sql: Sql, backend: RemoteBackend): CdnProvi
     async attachDomain(ref: ProviderDomainRef) {
       const hostname = normaliseHostname(ref.hostname);
       const site = await findSite(ref.tenantId, ref.siteId);
-      const state = await backend.attachDomain(site, hostname);
+      const state = await backend.attachDomain(site, hostname, await storedDomainData(site, hostname));
       await saveDomain(site, state);
       return state;
     },
@@ -229,7 +239,7 @@ export function createRemoteProvider(sql: Sql, backend: RemoteBackend): CdnProvi
     async domainStatus(ref: ProviderDomainRef) {
       const hostname = normaliseHostname(ref.hostname);
       const site = await findSite(ref.tenantId, ref.siteId);
-      const state = await backend.domainStatus(site, hostname);
+      const state = await backend.domainStatus(site, hostname, await storedDomainData(site, hostname));
       await saveDomain(site, state);
       return state;
     },
@@ -238,7 +248,7 @@ export function createRemoteProvider(sql: Sql, backend: RemoteBackend): CdnProvi
       ? async (ref: ProviderDomainRef) => {
           const hostname = normaliseHostname(ref.hostname);
           const site = await findSite(ref.tenantId, ref.siteId);
-          await backend.detachDomain!(site, hostname);
+          await backend.detachDomain!(site, hostname, await storedDomainData(site, hostname));
         }
       : undefined,
 

@@ -28,6 +28,8 @@ export interface DomainState {
   dnsRecords: DnsRecord[];
   /** The provider's own words (English) for ops, e.g. a verification error. */
   detail: string;
+  /** What the provider needs to find the domain's resources again (cdn_domains.provider_data); absent keeps what is stored. */
+  providerData?: Record<string, unknown>;
 }
 
 export interface ProviderDomainRef extends ProviderSiteRef {

@@ -5,7 +5,7 @@
 // a re-check looks the TXT record up in DNS. Once it is there the domain is active and the edge
 // serves it (cdn/edge.ts reads active domains). The edge speaks HTTP: HTTPS for custom names is
 // terminated in front of it (the load balancer's on-demand certificates), so the certificate
-// follows the domain's own status and `detail` says so — see docs/decisions/130-custom-domains.md.
+// follows the domain's own status and `detail` says so — see docs/decisions/132-custom-domains.md.
 import { randomBytes } from 'node:crypto';
 import { promises as dns } from 'node:dns';
 import { isUuid, withTenant, type Sql } from '../db/index.ts';

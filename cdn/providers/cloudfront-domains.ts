@@ -6,7 +6,7 @@
 // does not cover. So each custom domain gets a distribution cloned from the main one (same S3
 // origin, same router function, so the Host → deployment map serves it), created at once so
 // the owner can point a CNAME at its dXXXX.cloudfront.net name, and given the alias plus its
-// certificate once ACM has issued it. See docs/decisions/130-custom-domains.md.
+// certificate once ACM has issued it. See docs/decisions/132-custom-domains.md.
 //
 //   attach  = RequestCertificate (DNS, idempotency token from the name) + CreateDistribution
 //             (clone of the main config, no alias yet) → records: CNAME name → dXXXX.cloudfront.net

@@ -648,6 +648,34 @@ describe('owner pages', () => {
     expect(again.body).toMatch(/이번 달\(\d{4}-\d{2}\) API 호출\s*<strong>1회<\/strong>/);
   });
 
+  it('lets only owners manage keys and webhooks; another workspace’s key id is not found', async () => {
+    const editor = await web.signUp({ email: 'editor-only@momo.kr', workspaceName: '편집자 가게' });
+    await web.db.sql`update memberships set role = 'editor' where user_id = (select id from users where email = 'editor-only@momo.kr')`;
+    const page = await editor.get('/settings/api-keys');
+    expect(page.status).toBe(403);
+    expect(page.body).toContain('워크스페이스 소유자만 관리할 수 있습니다');
+    const tenant = await tenantOf('editor-only@momo.kr');
+    const before = await web.db.sql`select 1 from api_keys where tenant_id = ${tenant}`;
+    expect((await editor.request('/settings/api-keys', { method: 'POST', form: { intent: 'create', name: '몰래 만든 키', scopes: 'read' } })).status).toBe(403);
+    expect(await web.db.sql`select 1 from api_keys where tenant_id = ${tenant}`).toHaveLength(before.length);
+
+    const owner = await web.signUp({ email: 'owner-pages@momo.kr', workspaceName: '주인 가게' });
+    const [aKey] = await web.db.sql<{ id: string }[]>`select id from api_keys where tenant_id = ${tenantA} and revoked_at is null limit 1`;
+    const revoke = await owner.request('/settings/api-keys', { method: 'POST', form: { intent: 'revoke', keyId: aKey.id } });
+    expect(revoke.status).toBe(404);
+    const [still] = await web.db.sql<{ revoked_at: Date | null }[]>`select revoked_at from api_keys where id = ${aKey.id}`;
+    expect(still.revoked_at).toBeNull();
+  });
+
+  it('refuses an internal webhook URL on the owner page with the reason, keeping what was typed', async () => {
+    const owner = await web.signUp({ email: 'hooks-page@momo.kr', workspaceName: '웹훅 가게' });
+    const refused = await owner.request('/settings/api-keys', { method: 'POST', form: { intent: 'webhook', url: 'http://169.254.169.254/latest/meta-data/', events: 'build.failed' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('공개되지 않은 내부 주소');
+    expect(refused.body).toContain('value="http://169.254.169.254/latest/meta-data/"');
+    expect(await web.db.sql`select 1 from webhook_endpoints where tenant_id = ${await tenantOf('hooks-page@momo.kr')}`).toHaveLength(0);
+  });
+
   it('renders the API reference from the OpenAPI document', async () => {
     const page = await web.tab().get('/developers/api');
     expect(page.status).toBe(200);

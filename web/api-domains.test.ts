@@ -179,6 +179,21 @@ describe('the owner page /sites/:siteId/domains', () => {
     expect(answer.body).toContain('value="www.third-momo.kr"');
   });
 
+  it('lets an editor look but keeps adding and removing (billed) to the owner', async () => {
+    const editor = await web.signUp({ email: 'editor@momo.kr', workspaceName: '편집자 가게' });
+    const [user] = await web.db.sql<{ id: string }[]>`select id from users where lower(email) = 'editor@momo.kr'`;
+    await web.db.sql`insert into memberships (tenant_id, user_id, role) values (${tenantA}, ${user.id}, 'editor')`;
+    await web.db.sql`update user_sessions set tenant_id = ${tenantA} where user_id = ${user.id}`;
+    const page = await editor.get(`/sites/${siteA}/domains`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('워크스페이스 소유자만 할 수 있습니다');
+    expect(page.body).not.toContain('name="domain"');
+    expect((await editor.post(`/sites/${siteA}/domains`, { intent: 'add', domain: 'www.editor-momo.kr' })).status).toBe(403);
+    const hostname = new URL('http://모모카페.한국/').hostname;
+    expect((await editor.post(`/sites/${siteA}/domains`, { intent: 'remove', hostname })).status).toBe(403);
+    expect(await domainRows(tenantA)).toEqual([hostname]);
+  });
+
   it('removes a domain from the page', async () => {
     const removed = await ownerB.post(`/sites/${siteB}/domains`, { intent: 'remove', hostname: 'shop.rival-cafe.kr' });
     expect(removed.status).toBe(200);

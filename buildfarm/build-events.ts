@@ -60,21 +60,14 @@ export async function appendBuildLog(
   return row.id;
 }
 
-/** Announces the build's current status row (read back, so the event matches what is stored). */
+/** Announces the build's current status row (read back in the same statement, so the event matches what is stored). */
 export async function announceBuildStatus(tx: TransactionSql, buildId: string): Promise<void> {
-  const [build] = await tx<{ status: BuildStatus; stage: string | null; progress: number; error: string | null; deployment_id: string | null }[]>`
-    select status, stage, progress, error, deployment_id from builds where id = ${buildId}`;
-  if (!build) return;
-  const event: BuildStatusEvent = {
-    type: 'status',
-    buildId,
-    status: build.status,
-    stage: build.stage,
-    progress: build.progress,
-    error: build.error,
-    deploymentId: build.deployment_id,
-  };
-  await tx`select pg_notify(${BUILD_EVENTS_CHANNEL}, ${JSON.stringify(event)})`;
+  // One round trip: this runs in every stage change of every build.
+  await tx`
+    select pg_notify(${BUILD_EVENTS_CHANNEL}, json_build_object(
+      'type', 'status', 'buildId', id, 'status', status, 'stage', stage, 'progress', progress,
+      'error', error, 'deploymentId', deployment_id)::text)
+    from builds where id = ${buildId}`;
 }
 
 /**

@@ -352,23 +352,28 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       await announced;
       reusedFiles = rendered.reused.length;
       if (signal.aborted) throw new BuildCancelledError('build cancelled after render');
-      await advance(
+      // The upload stage is recorded while the files upload; a build cancelled meanwhile
+      // uploads files nobody will use and stops right after (nothing of it goes live).
+      const uploading = advance(
         job, 'upload', 40,
         `${rendered.pageCount}개 페이지 중 ${rendered.renderedPages}개를 새로 만들었습니다 ` +
           `(파일 ${rendered.outputCount}개 중 ${rendered.files.length}개를 만들고 ${rendered.reused.length}개는 이전 빌드의 파일을 그대로 씁니다, ${Date.now() - renderStarted}ms). 변경된 파일을 올립니다.`,
       );
+      uploading.catch(() => {}); // awaited after the upload
       let lastReported = 40;
-      let progressWrite: Promise<unknown> = Promise.resolve();
+      let progressWrite: Promise<unknown> = uploading.catch(() => {});
       const result = await deploySite(sql, {
         tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, files: rendered.files, dataDir,
         stored: rendered.reused.map(({ path, contentType, sha256, size }) => ({ path, contentType, sha256, size })),
         onProgress: (done, total) => {
           const progress = 40 + Math.floor((done / Math.max(1, total)) * 50);
-          if (progress - lastReported < 10 && done !== total) return;
+          // Every 10 %, but not at the end: the switch (95 %) follows at once.
+          if (progress - lastReported < 10 || done === total) return;
           lastReported = progress;
           progressWrite = progressWrite.then(() => advance(job, 'upload', progress).catch(() => {}));
         },
       });
+      await uploading;
       await progressWrite;
       remembered = rememberOutputs(sql, { tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, outputs: [...rendered.fresh, ...rendered.reused] });
       remembered.catch(() => {}); // awaited with the switch

@@ -8,6 +8,7 @@ import { benchApi } from './api.bench.ts';
 import { benchCdn } from './cdn.bench.ts';
 import { benchLighthouse } from './lighthouse.bench.ts';
 import { benchBuildFarm } from '../buildfarm/bench.ts';
+import { benchDevmode } from '../devmode/bench.ts';
 import { ensureWebBuild } from '../scripts/web-build.ts';
 
 const dockerAnswers = () => spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
@@ -23,6 +24,10 @@ const benches: Record<string, () => Promise<Figures>> = {
   'publish-docker': async () => {
     if (!dockerAnswers()) throw new Error('no Docker engine answers: start dockerd to measure the docker executor');
     return benchPublish({ executor: 'docker' });
+  },
+  devmode: async () => {
+    if (!dockerAnswers()) throw new Error('no Docker engine answers: start dockerd to measure developer mode');
+    return benchDevmode();
   },
   cdn: benchCdn,
   lighthouse: benchLighthouse,

@@ -150,6 +150,8 @@ describe.skipIf(!state.ready)('developer mode in containers', () => {
     const opened = await owner.post(`/sites/${siteId}/code`, { intent: 'open' });
     expect(opened.status, alertOf(opened.body)).toBe(302);
     expect(opened.location).toBe(`/sites/${siteId}/code/editor/`);
+    // A whole-document load in the browser: the editor is not a Remix route.
+    expect(opened.headers.get('x-remix-reload-document')).toBe('true');
     console.warn(`[devmode] session started in ${Date.now() - started} ms`);
     const sessions = await sql<{ status: string; container_id: string; memory_mb: number }[]>`select status, container_id, memory_mb from devmode_sessions where site_id = ${siteId}`;
     expect(sessions).toHaveLength(1);

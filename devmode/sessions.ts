@@ -117,6 +117,8 @@ export const EDITOR_SETTINGS = {
   'workbench.enableExperiments': false,
   'workbench.settings.enableNaturalLanguageSearch': false,
   'workbench.startupEditor': 'none',
+  // The secondary side bar only holds the chat view, which is off.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'workbench.tips.enabled': false,
   'security.workspace.trust.enabled': false,
   'chat.disableAIFeatures': true,

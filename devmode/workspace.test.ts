@@ -71,8 +71,12 @@ describe('turning developer mode on', () => {
     expect(home).toContain('코드 카페');
     expect(home).toContain('<link rel="stylesheet" href="/styles/home.css">');
     expect(home).not.toContain('<style>');
+    // One block element per line, indented, so people can read it.
+    expect(home.split('\n').length).toBeGreaterThan(40);
+    expect(home).toMatch(/\n {4}<title>/);
     const css = await readFile(path.join(workspace.dir, 'styles', 'home.css'), 'utf8');
     expect(css.length).toBeGreaterThan(200);
+    expect(css).toMatch(/\{\n {2}\S/);
     const manifest = JSON.parse(await readFile(path.join(workspace.dir, 'windwalker.json'), 'utf8'));
     expect(manifest).toMatchObject({ windwalker: 1, site: { id: siteId, name: '코드 카페' }, source: { from: 'builder' } });
     expect(manifest.pages).toContain('/index.html');

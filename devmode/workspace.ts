@@ -68,6 +68,107 @@ export async function getWorkspace(sql: Sql, dataDir: string, tenantId: string, 
   return row ? toRecord(row, dataDir) : null;
 }
 
+const BLOCK_TAGS = new Set([
+  'html', 'head', 'body', 'header', 'footer', 'main', 'nav', 'section', 'article', 'aside', 'div', 'ul', 'ol', 'li', 'dl',
+  'dt', 'dd', 'figure', 'figcaption', 'form', 'fieldset', 'table', 'thead', 'tbody', 'tr', 'td', 'th', 'p', 'h1', 'h2',
+  'h3', 'h4', 'h5', 'h6', 'blockquote', 'picture', 'address', 'details', 'summary', 'meta', 'link', 'title', 'script',
+  'style', 'noscript', 'source', 'iframe', 'button', 'select', 'textarea', 'label', 'img', 'input',
+]);
+const VOID_TAGS = new Set(['meta', 'link', 'source', 'img', 'input', 'br', 'hr']);
+
+/**
+ * Puts each block element of the renderer's one-line HTML on its own indented line so people can
+ * read and edit it. Text and inline elements stay on their line; <script>, <style>, <pre> and
+ * <textarea> keep their content byte for byte.
+ */
+export function formatHtml(html: string): string {
+  const tokens = html.match(/<(script|style|pre|textarea)\b[^>]*>[\s\S]*?<\/\1>|<!--[\s\S]*?-->|<[^>]+>|[^<]+/gi) ?? [];
+  let out = '';
+  let depth = 0;
+  let lineHasContent = false;
+  const newline = () => {
+    out += `\n${'  '.repeat(Math.max(0, depth))}`;
+    lineHasContent = false;
+  };
+  for (const token of tokens) {
+    const tag = /^<\/?([a-z][a-z0-9]*)/i.exec(token)?.[1]?.toLowerCase();
+    const closing = token.startsWith('</');
+    if (!tag || !BLOCK_TAGS.has(tag) || token.startsWith('<!')) {
+      if (token.startsWith('<!doctype') || token.startsWith('<!DOCTYPE')) {
+        out += token;
+        lineHasContent = true;
+        continue;
+      }
+      out += token;
+      lineHasContent = true;
+      continue;
+    }
+    if (closing) {
+      depth -= 1;
+      // Short elements whose content stayed on the line close on the same line.
+      if (lineHasContent && !out.endsWith('>') ? true : lineHasContent && !/^<\/(html|head|body|header|footer|main|nav|section|article|aside|div|ul|ol|dl|table|thead|tbody|tr|form|fieldset|figure|picture|details|blockquote)>$/i.test(token)) {
+        out += token;
+      } else {
+        newline();
+        out += token;
+      }
+      lineHasContent = true;
+      continue;
+    }
+    if (out) newline();
+    out += token;
+    lineHasContent = true;
+    const selfContained = /^<(script|style|pre|textarea)\b/i.test(token) || VOID_TAGS.has(tag) || token.endsWith('/>');
+    if (!selfContained) {
+      depth += 1;
+      lineHasContent = false;
+    }
+  }
+  return `${out.trim()}\n`;
+}
+
+/** One declaration per line and an indent per block, for the renderer's one-line CSS (strings and url() kept). */
+export function formatCss(css: string): string {
+  let out = '';
+  let depth = 0;
+  let quote: string | null = null;
+  let parens = 0;
+  const newline = () => {
+    out = out.replace(/[ \t]+$/, '');
+    out += `\n${'  '.repeat(Math.max(0, depth))}`;
+  };
+  for (const ch of css) {
+    if (quote) {
+      out += ch;
+      if (ch === quote) quote = null;
+      continue;
+    }
+    if (ch === '"' || ch === "'") quote = ch;
+    if (ch === '(') parens += 1;
+    if (ch === ')') parens -= 1;
+    if (parens > 0 || quote) {
+      out += ch;
+      continue;
+    }
+    if (ch === '{') {
+      out += ' {';
+      depth += 1;
+      newline();
+    } else if (ch === ';') {
+      out += ';';
+      newline();
+    } else if (ch === '}') {
+      depth -= 1;
+      newline();
+      out += '}';
+      newline();
+    } else {
+      out += ch;
+    }
+  }
+  return `${out.replace(/\n\s*\n/g, '\n').trim()}\n`;
+}
+
 /** Moves each page's inline <style> into its own CSS file so HTML and CSS are edited apart. */
 function splitPageStyles(files: RenderedFile[]): RenderedFile[] {
   const out: RenderedFile[] = [];
@@ -85,8 +186,8 @@ function splitPageStyles(files: RenderedFile[]): RenderedFile[] {
     const name = file.path === '/index.html' ? 'home' : file.path.replace(/^\//, '').replace(/\/index\.html$|\.html$/, '').replace(/\//g, '-');
     const cssPath = `/styles/${name}.css`;
     const css = match[1].replace(/<\\\//g, '</');
-    out.push({ path: cssPath, contentType: 'text/css; charset=utf-8', body: Buffer.from(`${css.trim()}\n`, 'utf8') });
-    out.push({ ...file, body: Buffer.from(html.replace(match[0], `<link rel="stylesheet" href="${cssPath}">`), 'utf8') });
+    out.push({ path: cssPath, contentType: 'text/css; charset=utf-8', body: Buffer.from(formatCss(css), 'utf8') });
+    out.push({ ...file, body: Buffer.from(formatHtml(html.replace(match[0], `<link rel="stylesheet" href="${cssPath}">`)), 'utf8') });
   }
   return out;
 }

@@ -9,6 +9,7 @@
 // port proxy, handles WebSocket upgrades (proxy.ws) and unix-socket targets (target.socketPath)
 // without extra code, and has no dependencies beyond eventemitter3/follow-redirects/requires-port.
 // What it does not do — who may pass — is this module.
+import { existsSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from 'express';
@@ -139,7 +140,8 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
   const authorise = async (req: IncomingMessage, siteId: string): Promise<Grant> => {
     const key = `${cookieValue(req.headers.cookie, SESSION_COOKIE) ?? ''}|${siteId}`;
     const cached = grants.get(key);
-    if (cached && cached.expires > Date.now()) return cached.grant;
+    // A session closed and reopened within the grant's life has a new socket: decide again.
+    if (cached && cached.expires > Date.now() && cached.grant.ok && existsSync(cached.grant.socketPath)) return cached.grant;
     const grant = await webRuntime().requestScope.run(
       { clientIp: req.socket.remoteAddress ?? 'unknown', appendSetCookie: () => {} },
       () => decide(req, siteId),

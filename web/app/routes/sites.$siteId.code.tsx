@@ -3,7 +3,7 @@
 // browser, through /sites/:siteId/code/editor/), publishing from code, the save history with
 // restore, and going back to the builder with a preview of the code changes that would be lost.
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { json, redirect } from '@remix-run/node';
+import { json, redirect, redirectDocument } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { getPlan } from '../../../billing/index.ts';
 import { PublishError } from '../../../buildfarm/index.ts';
@@ -83,7 +83,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     }
     if (intent === 'open') {
       await openSession(rt, { tenantId: tenant.id, siteId: site.id, userId: user.id });
-      return redirect(`/sites/${site.id}/code/editor/`);
+      // A whole-document load: the editor is served by the proxy, not by a Remix route.
+      return redirectDocument(`/sites/${site.id}/code/editor/`);
     }
     const workspace = await getWorkspace(sql, rt.dataDir, tenant.id, site.id);
     if (!workspace) return json({ ok: false as const, message: '이 사이트는 개발자 모드가 아닙니다.' }, { status: 409 });

@@ -444,10 +444,11 @@ describe('tenant isolation', () => {
     expect((await call(keyA, 'GET', `/sites/${siteId}`)).status).toBe(200);
     expect((await call(keyA, 'GET', `/webhooks/${webhook.id}/deliveries`)).status).toBe(200);
 
-    // Every operation that takes an id is tried above (a new one must be added there).
+    // Every operation that takes an id is tried above (a new one must be added there). The custom
+    // domain operations beyond adding and reading one are tried in web/api-domains.test.ts.
     const { operations } = await import('./app/api/routes.server.ts');
     const tried = new Set(attempts.map(([method, route]) => `${method} ${route.split('?')[0]}`));
-    for (const op of operations.filter((o) => o.params)) {
+    for (const op of operations.filter((o) => o.params && (o.tag !== 'Domains' || ['addDomain', 'getDomain'].includes(o.operationId)))) {
       const pattern = new RegExp(`^${op.method.toUpperCase()} ${op.path.replace(/\{\w+\}/g, '[^/]+')}$`);
       expect({ op: op.operationId, tried: [...tried].some((t) => pattern.test(t)) }).toEqual({ op: op.operationId, tried: true });
     }
@@ -597,9 +598,13 @@ describe('OpenAPI', () => {
     const alsoDocumented: Record<string, number> = { cancelBuild: 409 };
     const schemaOf = (ref: any) => (ref?.$ref ? doc.components.schemas[ref.$ref.split('/').pop()] : ref);
 
+    // The custom domain operations beyond adding and reading one are exercised in web/api-domains.test.ts.
+    const elsewhere = (op: { tag?: string; tags?: string[]; operationId: string }) =>
+      (op.tag === 'Domains' || op.tags?.includes('Domains')) && !['addDomain', 'getDomain'].includes(op.operationId);
     const sent: string[] = [];
     for (const [route, item] of Object.entries<Record<string, any>>(doc.paths)) {
       for (const [method, op] of Object.entries<any>(item)) {
+        if (elsewhere(op)) continue;
         const params = (op.parameters ?? []) as any[];
         let path = route;
         for (const p of params.filter((x) => x.in === 'path')) {
@@ -627,7 +632,7 @@ describe('OpenAPI', () => {
       }
     }
     const { operations } = await import('./app/api/routes.server.ts');
-    expect(sent.sort()).toEqual(operations.map((o) => o.operationId).sort());
+    expect(sent.sort()).toEqual(operations.filter((o) => !elsewhere(o)).map((o) => o.operationId).sort());
   }, 60_000);
 });
 

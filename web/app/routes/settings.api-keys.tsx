@@ -88,6 +88,11 @@ export async function action({ request }: ActionFunctionArgs) {
   return json<ActionData>({ intent: 'revoke', ok: false, message: '알 수 없는 요청입니다. 화면을 새로 고쳐 주세요.' }, { status: 400 });
 }
 
+// Checkbox lists: `.field input` sizes text inputs to the full width; a checkbox sits beside its label.
+const CHOICES = { border: 'none', padding: 0, margin: 0 } as const;
+const CHOICE = { display: 'flex', alignItems: 'flex-start', gap: 8, fontWeight: 'normal', margin: '6px 0' } as const;
+const CHECKBOX = { width: 'auto', margin: '3px 0 0', flex: 'none' } as const;
+
 const dateTime = new Intl.DateTimeFormat('ko-KR', { timeZone: 'Asia/Seoul', dateStyle: 'medium', timeStyle: 'short' });
 const number = new Intl.NumberFormat('ko-KR');
 
@@ -164,15 +169,17 @@ export default function ApiKeys() {
 
         <section className="card">
           <h2>새 키 만들기</h2>
-          <Form method="post" className="form" noValidate>
+          {/* A new key (or webhook) empties its form: the next one starts blank. */}
+          <Form method="post" className="form" noValidate key={result?.intent === 'create' && result.ok ? result.secret : 'create'}>
             <input type="hidden" name="intent" value="create" />
             <FormError message={createErrors.scopes} />
             <Field name="name" label="키 이름" placeholder="예: 주문 시스템 연동" error={createErrors.name} required maxLength={100} />
-            <fieldset className="field">
+            <fieldset className="field" style={CHOICES}>
               <legend>권한</legend>
               {data.scopes.map(({ scope, label }) => (
-                <label key={scope} style={{ display: 'block' }}>
-                  <input type="checkbox" name="scopes" value={scope} defaultChecked={scope === 'read'} /> {scope} — {label}
+                <label key={scope} style={CHOICE}>
+                  <input type="checkbox" name="scopes" value={scope} defaultChecked={scope === 'read'} style={CHECKBOX} />
+                  <span><strong>{scope}</strong> — {label}</span>
                 </label>
               ))}
             </fieldset>
@@ -219,17 +226,18 @@ export default function ApiKeys() {
             요청마다 <code>WindWalker-Signature: t=…,v1=…</code> 헤더가 붙습니다. v1은 비밀값으로 만든 HMAC-SHA256(“t.본문”)입니다.
             실패하면 점점 간격을 늘려 다시 보냅니다.
           </p>
-          <Form method="post" className="form" noValidate>
+          <Form method="post" className="form" noValidate key={result?.intent === 'webhook' && result.ok ? result.secret : 'webhook'}>
             <input type="hidden" name="intent" value="webhook" />
             <FormError message={webhookError?.field === 'events' ? webhookError.error : undefined} />
             <Field name="url" label="받을 주소" placeholder="https://example.com/windwalker" type="url" required
               defaultValue={webhookError?.url} error={webhookError?.field === 'url' ? webhookError.error : undefined}
               hint="https:// 주소만 받습니다. 내부망(10.x, 192.168.x, 127.0.0.1 등)으로 풀리는 주소와 리다이렉트는 거절합니다." />
-            <fieldset className="field">
+            <fieldset className="field" style={CHOICES}>
               <legend>이벤트</legend>
               {data.events.map((e) => (
-                <label key={e} style={{ display: 'block' }}>
-                  <input type="checkbox" name="events" value={e} defaultChecked={webhookError ? webhookError.events.includes(e) : e.startsWith('build.')} /> {EVENT_LABELS[e]} <code className="small">{e}</code>
+                <label key={e} style={CHOICE}>
+                  <input type="checkbox" name="events" value={e} defaultChecked={webhookError ? webhookError.events.includes(e) : e.startsWith('build.')} style={CHECKBOX} />
+                  <span>{EVENT_LABELS[e]} <code className="small">{e}</code></span>
                 </label>
               ))}
             </fieldset>

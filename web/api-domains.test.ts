@@ -254,3 +254,49 @@ describe('the domain.verified webhook', () => {
     expect(JSON.parse(received[0].body)).toMatchObject({ type: 'domain.verified', data: { siteId: siteB, hostname: 'www.rival-cafe.kr', verifiedAt: expect.any(String) } });
   });
 });
+
+describe('checking, choosing the primary and disconnecting over the API', () => {
+  async function call(key: string, method: string, route: string, body?: unknown) {
+    const response = await fetch(`${web.baseUrl}/api/v1${route}`, {
+      method,
+      headers: { Authorization: `Bearer ${key}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, json: text ? JSON.parse(text) : null };
+  }
+  const korean = () => new URL('http://모모카페.한국/').hostname;
+
+  it('answers another workspace’s key with 404 for every domain action and changes nothing', async () => {
+    for (const [method, route, body] of [
+      ['POST', `/sites/${siteA}/domains/${korean()}/verify`, {}],
+      ['POST', `/sites/${siteA}/domains/${korean()}/primary`, {}],
+      ['DELETE', `/sites/${siteA}/domains/${korean()}`, undefined],
+    ] as const) {
+      expect({ method, route, status: (await call(keyB, method, route, body)).status }).toEqual({ method, route, status: 404 });
+    }
+    expect(await domainRows(tenantA)).toEqual([korean()]);
+  });
+
+  it('re-checks a pending domain (still pending while DNS has no record) and refuses it as primary until connected', async () => {
+    const checked = await call(keyA, 'POST', `/sites/${siteA}/domains/${korean()}/verify`, {});
+    expect(checked.status).toBe(200);
+    expect(checked.json).toMatchObject({ hostname: korean(), status: 'pending', checkedAt: expect.any(String) });
+    const primary = await call(keyA, 'POST', `/sites/${siteA}/domains/${korean()}/primary`, {});
+    expect(primary.status).toBe(409);
+    expect(primary.json.error.code).toBe('domain_not_ready');
+    expect((await call(keyA, 'POST', `/sites/${siteA}/domains/www.unknown-momo.kr/verify`, {})).status).toBe(404);
+  });
+
+  it('makes a connected domain the primary and disconnects domains', async () => {
+    // www.rival-cafe.kr was verified above (the webhook test).
+    const primary = await call(keyB, 'POST', `/sites/${siteB}/domains/www.rival-cafe.kr/primary`, {});
+    expect(primary.status).toBe(200);
+    expect(primary.json).toMatchObject({ hostname: 'www.rival-cafe.kr', status: 'active', isPrimary: true });
+    expect((await call(keyB, 'DELETE', `/sites/${siteB}/domains/www.rival-cafe.kr`)).status).toBe(204);
+    expect(await domainRows(tenantB)).toEqual([]);
+    expect((await call(keyB, 'DELETE', `/sites/${siteB}/domains/www.rival-cafe.kr`)).status).toBe(404);
+    expect((await call(keyA, 'DELETE', `/sites/${siteA}/domains/${korean()}`)).status).toBe(204);
+    expect(await domainRows(tenantA)).toEqual([]);
+  });
+});

@@ -6,7 +6,10 @@ import type PgBoss from 'pg-boss';
 import type { z } from 'zod';
 import { assertCanPublish, BillingError, getHostingUsage, UPGRADE_URL } from '../../../billing/index.ts';
 import { cancelBuild, CancelBuildError, getBuild, listBuildLogs, publishSite, PublishError, subscribeToBuild, type Build, type BuildEvent } from '../../../buildfarm/index.ts';
-import { activateDeployment, addSiteDomain, CdnError, dnsInstructions, domainStatusText, listDeployments, listSiteDomains, type SiteDomain } from '../../../cdn/index.ts';
+import {
+  activateDeployment, addSiteDomain, CdnError, dnsInstructions, domainStatusText, getSiteDomain, listDeployments, listSiteDomains, recheckSiteDomain,
+  removeSiteDomain, setPrimaryDomain, type SiteDomain,
+} from '../../../cdn/index.ts';
 import { withTenant, type Sql } from '../../../db/index.ts';
 import { createSiteDocument } from '../../../site/index.ts';
 import { domainProviders } from '../domains.server.ts';
@@ -464,14 +467,54 @@ export const operations: ApiOperation[] = [
         if (error instanceof BillingError && error.code === 'PLAN_LIMIT') {
           throw new ApiError(403, 'plan_limit', error.message, "The workspace's plan allows no more custom domains; change the plan on the billing page or remove a domain.", 'domain', { upgradeUrl: UPGRADE_URL });
         }
-        if (!(error instanceof CdnError)) throw error;
-        switch (error.code) {
-          case 'not_found': throw siteMissing();
-          case 'invalid_domain': throw new ApiError(400, 'invalid_domain', error.message, "'domain' is not a public domain name you can connect.", 'domain');
-          case 'domain_taken': throw new ApiError(409, 'domain_taken', error.message, 'This domain is already connected to a site.', 'domain');
-          case 'provider_failed': throw new ApiError(502, 'provider_failed', error.message, "The site's CDN did not accept the domain; try again later.");
-          default: throw new ApiError(422, `domain_${error.code}`, error.message, 'The domain cannot be connected to this site now.');
-        }
+        throw domainApiError(error);
+      }
+    },
+  },
+  {
+    method: 'post', path: '/sites/{siteId}/domains/{domain}/verify', operationId: 'verifyDomain', tag: 'Domains', scope: 'publish',
+    summary: '도메인 다시 확인 / Check a custom domain again',
+    description: 'CDN에 DNS 레코드와 인증서를 다시 물어봅니다(처음 1시간은 1분마다 저절로 확인합니다). 처음 연결되면 웹훅 domain.verified가 갑니다. '
+      + '/ Asks the CDN again about the DNS records and the certificate (also done automatically: every minute in the first hour). The first activation fires domain.verified.',
+    params: s.siteDomainParams, body: s.emptyBody,
+    success: { status: 200, description: 'The domain as the CDN sees it now', schema: s.domainStatus },
+    errors: [400, 401, 403, 404, 422, 429, 502],
+    async handle(ctx) {
+      try {
+        return { status: 200, body: domainOut(await recheckSiteDomain(ctx.sql, domainProviders(ctx.sql), ctx.key.tenantId, ctx.params.siteId, ctx.params.domain)) };
+      } catch (error) {
+        throw domainApiError(error, true);
+      }
+    },
+  },
+  {
+    method: 'post', path: '/sites/{siteId}/domains/{domain}/primary', operationId: 'setPrimaryDomain', tag: 'Domains', scope: 'publish',
+    summary: '기본 도메인으로 정하기 / Make a domain the primary',
+    description: '연결된 다른 도메인은 이 도메인으로 301 이동합니다. / The site\'s other connected domains redirect (301) to this one.',
+    params: s.siteDomainParams, body: s.emptyBody,
+    success: { status: 200, description: 'The primary domain', schema: s.domainStatus },
+    errors: [400, 401, 403, 404, 409, 429],
+    async handle(ctx) {
+      try {
+        await setPrimaryDomain(ctx.sql, ctx.key.tenantId, ctx.params.siteId, ctx.params.domain);
+        return { status: 200, body: domainOut(await getSiteDomain(ctx.sql, ctx.key.tenantId, ctx.params.siteId, ctx.params.domain)) };
+      } catch (error) {
+        throw domainApiError(error, true);
+      }
+    },
+  },
+  {
+    method: 'delete', path: '/sites/{siteId}/domains/{domain}', operationId: 'removeDomain', tag: 'Domains', scope: 'publish',
+    summary: '도메인 연결 해제 / Disconnect a custom domain',
+    params: s.siteDomainParams,
+    success: { status: 204, description: 'Disconnected (also at the CDN where it supports it)' },
+    errors: [401, 403, 404, 429, 502],
+    async handle(ctx) {
+      try {
+        await removeSiteDomain(ctx.sql, domainProviders(ctx.sql), ctx.key.tenantId, ctx.params.siteId, ctx.params.domain);
+        return { status: 204 };
+      } catch (error) {
+        throw domainApiError(error, true);
       }
     },
   },
@@ -564,6 +607,19 @@ export const operations: ApiOperation[] = [
     },
   },
 ];
+
+/** A cdn/ domain error as the API's error; `named`: the path names a domain, so not_found may be the domain's. */
+function domainApiError(error: unknown, named = false): unknown {
+  if (!(error instanceof CdnError)) return error;
+  switch (error.code) {
+    case 'not_found': return named && !error.message.startsWith('사이트') ? notFound('Domain', '도메인') : siteMissing();
+    case 'invalid_domain': return new ApiError(400, 'invalid_domain', error.message, "'domain' is not a public domain name you can connect.", 'domain');
+    case 'domain_taken': return new ApiError(409, 'domain_taken', error.message, 'This domain is already connected to a site.', 'domain');
+    case 'not_ready': return new ApiError(409, 'domain_not_ready', error.message, 'The domain is not connected yet; create its DNS records and check again.');
+    case 'provider_failed': return new ApiError(502, 'provider_failed', error.message, "The site's CDN did not answer as expected; try again later.");
+    default: return new ApiError(422, `domain_${error.code}`, error.message, 'The domain cannot be handled on this site now.');
+  }
+}
 
 function domainOut(d: SiteDomain) {
   return {

@@ -266,5 +266,20 @@ describe.skipIf(!state.ready)('developer mode in containers', () => {
     const page = await owner.get(`/sites/${siteId}/code`);
     expect(page.body).toContain('편집기가 닫혀 있습니다');
     expect(page.body).toContain('notes.txt');
+    // What the owner sees: the save history and what going back to the builder would lose.
+    const browser = await launchChromium();
+    try {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 1400 }, locale: 'ko-KR' });
+      const url = new URL(web.baseUrl);
+      await context.addCookies([...owner.cookies].map(([name, value]) => ({ name, value, domain: url.hostname, path: '/' })));
+      const tab = await context.newPage();
+      await tab.goto(`${web.baseUrl}/sites/${siteId}/code`);
+      await tab.screenshot({ path: screenshotPath('devmode', 'code-page'), fullPage: true });
+      await tab.goto(`${web.baseUrl}/sites/${siteId}`);
+      await tab.getByRole('link', { name: '코드 편집기 열기' }).waitFor();
+      await tab.screenshot({ path: screenshotPath('devmode', 'builder-link') });
+    } finally {
+      await browser.close();
+    }
   }, 60_000);
 });

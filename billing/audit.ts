@@ -16,6 +16,7 @@ export type BillingAction =
   | 'billing.workspace_limited'
   | 'billing.workspace_restored'
   | 'billing.trial_ended'
+  | 'billing.subscription_ended'
   | 'billing.payment_refunded';
 
 export async function logBillingAction(

@@ -178,7 +178,11 @@ export async function createMonthlyInvoice(
     // Roll the subscription past the closed period.
     if (subscription.currentPeriodEnd <= end) {
       if (subscription.cancelAtPeriodEnd) {
+        // Ended: the free trial's limits apply again and new publishes stop (live sites stay up),
+        // as after an expired trial, until the owner chooses a plan.
         await tx`update subscriptions set status = 'cancelled', cancelled_at = ${end}, updated_at = now()`;
+        await tx`update tenants set plan_code = 'trial', status = case when status = 'active' then 'limited' else status end where id = ${tenantId}`;
+        await logBillingAction(tx, { tenantId, action: 'billing.subscription_ended', detail: { period, plan: subscription.planCode } });
       } else {
         const next = billingPeriod(nextPeriod(period));
         await tx`update subscriptions set current_period_start = ${next.start}, current_period_end = ${next.end}, updated_at = now()`;
@@ -501,6 +505,10 @@ export async function applyTossPayment(tx: TransactionSql, paymentId: string, pa
 async function restoreAfterPayment(tx: TransactionSql, tenantId: string): Promise<void> {
   const [{ unpaid }] = await tx<{ unpaid: number }[]>`select count(*)::int as unpaid from invoices where status = 'open'`;
   if (unpaid > 0) return;
+  // Paying an ended subscription's closing invoice settles the books; the workspace stays limited
+  // until the owner chooses a plan again (changePlan restores it).
+  const [subscription] = await tx<{ status: string }[]>`select status from subscriptions`;
+  if (subscription?.status === 'cancelled') return;
   await tx`update subscriptions set status = 'active', updated_at = now() where status in ('past_due', 'limited')`;
   const restored = await tx`update tenants set status = 'active' where id = ${tenantId} and status = 'limited' returning id`;
   if (restored.length) await logBillingAction(tx, { tenantId, action: 'billing.workspace_restored', detail: { reason: 'paid' } });

@@ -1,6 +1,6 @@
 // billing/: plans and limits, subscriptions and cards (Toss billing keys, encrypted), monthly
 // invoices with metered add-ons and VAT, charges that never happen twice, dunning, webhooks.
-export { planCodes, addOnPrices, listPlans, getPlan, getTenantPlan, assertWithinPlanLimit, assertCanCreateSite, assertPagesWithinPlan, assertStorageWithinPlan, assertCanPublish, topicParticle, UPGRADE_URL } from './plans.ts';
+export { planCodes, addOnPrices, listPlans, getPlan, getTenantPlan, planInForce, assertWithinPlanLimit, assertCanCreateSite, assertPagesWithinPlan, assertStorageWithinPlan, assertCanPublish, topicParticle, UPGRADE_URL } from './plans.ts';
 export type { Plan, PlanCode, PlanLimit } from './plans.ts';
 export {
   getSubscription,

@@ -17,6 +17,7 @@ import {
   getMrr,
   getPlan,
   getSubscription,
+  getTenantPlan,
   grantPlan,
   listAllPaymentsForFinance,
   listPlans,
@@ -102,7 +103,10 @@ describe('the free trial', () => {
     await withCard(tenantId, kst('2026-11-01T10:00:00'));
     expect(await expireTrials(db.sql, kst('2026-11-15T09:59:00'))).not.toContain(tenantId);
     expect(await expireTrials(db.sql, kst('2026-11-15T10:00:00'))).toContain(tenantId);
-    await expect(assertCanPublish(db.sql, tenantId)).rejects.toMatchObject({ code: 'WORKSPACE_LIMITED' });
+    await expect(assertCanPublish(db.sql, tenantId)).rejects.toMatchObject({
+      code: 'WORKSPACE_LIMITED',
+      message: '무료 체험이 끝나 새 게시가 잠시 멈췄습니다. 공개 중인 사이트는 그대로 열립니다. 결제 페이지에서 요금제를 골라 주세요.',
+    });
     const overview = await getBillingOverview(db.sql, tenantId, { now: kst('2026-11-16T00:00:00') });
     expect(overview.notices.map((n) => n.message)).toContainEqual(expect.stringContaining('무료 체험이 끝나'));
 
@@ -208,5 +212,35 @@ describe('dunning notices, refunds and the finance view', () => {
     await cancelAtPeriodEnd(db.sql, tenantId);
     const { notices } = await getBillingOverview(db.sql, tenantId, { now: kst('2026-12-03T00:00:00') });
     expect(notices.map((n) => n.message)).toContain('구독이 2026년 12월 31일에 끝납니다. 계속 쓰시려면 해지를 취소해 주세요.');
+  });
+
+  it('ends a subscription cancelled at period end: trial limits, no new publishes, live sites untouched, until a plan is chosen again', async () => {
+    const tenantId = await newTenant('해지한 가게');
+    await withCard(tenantId, kst('2026-09-01T00:00:00'));
+    await changePlan(db.sql, tenantId, 'premium', { now: kst('2026-09-02T00:00:00') });
+    await cancelAtPeriodEnd(db.sql, tenantId);
+    expect((await getTenantPlan(db.sql, tenantId)).code).toBe('premium'); // paid until the end of September
+    const { invoice } = await createMonthlyInvoice(db.sql, tenantId, '2026-09', noUsage, { now: kst('2026-10-01T00:00:00') });
+
+    expect(await getSubscription(db.sql, tenantId)).toMatchObject({ status: 'cancelled', planCode: 'premium' });
+    expect((await getTenantPlan(db.sql, tenantId)).code).toBe('trial');
+    const [tenant] = await db.sql<{ status: string; plan_code: string }[]>`select status, plan_code from tenants where id = ${tenantId}`;
+    expect(tenant).toEqual({ status: 'limited', plan_code: 'trial' });
+    // The closing invoice is still open here: the owed payment is what the owner must settle first.
+    await expect(assertCanPublish(db.sql, tenantId)).rejects.toThrow(/^결제가 밀려 새 게시가 잠시 멈췄습니다/);
+    const { notices, plan } = await getBillingOverview(db.sql, tenantId, { now: kst('2026-10-02T00:00:00') });
+    expect(plan.code).toBe('trial');
+    expect(notices.map((n) => n.message)).toContain('구독이 2026년 9월 30일에 끝나 새 게시가 멈췄습니다. 공개 중인 사이트는 그대로 열립니다. 계속 쓰시려면 요금제를 다시 골라 주세요.');
+    expect(await auditActions(tenantId)).toContain('billing.subscription_ended');
+
+    // The closing invoice is still charged; choosing a plan again then lifts the limit.
+    expect((await chargeInvoice(db.sql, toss, invoice.id, { encryptionKey, now: kst('2026-10-01T09:00:00') })).outcome).toBe('paid');
+    await expect(assertCanPublish(db.sql, tenantId)).rejects.toThrow(
+      '구독이 끝나 새 게시가 잠시 멈췄습니다. 공개 중인 사이트는 그대로 열립니다. 결제 페이지에서 요금제를 다시 골라 주세요.',
+    );
+    await changePlan(db.sql, tenantId, 'basic', { now: kst('2026-10-03T00:00:00') });
+    expect(await getSubscription(db.sql, tenantId)).toMatchObject({ status: 'active', planCode: 'basic' });
+    expect((await getTenantPlan(db.sql, tenantId)).code).toBe('basic');
+    await expect(assertCanPublish(db.sql, tenantId)).resolves.toBeUndefined();
   });
 });

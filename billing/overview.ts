@@ -4,7 +4,7 @@ import type { Sql } from '../db/index.ts';
 import { withTenant } from '../db/index.ts';
 import { listInvoices, type Invoice } from './charges.ts';
 import { billingPeriod, periodLabelKo, periodOf } from './periods.ts';
-import { addOnPrices, getPlan, type Plan } from './plans.ts';
+import { addOnPrices, planInForce, type Plan } from './plans.ts';
 import { getCard, getSubscription, type Card, type Subscription } from './subscriptions.ts';
 
 export function formatKrw(amount: number): string {
@@ -35,8 +35,7 @@ export interface SiteHostingUsage {
 export async function getHostingUsage(sql: Sql, tenantId: string, period: string): Promise<SiteHostingUsage[]> {
   const { start, end } = billingPeriod(period);
   return withTenant(sql, tenantId, async (tx) => {
-    const [sub] = await tx<{ planCode: string }[]>`select plan_code as "planCode" from subscriptions`;
-    const plan = await getPlan(tx, sub?.planCode ?? 'trial');
+    const plan = await planInForce(tx);
     const rows = await tx<{ siteId: string; siteName: string; requests: number }[]>`
       select s.id as "siteId", s.name as "siteName", coalesce(sum(u.requests), 0)::bigint as requests
       from sites s
@@ -72,7 +71,7 @@ export interface BillingOverview {
 export async function getBillingOverview(sql: Sql, tenantId: string, options: { now?: Date } = {}): Promise<BillingOverview> {
   const now = options.now ?? new Date();
   const subscription = await getSubscription(sql, tenantId);
-  const plan = await withTenant(sql, tenantId, (tx) => getPlan(tx, subscription?.planCode ?? 'trial'));
+  const plan = await withTenant(sql, tenantId, (tx) => planInForce(tx));
   const card = await getCard(sql, tenantId);
   const openInvoices = (await listInvoices(sql, tenantId)).filter((i) => i.status === 'open');
   const hosting = await getHostingUsage(sql, tenantId, periodOf(now));
@@ -101,7 +100,12 @@ export async function getBillingOverview(sql: Sql, tenantId: string, options: { 
   if (plan.monthlyPriceKrw > 0 && !card && !subscription?.grantedAt) {
     notices.push({ level: 'warning', message: '등록된 결제 카드가 없습니다. 다음 결제 전에 카드를 등록해 주세요.' });
   }
-  if (subscription?.cancelAtPeriodEnd) {
+  if (subscription?.status === 'cancelled') {
+    notices.push({
+      level: 'danger',
+      message: `구독이 ${subscription.cancelledAt ? `${formatKstDate(new Date(subscription.cancelledAt.getTime() - 1))}에 ` : ''}끝나 새 게시가 멈췄습니다. 공개 중인 사이트는 그대로 열립니다. 계속 쓰시려면 요금제를 다시 골라 주세요.`,
+    });
+  } else if (subscription?.cancelAtPeriodEnd) {
     notices.push({ level: 'info', message: `구독이 ${formatKstDate(new Date(subscription.currentPeriodEnd.getTime() - 1))}에 끝납니다. 계속 쓰시려면 해지를 취소해 주세요.` });
   }
   for (const site of hosting) {

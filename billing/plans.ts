@@ -52,12 +52,20 @@ export async function getPlan(sql: Db, code: string): Promise<Plan> {
   return plan;
 }
 
-/** The plan the workspace is on now (its subscription's plan; 'trial' when it has none). */
+/**
+ * Inside a withTenant transaction: the plan whose limits apply now — the subscription's plan, or
+ * the free trial's when there is none or it was cancelled (a cancelled workspace keeps its sites
+ * and, like an expired trial, is limited until it chooses a plan again).
+ */
+export async function planInForce(tx: Db): Promise<Plan> {
+  const [row] = await tx<{ planCode: string }[]>`
+    select case when status = 'cancelled' then 'trial' else plan_code end as "planCode" from subscriptions`;
+  return getPlan(tx, row?.planCode ?? 'trial');
+}
+
+/** The plan the workspace is on now (see planInForce). */
 export async function getTenantPlan(sql: Sql, tenantId: string): Promise<Plan> {
-  return withTenant(sql, tenantId, async (tx) => {
-    const [row] = await tx<{ planCode: string }[]>`select plan_code as "planCode" from subscriptions`;
-    return getPlan(tx, row?.planCode ?? 'trial');
-  });
+  return withTenant(sql, tenantId, (tx) => planInForce(tx));
 }
 
 const limitWords: Record<PlanLimit, { field: keyof Plan; noun: string; unit: string }> = {
@@ -101,8 +109,7 @@ export const UPGRADE_URL = '/billing';
 export async function assertCanCreateSite(tx: TransactionSql, tenantId: string, input: { pages?: number } = {}): Promise<Plan> {
   const locked = await tx`select 1 from tenants where id = ${tenantId} for update`;
   if (locked.length === 0) throw new Error(`Workspace ${tenantId} is not visible in this transaction (not a withTenant transaction of that workspace?)`);
-  const [sub] = await tx<{ planCode: string }[]>`select plan_code as "planCode" from subscriptions`;
-  const plan = await getPlan(tx, sub?.planCode ?? 'trial');
+  const plan = await planInForce(tx);
   const [{ sites }] = await tx<{ sites: number }[]>`select count(*)::int as sites from sites`;
   assertWithinPlanLimit(plan, 'sites', sites);
   if (input.pages !== undefined) assertWithinPlanLimit(plan, 'pagesPerSite', input.pages, 0);
@@ -115,8 +122,7 @@ export async function assertCanCreateSite(tx: TransactionSql, tenantId: string, 
  * Throws PLAN_LIMIT.
  */
 export async function assertPagesWithinPlan(tx: TransactionSql, pages: number, storedPages: number): Promise<Plan> {
-  const [sub] = await tx<{ planCode: string }[]>`select plan_code as "planCode" from subscriptions`;
-  const plan = await getPlan(tx, sub?.planCode ?? 'trial');
+  const plan = await planInForce(tx);
   if (pages > Math.max(plan.maxPagesPerSite, storedPages)) assertWithinPlanLimit(plan, 'pagesPerSite', pages, 0);
   return plan;
 }
@@ -130,24 +136,32 @@ const MIB = 1024 * 1024;
  */
 export async function assertStorageWithinPlan(tx: TransactionSql, tenantId: string, addingBytes: number): Promise<Plan> {
   await tx`select 1 from tenants where id = ${tenantId} for update`;
-  const [sub] = await tx<{ planCode: string }[]>`select plan_code as "planCode" from subscriptions`;
-  const plan = await getPlan(tx, sub?.planCode ?? 'trial');
+  const plan = await planInForce(tx);
   const [{ used }] = await tx<{ used: string }[]>`select coalesce(sum(bytes), 0)::bigint as used from assets`;
   const total = Number(used) + addingBytes;
   if (total > plan.storageMb * MIB) assertWithinPlanLimit(plan, 'storageMb', Math.ceil(total / MIB), 0);
   return plan;
 }
 
-/** Publishing is refused while the workspace is limited for an unpaid invoice. */
+/**
+ * Publishing is refused while the workspace is limited: for an unpaid invoice, after the free
+ * trial ended, or after the subscription ended — each said as what happened and what to do.
+ */
 export async function assertCanPublish(sql: Sql, tenantId: string): Promise<void> {
-  const status = await withTenant(sql, tenantId, async (tx) => {
-    const [row] = await tx<{ status: string }[]>`select status from tenants where id = ${tenantId}`;
-    return row?.status;
+  const row = await withTenant(sql, tenantId, async (tx) => {
+    const [found] = await tx<{ status: string; subscription: string | null; unpaid: number }[]>`
+      select t.status, (select status from subscriptions) as subscription,
+             (select count(*)::int from invoices where status = 'open') as unpaid
+      from tenants t where t.id = ${tenantId}`;
+    return found;
   });
-  if (status === 'limited') {
-    throw new BillingError(
-      'WORKSPACE_LIMITED',
-      '결제가 밀려 새 게시가 잠시 멈췄습니다. 공개 중인 사이트는 그대로 열립니다. 결제 페이지에서 카드를 확인하고 결제해 주세요.',
-    );
-  }
+  if (row?.status !== 'limited') return;
+  const liveSites = '공개 중인 사이트는 그대로 열립니다.';
+  const message =
+    row.subscription === 'cancelled' && row.unpaid === 0
+      ? `구독이 끝나 새 게시가 잠시 멈췄습니다. ${liveSites} 결제 페이지에서 요금제를 다시 골라 주세요.`
+      : row.subscription === 'limited' && row.unpaid === 0
+        ? `무료 체험이 끝나 새 게시가 잠시 멈췄습니다. ${liveSites} 결제 페이지에서 요금제를 골라 주세요.`
+        : `결제가 밀려 새 게시가 잠시 멈췄습니다. ${liveSites} 결제 페이지에서 카드를 확인하고 결제해 주세요.`;
+  throw new BillingError('WORKSPACE_LIMITED', message);
 }

@@ -101,14 +101,15 @@ export async function changePlan(
     // Choosing a plan ends a trial (or an expired trial's limit); a limit for an unpaid invoice
     // stays until the invoice is paid.
     const [{ unpaid }] = await tx<{ unpaid: number }[]>`select count(*)::int as unpaid from invoices where status = 'open'`;
+    // A cancelled subscription starts again here (choosing a plan is subscribing again).
     const status: SubscriptionStatus =
-      current.status === 'past_due' || (current.status === 'limited' && unpaid > 0) ? current.status : 'active';
+      current.status === 'past_due' ? 'past_due' : (current.status === 'limited' || current.status === 'cancelled') && unpaid > 0 ? 'limited' : 'active';
     const [updated] = await tx<Subscription[]>`
       update subscriptions set plan_code = ${toPlan.code}, status = ${status}, cancel_at_period_end = false,
              cancelled_at = null, granted_by = null, granted_at = null, updated_at = now()
       returning ${subscriptionColumns(tx)}`;
     await tx`update tenants set plan_code = ${toPlan.code} where id = ${tenantId}`;
-    if (current.status === 'limited' && status === 'active') {
+    if ((current.status === 'limited' || current.status === 'cancelled') && status === 'active') {
       await tx`update tenants set status = 'active' where id = ${tenantId} and status = 'limited'`;
       await logBillingAction(tx, { tenantId, action: 'billing.workspace_restored', userId: options.userId, detail: { reason: 'plan_chosen' } });
     }

@@ -436,9 +436,10 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
 
     if (placed.provider === 'local') await activateDeployment(sql, { tenantId: job.tenantId, siteId: job.siteId, deploymentId: placed.deploymentId });
     else await activatePlaced(providers, placed, { tenantId: job.tenantId, siteId: job.siteId });
-    // Live on another provider than the site's own: recorded as a failover, so it goes back once that one is up.
-    if (placed.provider !== claimed.provider) {
-      await recordDeployFallback(sql, { tenantId: job.tenantId, siteId: job.siteId, from: claimed.provider as ProviderName, placed, fromDeploymentId: null });
+    // Live on another provider than the one it should be on (the site's own; for a first publish the
+    // router's choice): recorded as a failover, so it goes back once that one is up.
+    if (placed.provider !== placed.preferred) {
+      await recordDeployFallback(sql, { tenantId: job.tenantId, siteId: job.siteId, from: placed.preferred, placed, fromDeploymentId: null });
     }
     await withTenant(sql, job.tenantId, async (tx) => {
       await tx`

@@ -2,7 +2,7 @@
 // invalid_files to a 400 …); `message` is a Korean sentence an owner can read.
 export type CdnErrorCode =
   | 'not_found' | 'not_ready' | 'invalid_files' | 'live_deployment'
-  | 'invalid_domain' | 'domain_taken' | 'unsupported' | 'not_configured' | 'provider_failed';
+  | 'invalid_domain' | 'domain_taken' | 'unsupported' | 'not_configured' | 'provider_failed' | 'already_there';
 
 export class CdnError extends Error {
   readonly code: CdnErrorCode;

@@ -17,7 +17,8 @@ import { withTenant, type Sql } from '../db/index.ts';
 import { liveSiteFiles, deploymentFiles } from './deployment-files.ts';
 import { migrateSite } from './migration.ts';
 import type { CdnProvider, ProviderHealth, ProviderName } from './providers/types.ts';
-import { chooseProvider, loadPrices, measuredMonthlyTraffic, PROVIDER_LABELS } from './router.ts';
+import { CdnError } from './errors.ts';
+import { chooseProvider, loadPrices, measuredMonthlyTraffic, PROVIDER_LABELS, routeSiteToProvider } from './router.ts';
 import type { DeployFile, DeployResult } from './types.ts';
 
 export interface FailoverPolicy {
@@ -72,7 +73,9 @@ export interface FailoverRound {
   failed: FailedMove[];
 }
 
-const FAILOVER_LOCK = 'ww-cdn-failover';
+/** Held by whoever moves sites (this round, traffic moves and admin moves in traffic-moves.ts): one mover at a time. */
+export const MOVES_LOCK = 'ww-cdn-failover';
+const FAILOVER_LOCK = MOVES_LOCK;
 
 function policyOf(policy: FailoverPolicy = {}) {
   return {
@@ -346,6 +349,14 @@ export interface PlacedDeployment {
   result: DeployResult;
   /** The providers tried before, with why each failed (empty when the first one took it). */
   failedOn: { provider: ProviderName; error: string }[];
+  /**
+   * The provider the site should be on: the site's own, or — for a site that serves nothing yet —
+   * the router's choice for its traffic (the cheapest configured one when it has none). A placement
+   * elsewhere is a fallback.
+   */
+  preferred: ProviderName;
+  /** The router's reason when it chose `preferred` (a site that serves nothing yet). */
+  routedReason: string | null;
 }
 
 /**
@@ -364,28 +375,47 @@ export async function placeDeployment(
   const { tenantId, siteId, providers, localDeployment } = opts;
   const down = await downProviders(sql);
   const available = [...providers.keys()];
+  // A site that serves nothing yet (its first publish, or after it was taken down) has no provider
+  // to stay on: it goes where the router sends it — by its traffic, or with none yet, the cheapest
+  // configured provider in the price table — not to the edge by default.
+  let preferred = opts.preferred;
+  let routedReason: string | null = null;
+  const [site] = await withTenant(sql, tenantId, (tx) => tx<{ live_deployment_id: string | null }[]>`
+    select live_deployment_id from sites where id = ${siteId}`);
+  if (site && !site.live_deployment_id) {
+    try {
+      const decision = await routeSiteToProvider(sql, { tenantId, siteId, eligible: available.filter((name) => !down.has(name)) });
+      preferred = decision.chosen;
+      routedReason = decision.reason;
+    } catch (error) {
+      if (!(error instanceof CdnError && error.code === 'not_configured')) throw error;
+      // No price fits any configured provider: the site's own provider, as before.
+    }
+  }
   const order: ProviderName[] = [];
-  if (providers.has(opts.preferred) && !down.has(opts.preferred)) order.push(opts.preferred);
-  for (const next of await fallbackOrder(sql, { tenantId, siteId, available, exclude: new Set([...down, opts.preferred, 'local']) })) order.push(next.provider);
+  if (providers.has(preferred) && !down.has(preferred)) order.push(preferred);
+  for (const next of await fallbackOrder(sql, { tenantId, siteId, available, exclude: new Set([...down, preferred, 'local']) })) order.push(next.provider);
   if (!order.includes('local')) order.push('local');
 
   const failedOn: { provider: ProviderName; error: string }[] = [];
-  if (!providers.has(opts.preferred)) failedOn.push({ provider: opts.preferred, error: 'not configured on this installation' });
-  else if (down.has(opts.preferred)) failedOn.push({ provider: opts.preferred, error: 'down (failed its health checks)' });
+  if (!providers.has(preferred)) failedOn.push({ provider: preferred, error: 'not configured on this installation' });
+  else if (down.has(preferred)) failedOn.push({ provider: preferred, error: 'down (failed its health checks)' });
   let files: DeployFile[] | null = null;
+  const placedOn = (provider: ProviderName, deploymentId: string, result: DeployResult): PlacedDeployment =>
+    ({ provider, deploymentId, result, failedOn, preferred, routedReason });
   for (const [index, name] of order.entries()) {
-    if (name === 'local') return { provider: 'local', deploymentId: localDeployment.deploymentId, result: localDeployment, failedOn };
+    if (name === 'local') return placedOn('local', localDeployment.deploymentId, localDeployment);
     try {
       files ??= await deploymentFiles(sql, { tenantId, siteId, deploymentId: localDeployment.deploymentId, dataDir: opts.dataDir });
       const result = await providers.get(name)!.deploy({ tenantId, siteId, buildId: opts.buildId, files });
-      return { provider: name, deploymentId: result.deploymentId, result, failedOn };
+      return placedOn(name, result.deploymentId, result);
     } catch (error) {
       const message = (error as Error).message;
       failedOn.push({ provider: name, error: message });
       await opts.onFallback?.(name, message, order[index + 1] ?? 'local');
     }
   }
-  return { provider: 'local', deploymentId: localDeployment.deploymentId, result: localDeployment, failedOn };
+  return placedOn('local', localDeployment.deploymentId, localDeployment);
 }
 
 /** Makes a placed deployment live on its provider. */

@@ -35,3 +35,4 @@ export {
 export { deploymentFiles, liveSiteFiles } from './deployment-files.ts';
 // Usage (issue 5, item 6): the hosted CDNs' daily requests and bytes into cdn_usage_daily.
 export { syncHostedUsage, listUsageSyncs, seoulDate, type UsageSyncResult, type UsageSyncRow, type UsageSyncOutcome } from './usage-sync.ts';
+export { runTrafficMoves, getTrafficMoveSettings, setTrafficMoveSettings, moveSiteForAdmin, listSiteRoutes, listRecentMigrations, type TrafficMovesRound, type TrafficMove, type TrafficMoveSettings, type SiteRoute, type MigrationRow, type AdminMoveResult } from './traffic-moves.ts';

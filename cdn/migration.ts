@@ -28,6 +28,8 @@ export interface MigrateSiteOptions {
    * removing them there would only wait out its retries while other sites wait to move).
    */
   keepOld?: boolean;
+  /** The ops or admin user who asked for the move (reason 'admin'). */
+  requestedBy?: string | null;
 }
 
 export interface MigrationResult {
@@ -48,9 +50,9 @@ export async function migrateSite(sql: Sql, opts: MigrateSiteOptions): Promise<M
     if (site.cdn_provider !== from.name) throw new Error(`migrateSite: site ${siteId} is on ${site.cdn_provider}, not ${from.name}`);
     const [row] = await tx<{ id: string }[]>`
       insert into cdn_migrations (tenant_id, site_id, from_provider, to_provider, from_deployment_id, reason,
-                                  monthly_cost_before_krw, monthly_cost_after_krw)
+                                  monthly_cost_before_krw, monthly_cost_after_krw, requested_by)
       values (${tenantId}, ${siteId}, ${from.name}, ${to.name}, ${site.live_deployment_id}, ${opts.reason},
-              ${opts.costBeforeKrw ?? null}, ${opts.costAfterKrw ?? null})
+              ${opts.costBeforeKrw ?? null}, ${opts.costAfterKrw ?? null}, ${opts.requestedBy ?? null})
       returning id`;
     return row.id;
   });

@@ -43,27 +43,33 @@ export async function benchDevmode(): Promise<Figures> {
 
     const durations: number[] = [];
     let sessionBytes = 0;
-    for (let i = 0; i < OPENS; i++) {
-      await page.goto(`${platform.webUrl}/sites/${siteId}/code`);
-      const started = performance.now();
-      await page.click('button:has-text("코드 편집기 열기")');
-      await page.waitForSelector(WORKBENCH_READY, { timeout: 90_000 }).catch(async (error: Error) => {
-        const shot = screenshotPath('devmode', 'bench-failure');
-        await page.screenshot({ path: shot });
-        const alert = await page.locator('.alert').first().textContent({ timeout: 1000 }).catch(() => null);
-        throw new Error(`open ${i + 1}: the workbench did not appear at ${page.url()}${alert ? `: ${alert}` : ''} (screenshot ${shot})`, { cause: error });
-      });
-      durations.push(performance.now() - started);
-      if (i === OPENS - 1) {
-        await page.getByText('index.html', { exact: true }).first().click();
-        await page.waitForSelector('.monaco-editor .view-lines', { timeout: 30_000 });
-        await page.waitForTimeout(5000);
-        const [session] = await sql<{ container_id: string }[]>`select container_id from devmode_sessions where status = 'running'`;
-        sessionBytes = (await sessionMemoryBytes(docker, session.container_id)) ?? 0;
+    try {
+      for (let i = 0; i < OPENS; i++) {
+        await page.goto(`${platform.webUrl}/sites/${siteId}/code`);
+        const started = performance.now();
+        await page.click('button:has-text("코드 편집기 열기")');
+        await page.waitForSelector(WORKBENCH_READY, { timeout: 90_000 }).catch(async (error: Error) => {
+          const shot = screenshotPath('devmode', 'bench-failure');
+          await page.screenshot({ path: shot });
+          const alert = await page.locator('.alert').first().textContent({ timeout: 1000 }).catch(() => null);
+          throw new Error(`open ${i + 1}: the workbench did not appear at ${page.url()}${alert ? `: ${alert}` : ''} (screenshot ${shot})`, { cause: error });
+        });
+        durations.push(performance.now() - started);
+        if (i === OPENS - 1) {
+          await page.getByText('index.html', { exact: true }).first().click();
+          await page.waitForSelector('.monaco-editor .view-lines', { timeout: 30_000 });
+          await page.waitForTimeout(5000);
+          const [session] = await sql<{ container_id: string }[]>`select container_id from devmode_sessions where status = 'running'`;
+          sessionBytes = (await sessionMemoryBytes(docker, session.container_id)) ?? 0;
+        }
+        await page.goto(`${platform.webUrl}/sites/${siteId}/code`);
+        await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('button:has-text("편집기 닫기")')]);
+        await page.waitForSelector('button:has-text("코드 편집기 열기")');
       }
-      await page.goto(`${platform.webUrl}/sites/${siteId}/code`);
-      await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('button:has-text("편집기 닫기")')]);
-      await page.waitForSelector('button:has-text("코드 편집기 열기")');
+    } finally {
+      // A failed run leaves no editor container behind (the platform's web process does not stop them on exit).
+      const left = await sql<{ container_id: string | null }[]>`select container_id from devmode_sessions where status in ('starting', 'running', 'stopping')`;
+      for (const row of left) if (row.container_id) await docker.getContainer(row.container_id).remove({ force: true }).catch(() => {});
     }
     await sql.end({ timeout: 5 });
     if (!sessionBytes) throw new Error('could not read the session container’s memory (docker stats)');

@@ -4,7 +4,7 @@
 import { env, type Env } from '../config/index.ts';
 import type { Sql } from '../db/index.ts';
 import { createCloudflareBackend } from './providers/cloudflare.ts';
-import { createCloudFrontBackend } from './providers/cloudfront.ts';
+import { lazyBackend } from './providers/lazy-backend.ts';
 import { createLocalProvider } from './providers/local.ts';
 import { createRemoteProvider } from './providers/remote.ts';
 import type { CdnProvider, ProviderName } from './providers/types.ts';
@@ -47,10 +47,13 @@ export function createProviders(sql: Sql, opts: { dataDir: string; config?: Prov
         })));
         break;
       case 'cloudfront':
-        providers.set(name, createRemoteProvider(sql, createCloudFrontBackend({
-          accessKeyId: config.AWS_ACCESS_KEY_ID!, secretAccessKey: config.AWS_SECRET_ACCESS_KEY!, region: config.AWS_REGION,
-          bucket: config.AWS_S3_BUCKET!, distributionId: config.AWS_CLOUDFRONT_DISTRIBUTION_ID!,
-          siteBaseDomain: config.SITE_BASE_DOMAIN, endpoint: config.AWS_ENDPOINT_URL,
+        providers.set(name, createRemoteProvider(sql, lazyBackend('cloudfront', async () => {
+          const { createCloudFrontBackend } = await import('./providers/cloudfront.ts');
+          return createCloudFrontBackend({
+            accessKeyId: config.AWS_ACCESS_KEY_ID!, secretAccessKey: config.AWS_SECRET_ACCESS_KEY!, region: config.AWS_REGION,
+            bucket: config.AWS_S3_BUCKET!, distributionId: config.AWS_CLOUDFRONT_DISTRIBUTION_ID!,
+            siteBaseDomain: config.SITE_BASE_DOMAIN, endpoint: config.AWS_ENDPOINT_URL,
+          });
         })));
         break;
     }

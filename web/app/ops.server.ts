@@ -15,6 +15,8 @@ import {
   marginByPlan,
   marginBySite,
   marginByTenant,
+  mrrByPlan,
+  scenarioTables,
   seoulDay,
   type DayRange,
 } from '../../monitoring/index.ts';
@@ -122,6 +124,28 @@ export const OPS_TABLES: Record<string, { view: OpsView | 'any'; load: TableLoad
       view: 'money',
       columns: ['제공자', '사이트 수', '요청 수', '전송량(바이트)', '비용(원)'],
       rows: mix.map((m) => [m.provider, m.sites, m.requests, m.bytes, m.costKrw]),
+    };
+  } },
+  mrr: { view: 'money', load: async (sql) => {
+    const mrr = await mrrByPlan(sql);
+    return {
+      title: '플랜별 MRR (지금)',
+      view: 'money',
+      columns: ['플랜', '유료 구독 수', 'MRR(원, VAT 별도)'],
+      rows: [...mrr.byPlan.map((p) => [p.planName, p.subscriptions, p.mrrKrw] as (string | number)[]), ['합계', mrr.byPlan.reduce((n, p) => n + p.subscriptions, 0), mrr.totalKrw]],
+    };
+  } },
+  scenarios: { view: 'money', load: async (sql) => {
+    const { rows } = await scenarioTables(sql);
+    const label = { hybrid: '하이브리드 (자체 코어 + CDN)', self_hosted: '순수 자체 구축' } as const;
+    return {
+      title: '사업계획 시나리오 (월 기준, 실측 재계산과 사업계획서 수치)',
+      view: 'money',
+      columns: ['동시 접속', '구성', '구독 수', '호스트 수', '매출(원)', '코어 비용(원)', 'CDN·대역폭 비용(원)', '합계(원)', '이익(원)',
+        '계획서 코어(원)', '계획서 CDN·대역폭(원)', '계획서 합계(원)', '계획서 이익(원)'],
+      rows: rows.map((r) => [r.concurrentUsers, label[r.architecture], r.subscribers, r.hosts, r.revenueKrw,
+        r.computed.coreKrw, r.computed.deliveryKrw, r.computed.totalKrw, r.computed.profitKrw,
+        r.reference?.coreKrw ?? null, r.reference?.deliveryKrw ?? null, r.reference?.totalKrw ?? null, r.reference?.profitKrw ?? null]),
     };
   } },
   'cdn-savings': { view: 'money', load: async (sql, range) => {

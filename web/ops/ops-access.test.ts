@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => web?.stop());
 
-const MONEY = ['/ops/finance', '/ops/scenarios', '/ops/export/margin-sites', '/ops/export/cost-by-day', '/ops/export/cdn-savings', '/ops/export/cdn-single-provider'];
+const MONEY = ['/ops/finance', '/ops/scenarios', '/ops/export/margin-sites', '/ops/export/cost-by-day', '/ops/export/cdn-savings', '/ops/export/cdn-single-provider', '/ops/export/mrr', '/ops/export/scenarios'];
 const CAPACITY = ['/ops/capacity', '/ops/loadtests', '/ops/export/hosts', '/ops/export/loadtests'];
 
 describe('/ops access', () => {
@@ -62,6 +62,16 @@ describe('/ops access', () => {
   it('shows an admin both', async () => {
     for (const path of [...MONEY, ...CAPACITY, '/ops/budgets']) expect((await tabs.admin.get(path)).status, path).toBe(200);
     expect((await tabs.admin.get('/sites')).body).toContain('href="/ops"');
+  });
+
+  it('exports MRR by plan and the scenario tables as CSV', async () => {
+    const mrr = (await tabs.finance.get('/ops/export/mrr')).body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(mrr[0]).toBe('플랜,유료 구독 수,"MRR(원, VAT 별도)"');
+    expect(mrr).toContain('프리미엄,1,50000');
+    expect(mrr.at(-1)).toMatch(/^합계,\d+,\d+$/);
+    const scenarios = (await tabs.finance.get('/ops/export/scenarios')).body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(scenarios).toHaveLength(1 + 8); // 50 / 100 / 250 / 500 users × hybrid and self-hosted
+    expect(scenarios.filter((l) => l.startsWith('500,')).map((l) => l.split(',')[1])).toEqual(['하이브리드 (자체 코어 + CDN)', '순수 자체 구축']);
   });
 
   it('exports a table as CSV with Korean headers and the seeded numbers', async () => {

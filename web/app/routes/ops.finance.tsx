@@ -84,7 +84,7 @@ export default function OpsFinance() {
       </div>
 
       <div className="ops-grid">
-        <Panel title="플랜별 MRR" note="활성·연체 구독의 월 요금 (관리자 부여 플랜 제외)" flush>
+        <Panel title="플랜별 MRR" note="활성·연체 구독의 월 요금 (체험·해지·관리자 부여 플랜 제외)" flush actions={<CsvLink table="mrr" search={search} />}>
           <MrrByPlanChart data={d.mrr.byPlan} />
           <DataTable
             rows={d.mrr.byPlan}

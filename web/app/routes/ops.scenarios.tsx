@@ -4,7 +4,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
-import { Panel } from '~/components/ops/DataTable.tsx';
+import { CsvLink, Panel } from '~/components/ops/DataTable.tsx';
 import { count, seoulDateTime, won } from '~/components/ops/format.ts';
 import { sql } from '~/db.server.ts';
 import { ASSUMPTION_KEYS, listAssumptions, requireOpsView, scenarioTables, updateAssumption, type ScenarioFigure } from '~/ops.server.ts';
@@ -92,7 +92,7 @@ export default function OpsScenarios() {
       {tables.map((t) => {
         const rows = d.rows.filter((r) => r.architecture === t.architecture);
         return (
-          <Panel key={t.architecture} title={t.title} note="월 기준. 회색 글씨는 사업계획서의 수치" flush>
+          <Panel key={t.architecture} title={t.title} note="월 기준. 회색 글씨는 사업계획서의 수치" flush actions={<CsvLink table="scenarios" search="" />}>
             <div className="table-wrap">
               <table className="table ops-table ops-scenario">
                 <caption className="sr-only">{t.title}</caption>

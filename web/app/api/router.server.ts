@@ -178,7 +178,8 @@ function handlerFor(options: PublicApiOptions, operation: ApiOperation) {
       const ctx: ApiContext = { sql: options.sql, boss: options.boss, key, requestId, params, query, body, res };
       const result: ApiResult = await operation.handle(ctx);
       if ('streamed' in result) return;
-      const answer = { status: result.status, body: toJsonSafe(result.body) };
+      // Stored answers are kept as the JSON the client saw (dates as strings); others go out as they are.
+      const answer = { status: result.status, body: idempotency ? toJsonSafe(result.body) : result.body };
       if (idempotency) await storeIdempotentAnswer(options.sql, idempotency.key, idempotency.value, idempotency.route, answer);
       res.status(answer.status).set('Cache-Control', 'no-store');
       if (answer.body === undefined) res.end();

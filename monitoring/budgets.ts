@@ -4,6 +4,7 @@
 // webhook gets a signed JSON POST) and every attempt is recorded in alert_deliveries.
 // The CDN router's advice that a site should change provider is an alert too (kind 'cdn_switch').
 import { createHmac } from 'node:crypto';
+import { PROVIDER_LABELS, type ProviderName } from '../cdn/index.ts';
 import type { Sql } from '../db/index.ts';
 import { seoulDay } from './costs.ts';
 
@@ -382,4 +383,50 @@ export async function evaluateBudgets(sql: Sql, options: EvaluateBudgetsOptions 
     }
   }
   return result;
+}
+
+const providerLabel = (name: string) => PROVIDER_LABELS[name as ProviderName] ?? name;
+
+/** A move the monitor made on the CDN router's advice (cdn runTrafficMoves). */
+export interface AppliedCdnMove {
+  siteId: string;
+  siteName: string;
+  from: string;
+  to: string;
+  migrationId: string;
+  costBeforeKrw: number | null;
+  costAfterKrw: number;
+}
+
+/**
+ * Traffic moves are switched on and the monitor moved these sites: each site's open 'cdn_switch'
+ * alert is cleared and marked applied (detail.applied: the move), and a site advised for the first
+ * time in the same round gets its alert recorded already applied — so the dashboard and the
+ * watchers of the platform cost budgets see what was done, not only what was advised.
+ */
+export async function markCdnSwitchApplied(sql: Sql, moves: AppliedCdnMove[], options: DeliveryOptions = {}): Promise<Alert[]> {
+  if (moves.length === 0) return [];
+  const budgets = (await listBudgets(sql)).filter((b) => b.enabled && b.scope === 'platform' && b.metric === 'cost' && b.channel !== 'dashboard');
+  const secrets = new Map(
+    (await sql<{ id: string; webhook_secret: string | null }[]>`select id, webhook_secret from budgets`).map((r) => [Number(r.id), r.webhook_secret]),
+  );
+  const applied: Alert[] = [];
+  for (const move of moves) {
+    const saving = move.costBeforeKrw === null ? null : Math.max(0, move.costBeforeKrw - move.costAfterKrw);
+    const message = `사이트 '${move.siteName}'을(를) ${providerLabel(move.from)}에서 ${providerLabel(move.to)}(으)로 자동으로 옮겼습니다` +
+      (saving === null ? '.' : ` (월 ${won(saving)} 절약).`);
+    const detail = { currentProvider: move.from, recommendedProvider: move.to, applied: { migrationId: move.migrationId, from: move.from, to: move.to, at: new Date().toISOString() } };
+    let [row] = await sql`
+      update alerts set cleared_at = now(), message = ${message}, detail = detail || ${sql.json(detail)}
+      where kind = 'cdn_switch' and subject = ${`cdn:${move.siteId}`} and cleared_at is null
+      returning *`;
+    row ??= (await sql`
+      insert into alerts (kind, site_id, subject, value, message, detail, cleared_at)
+      values ('cdn_switch', ${move.siteId}, ${`cdn:${move.siteId}`}, ${saving === null ? null : round2(saving)}, ${message}, ${sql.json(detail)}, now())
+      returning *`)[0];
+    const alert = toAlert(row);
+    applied.push(alert);
+    for (const w of budgets) await deliver(sql, alert, 'cleared', { channel: w.channel, target: w.target, secret: secrets.get(w.id) ?? null, budget: w }, options);
+  }
+  return applied;
 }

@@ -38,6 +38,7 @@ export {
   setBudgetEnabled,
   deleteBudget,
   evaluateBudgets,
+  markCdnSwitchApplied,
   listAlerts,
   listAlertDeliveries,
   busiestHostUse,
@@ -52,6 +53,7 @@ export {
   type Alert,
   type NewBudget,
   type CdnSwitchAdvice,
+  type AppliedCdnMove,
   type EvaluateBudgetsOptions,
   type EvaluateBudgetsResult,
 } from './budgets.ts';

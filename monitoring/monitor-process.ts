@@ -4,7 +4,7 @@
 // roll-up of today and yesterday and the budget check.
 import { env } from '../config/env.ts';
 import { connect, migrate, resolveDatabaseUrl } from '../db/index.ts';
-import { createProviders, eligibleProviderNames, recheckPendingDomains, runFailoverRound, seoulDate, syncHostedUsage } from '../cdn/index.ts';
+import { createProviders, eligibleProviderNames, recheckPendingDomains, runFailoverRound, runTrafficMoves, seoulDate, syncHostedUsage } from '../cdn/index.ts';
 import { proxmoxClientFromEnv } from '../proxmox/index.ts';
 import { cdnSwitchAdvice } from './cdn-advice.ts';
 import { startMonitor, type MonitorAutoscaling } from './monitor.ts';
@@ -29,6 +29,7 @@ const monitor = await startMonitor(sql, {
   autoscaling,
   cdnAdvice: () => cdnSwitchAdvice(sql, eligibleProviderNames(config)),
   cdnFailover: () => runFailoverRound(sql, { providers, dataDir: config.dataDir }),
+  cdnTrafficMoves: () => runTrafficMoves(sql, { providers, dataDir: config.dataDir }),
   cdnUsageSync: () => syncHostedUsage(sql, { providers, days: [seoulDate(new Date(), -1), seoulDate()] }),
   domainRecheck: () => recheckPendingDomains(sql, providers),
 });

@@ -5,11 +5,11 @@
 // that fails logs and the others go on.
 // cdn/index.ts lost this export in the router commit (74f2732); imported from its module until it is back.
 import { deleteExpiredSubmissions } from '../cdn/contact-forms.ts';
-import type { FailoverRound, RecheckRound, UsageSyncResult } from '../cdn/index.ts';
+import type { FailoverRound, RecheckRound, TrafficMovesRound, UsageSyncResult } from '../cdn/index.ts';
 import type { Sql } from '../db/index.ts';
 import { startHeartbeat } from '../db/index.ts';
 import { autoscaleWorkers, syncHosts, syncLocalHost, type ProxmoxClient, type WorkerNeed } from '../proxmox/index.ts';
-import { evaluateBudgets, type CdnSwitchAdvice, type EvaluateBudgetsResult } from './budgets.ts';
+import { evaluateBudgets, markCdnSwitchApplied, type CdnSwitchAdvice, type EvaluateBudgetsResult } from './budgets.ts';
 import { rollUpDailyCosts, seoulDay, type RollUpResult } from './costs.ts';
 import { buildLoad, createHostSampler, recordHostSample, type HostSample } from './host-capacity.ts';
 
@@ -32,6 +32,12 @@ export interface MonitorOptions {
   autoscaling?: MonitorAutoscaling | null;
   /** The CDN router's advice per site, for the switch alerts; absent leaves those alerts alone. */
   cdnAdvice?: () => Promise<CdnSwitchAdvice[]>;
+  /**
+   * The router's advice applied (cdn runTrafficMoves: moves only when ops switched traffic moves on
+   * at /ops/cdn, a bounded number per round), hourly before the advice and budget check; the moved
+   * sites' switch alerts are marked applied. Absent: the advice stays an alert.
+   */
+  cdnTrafficMoves?: () => Promise<TrafficMovesRound>;
   /** CDN provider health checks and failover (cdn runFailoverRound), every minute; absent leaves providers unwatched. */
   cdnFailover?: () => Promise<FailoverRound>;
   /** The hosted CDNs' usage of yesterday and today into cdn_usage_daily (cdn syncHostedUsage), hourly before the roll-up. */
@@ -149,6 +155,19 @@ export async function startMonitor(sql: Sql, options: MonitorOptions): Promise<M
         rollUps.push(r.value);
         if (r.value.unpricedModels.length) log.error(`cost-roll-up ${day}: no price for LLM models ${r.value.unpricedModels.join(', ')} — add them to llm_prices`);
         if (r.value.unpricedProviders.length) log.error(`cost-roll-up ${day}: no price for CDN providers ${r.value.unpricedProviders.join(', ')} — add them to cdn_prices`);
+      }
+    }
+    // Traffic moves before the advice, so the advice (and its alerts) reflects where sites are now.
+    if (options.cdnTrafficMoves) {
+      const moves = await collect('cdn-traffic-moves', options.cdnTrafficMoves);
+      outcomes.push(moves.outcome);
+      const round = moves.value;
+      if (round?.ran && round.enabled) {
+        for (const m of round.moved) log.info(`cdn-traffic-moves: site ${m.siteId} ${m.from} → ${m.to} (${m.reason})`);
+        for (const f of round.failed) log.error(`cdn-traffic-moves: site ${f.siteId} could not move ${f.from} → ${f.to}: ${f.error}`);
+        const limited = round.skipped.filter((k) => k.why === 'round_limit').length;
+        if (limited) log.info(`cdn-traffic-moves: ${limited} more site(s) wait for the next round (per-round limit)`);
+        if (round.moved.length) outcomes.push((await collect('cdn-switch-applied', () => markCdnSwitchApplied(sql, round.moved))).outcome);
       }
     }
     let advice: CdnSwitchAdvice[] | undefined;

@@ -26,7 +26,7 @@ import {
 import { buildLimitsForPlan, type BuildLimits } from './plan-limits.ts';
 import { enqueueBuild } from './publish.ts';
 import { findCachedOutputs, forgetSiteCache, rememberOutputs, renderCacheKey, type CachedOutput } from './render-cache.ts';
-import { sourceBuildOutputs, sourceSnapshotOfVersion } from './source-build.ts';
+import { sourceBuildOutputs } from './source-build.ts';
 import { BUILD_DEAD_LETTER_QUEUE, BUILD_QUEUE, buildJobSchema, type BuildJob } from './queue.ts';
 
 export interface WorkerOptions {
@@ -160,17 +160,30 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     | { outcome: 'defer'; priority: number }
     | { outcome: 'run'; versionId: string; slug: string; provider: string; planCode: string; attempt: number };
 
+  /**
+   * Claims a build for this worker. A queued build (the usual case) takes one transaction. A
+   * build already running is taken over only when its worker is this one without it running
+   * here (a redelivered job) or a worker that stopped heartbeating: the first transaction
+   * reports who runs it, liveness is checked outside any lock, and a second transaction takes
+   * it over only if the same worker still holds it.
+   */
   const claim = async (job: BuildJob): Promise<Claim> => {
-    const [current] = await withTenant(sql, job.tenantId, (tx) => tx<{ status: string; worker_id: string | null }[]>`
-      select status, worker_id from builds where id = ${job.buildId}`);
-    if (!current) return { outcome: 'skip', reason: 'build not found' };
-    if (current.status === 'running') {
-      if (running.has(job.buildId)) return { outcome: 'skip', reason: 'already running here' };
-      if (current.worker_id !== workerId && (await workerAlive(current.worker_id))) {
-        return { outcome: 'skip', reason: `running on live worker ${current.worker_id}` };
-      }
+    const first = await claimTransaction(job, undefined);
+    if (first.outcome !== 'running') return first;
+    if (running.has(job.buildId)) return { outcome: 'skip', reason: 'already running here' };
+    if (first.workerId !== workerId && (await workerAlive(first.workerId))) {
+      return { outcome: 'skip', reason: `running on live worker ${first.workerId}` };
     }
-    return withTenant(sql, job.tenantId, async (tx): Promise<Claim> => {
+    const second = await claimTransaction(job, first.workerId);
+    return second.outcome === 'running' ? { outcome: 'skip', reason: 'taken over by another worker' } : second;
+  };
+
+  /**
+   * `runningOn`: undefined → a running build is not taken, only reported ('running'); a worker
+   * id (or null) → a running build held by exactly that worker is taken over.
+   */
+  const claimTransaction = async (job: BuildJob, runningOn: string | null | undefined): Promise<Claim | { outcome: 'running'; workerId: string | null }> => {
+    return withTenant(sql, job.tenantId, async (tx): Promise<Claim | { outcome: 'running'; workerId: string | null }> => {
       // Serialises the claims of one tenant's builds, so its plan's concurrency holds across
       // every worker that races for them.
       await tx`select pg_advisory_xact_lock(hashtext(${`ww-build-tenant:${job.tenantId}`}))`;
@@ -181,17 +194,16 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
         for update of b`;
       if (!build) return { outcome: 'skip', reason: 'build not found' };
       if (build.status !== 'queued' && build.status !== 'running') return { outcome: 'skip', reason: `build is ${build.status}` };
-      if (build.status === 'running' && build.worker_id !== current.worker_id) {
-        return { outcome: 'skip', reason: 'taken over by another worker' };
+      if (build.status === 'running' && (runningOn === undefined || build.worker_id !== runningOn)) {
+        return { outcome: 'running', workerId: build.worker_id };
       }
       const limits = buildLimitsForPlan(build.plan_code);
       if (build.status === 'queued') {
-        const [{ count }] = await tx<{ count: number }[]>`
-          select count(*)::int as count from builds where status = 'running'`;
-        if (count >= limits.concurrentBuilds) return { outcome: 'defer', priority: build.priority };
-        const [{ busy }] = await tx<{ busy: boolean }[]>`
-          select exists (select 1 from builds where site_id = ${job.siteId} and status = 'running') as busy`;
-        if (busy) return { outcome: 'defer', priority: build.priority };
+        // The tenant's running builds (RLS: only its own) and whether one is this site's.
+        const [{ count, busy }] = await tx<{ count: number; busy: boolean }[]>`
+          select count(*)::int as count, coalesce(bool_or(site_id = ${job.siteId}), false) as busy
+          from builds where status = 'running'`;
+        if (count >= limits.concurrentBuilds || busy) return { outcome: 'defer', priority: build.priority };
       }
       const takeover = build.status === 'running';
       await tx`
@@ -310,8 +322,9 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
 
   const runBuild = async (job: BuildJob, claimed: Extract<Claim, { outcome: 'run' }>, signal: AbortSignal) => {
     const limits = buildLimitsForPlan(claimed.planCode);
-    const { document, assets } = await withTenant(sql, job.tenantId, async (tx) => {
-      const [version] = await tx<{ document: unknown }[]>`select document from site_versions where id = ${claimed.versionId}`;
+    const { document, assets, sourceSnapshotId } = await withTenant(sql, job.tenantId, async (tx) => {
+      const [version] = await tx<{ document: unknown; source_snapshot_id: string | null }[]>`
+        select document, source_snapshot_id from site_versions where id = ${claimed.versionId}`;
       if (!version) throw new Error(`site version ${claimed.versionId} of build ${job.buildId} is missing`);
       const validated = validateSiteDocument(version.document);
       if (!validated.ok) {
@@ -330,11 +343,10 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
             where site_id = ${job.siteId} and (id in ${tx(ids)} or parent_id in ${tx(ids)})
             order by variant_width nulls first, content_type`
         : [];
-      return { document: validated.document, assets: rows };
+      // Developer mode: a version with a source snapshot publishes those files (checked) instead of a render.
+      return { document: validated.document, assets: rows, sourceSnapshotId: version.source_snapshot_id };
     });
     const built = { document, assets, siteUrl: siteUrl(claimed.slug), hostingProvider: claimed.provider };
-    // Developer mode: a version with a source snapshot publishes those files (checked) instead of a render.
-    const sourceSnapshotId = await sourceSnapshotOfVersion(sql, job.tenantId, claimed.versionId);
 
     const imageCount = assets.filter((a) => a.parent_id === null).length;
     // Written while the build plans and looks up its cache (one round trip less on the path of

@@ -51,6 +51,16 @@ export class HttpOwner {
     return body.revision;
   }
 
+  /** Uploads an image to the site's assets, as the builder's photo fields do; returns the asset id. */
+  async uploadImage(siteId: string, fileName: string, bytes: Buffer, contentType = 'image/jpeg'): Promise<string> {
+    const body = new FormData();
+    body.set('file', new Blob([new Uint8Array(bytes)], { type: contentType }), fileName);
+    const res = await this.request(`/sites/${siteId}/upload`, { method: 'POST', body, headers: { accept: 'application/json' } });
+    const answer = (await res.json()) as { ok: boolean; asset?: { id: string }; message?: string };
+    if (!answer.ok || !answer.asset) throw new Error(`upload ${fileName} → ${res.status}: ${answer.message}`);
+    return answer.asset.id;
+  }
+
   async publish(siteId: string): Promise<string> {
     const res = await this.postForm(`/sites/${siteId}`, { intent: 'publish' });
     const match = /\/builds\/([0-9a-f-]{36})/.exec(res.headers.get('location') ?? '');

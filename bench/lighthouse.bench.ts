@@ -1,6 +1,8 @@
 // lighthouse.min_performance / min_accessibility / min_best_practices / min_seo: the lowest
 // Lighthouse score (0–100, mobile profile) across the home pages of every template, published
-// through the platform (npm start on free ports, an owner over HTTP, the real build and edge);
+// through the platform (npm start on free ports, an owner over HTTP, the real build and edge) the
+// way an owner would: business details filled in and a photo uploaded as the hero's background
+// (the templates ship without photos, and a page without one measures nothing about images);
 // site.max_home_kb: the heaviest home page, all bytes transferred (Lighthouse total-byte-weight).
 // Chromium is Debian's (/usr/bin/chromium); *.localhost resolves to 127.0.0.1 inside Chromium.
 import * as chromeLauncher from 'chrome-launcher';
@@ -9,6 +11,7 @@ import { startPlatform } from '../e2e/platform.ts';
 import { templates } from '../site/index.ts';
 import type { Figures } from './figures.ts';
 import { HttpOwner } from './http-owner.ts';
+import { photoLikeJpeg } from './photo.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROME_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
@@ -40,12 +43,17 @@ export async function benchLighthouse(): Promise<Figures> {
   try {
     // Publish every template (one workspace each: plan limits on sites do not matter here).
     const published: { template: string; slug: string }[] = [];
+    const heroPhoto = await photoLikeJpeg(2400, 1500, 60);
     for (const template of templates) {
       const owner = new HttpOwner(platform.webUrl);
       await owner.signUp(`lighthouse-${template.id}@example.com`);
       const slug = `lh-${template.id}`;
       const siteId = await owner.createSite(slug, template.id);
       const { document, revision } = await owner.loadDocument(siteId);
+      const assetId = await owner.uploadImage(siteId, `${template.id}-hero.jpg`, heroPhoto);
+      const hero = document.pages[0].sections.find((section: { type: string }) => section.type === 'hero');
+      if (!hero) throw new Error(`the ${template.id} template has no hero on its home page`);
+      hero.image = { assetId, alt: `${template.name} 매장 사진` };
       await owner.saveDocument(siteId, { ...document, business: { ...document.business, ...BUSINESS } }, revision);
       await owner.publish(siteId);
       published.push({ template: template.id, slug });
@@ -90,7 +98,7 @@ export async function benchLighthouse(): Promise<Figures> {
 
   const lowest = (category: (typeof CATEGORIES)[number]) => {
     const worst = results.reduce((a, b) => (b.scores[category] < a.scores[category] ? b : a));
-    return { value: worst.scores[category], unit: `score (worst: ${worst.template})`, goal: '>= 95' };
+    return { value: worst.scores[category], unit: `score (worst: ${worst.template}; home pages with a hero photo)`, goal: '>= 95' };
   };
   const heaviest = results.reduce((a, b) => (b.totalBytes > a.totalBytes ? b : a));
   return {
@@ -98,6 +106,6 @@ export async function benchLighthouse(): Promise<Figures> {
     'lighthouse.min_accessibility': lowest('accessibility'),
     'lighthouse.min_best_practices': lowest('best-practices'),
     'lighthouse.min_seo': lowest('seo'),
-    'site.max_home_kb': { value: Math.round((heaviest.totalBytes / 1024) * 10) / 10, unit: `KB (heaviest: ${heaviest.template})`, goal: '< 150' },
+    'site.max_home_kb': { value: Math.round((heaviest.totalBytes / 1024) * 10) / 10, unit: `KB (heaviest: ${heaviest.template}; with a hero photo)`, goal: '< 150' },
   };
 }

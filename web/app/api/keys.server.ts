@@ -102,7 +102,7 @@ export async function revokeApiKey(sql: Sql, input: { tenantId: string; userId: 
     return true;
   });
   // This process stops admitting it from memory now (after the commit, so no call can re-learn it
-  // as active); other web processes at their next flush or within a second.
+  // as active); other web processes at their next flush or within 250 ms.
   if (revoked) for (const meter of apiMeterRegistry()) meter.forget(input.keyId);
   return revoked;
 }

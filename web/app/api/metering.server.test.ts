@@ -72,6 +72,33 @@ describe('metering from memory', () => {
     await meter.stop();
   });
 
+  it('shares a key’s limit between two web processes through the database', async () => {
+    const first = ApiMeter.open({ sql: db.sql, dir });
+    const second = ApiMeter.open({ sql: db.sql, dir });
+    await Promise.all([first.ready, second.ready]);
+    const key = await newKey(10);
+    const minuteAtStart = Math.floor(Date.now() / 60_000);
+    const admitted = async (meter: ApiMeter, n: number) => {
+      let allowed = 0;
+      for (let i = 0; i < n; i++) if ((await admitOnce(meter, key.secret))?.rate.allowed) allowed += 1;
+      return allowed;
+    };
+    const fromFirst = await admitted(first, 6);
+    await first.flush();
+    const fromSecond = await admitted(second, 10);
+    await second.flush();
+    // The first process's view of the key is at most 250 ms old; then it reads the shared count again.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const again = await admitted(first, 5);
+    const total = fromFirst + fromSecond + again;
+    // Within one minute window the two let exactly 10 through; a minute boundary in between opens a fresh window.
+    if (Math.floor(Date.now() / 60_000) === minuteAtStart) expect([fromFirst, fromSecond, again]).toEqual([6, 4, 0]);
+    else expect(total).toBeLessThanOrEqual(20);
+    await Promise.all([first.flush(), second.flush()]);
+    expect(await callsOf(key.id)).toBe(total);
+    await Promise.all([first.stop(), second.stop()]);
+  });
+
   it('stops admitting a revoked key at once', async () => {
     const meter = ApiMeter.open({ sql: db.sql, dir });
     await meter.ready;

@@ -1,6 +1,6 @@
 // The per-call path of the public API without a database round trip (docs/decisions/112-api-metering-journal.md).
 //
-// A key this process confirmed in the database less than a second ago is admitted from memory:
+// A key this process confirmed in the database less than 250 ms ago is admitted from memory:
 // its rate-limit window is the shared count (login_throttle) as of the last flush plus the calls
 // this process let through since, and the call is metered by appending one line to this
 // process's journal file BEFORE the handler runs. Every ~100 ms (and when the web process stops)
@@ -12,7 +12,7 @@
 // A web process that crashes leaves its journal behind (the bytes are in the OS page cache once
 // write() returned); the next web process on the host replays every journal whose process is
 // gone. So a call is counted exactly once unless the machine itself dies within ~100 ms of it.
-// A key not confirmed in the last second (first call, idle key) takes the database statement in
+// A key not confirmed that recently (first call, quiet key, new minute) takes the database statement in
 // keys.server.ts (authenticate + rate-limit + meter in one round trip), as before.
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
@@ -21,8 +21,12 @@ import type { Sql } from '../../../db/index.ts';
 import { apiMeterRegistry, authenticateApiCall, hashApiKey, API_KEY_PREFIX, type AuthenticatedKey } from './keys.server.ts';
 
 export const RATE_WINDOW_MS = 60_000;
-/** How long a database confirmation of a key lets this process admit it from memory. */
-const CONFIRMED_FOR_MS = 1_000;
+/**
+ * How long a database answer about a key (active? its window's count across all processes?)
+ * lets this process admit it from memory. A busy key is re-read at every flush (~100 ms), so
+ * this only bounds how stale the view of a quieter key may be.
+ */
+const CONFIRMED_FOR_MS = 250;
 const FLUSH_AFTER_MS = 100;
 const MAX_KNOWN_KEYS = 10_000;
 
@@ -47,6 +51,16 @@ interface KnownKey {
   sharedCount: number;
   /** Calls let through from memory in `window` that the database has not counted yet. */
   unflushed: number;
+}
+
+interface KeyReread {
+  id: string;
+  active: boolean;
+  tenant_status: AuthenticatedKey['tenantStatus'];
+  scopes: AuthenticatedKey['scopes'];
+  lim: number;
+  attempts: number | null;
+  window_ms: string | null;
 }
 
 interface Journal {
@@ -120,15 +134,16 @@ export class ApiMeter {
 
   /**
    * Authenticates, rate-limits and meters one call. From memory when the key was confirmed
-   * within the last second (the call is journaled before this returns); otherwise with the
-   * database statement. Null for an unknown or revoked key.
+   * within the last 250 ms in the current rate window (the call is journaled before this
+   * returns); otherwise with the database statement. Null for an unknown or revoked key.
    */
   async admit(input: { secret: string; requestId: string; method: string; route: string }): Promise<AuthenticatedKey | null> {
     if (!input.secret.startsWith(API_KEY_PREFIX) || input.secret.length > 200) return null;
     const hash = hashApiKey(input.secret);
     const now = Date.now();
     const known = this.stopped || !this.dir ? undefined : this.known.get(hash);
-    if (known && now - known.confirmedAt <= CONFIRMED_FOR_MS) {
+    // A new rate window starts with the database's count (what other processes let through already).
+    if (known && now - known.confirmedAt <= CONFIRMED_FOR_MS && known.window === windowOf(now)) {
       try {
         return this.admitFromMemory(known, input, now);
       } catch (error) {
@@ -291,9 +306,12 @@ export class ApiMeter {
         : [];
       // The keys this process admits from memory, as the database sees them now.
       const keys = knownIds.length > 0
-        ? await tx<{ id: string; active: boolean; tenant_status: AuthenticatedKey['tenantStatus']; scopes: AuthenticatedKey['scopes']; lim: number }[]>`
-            select k.id, k.revoked_at is null as active, t.status as tenant_status, k.scopes, k.rate_limit_per_minute as lim
-            from api_keys k join tenants t on t.id = k.tenant_id where k.id = any(${knownIds}::uuid[])`
+        ? await tx<KeyReread[]>`
+            select k.id, k.revoked_at is null as active, t.status as tenant_status, k.scopes, k.rate_limit_per_minute as lim,
+              lt.attempts, (extract(epoch from lt.window_started_at) * 1000)::bigint::text as window_ms
+            from api_keys k join tenants t on t.id = k.tenant_id
+            left join login_throttle lt on lt.key = 'api:' || k.id::text
+            where k.id = any(${knownIds}::uuid[])`
         : [];
       return { counts, keys, flushedByKey: latest, reread: new Set(knownIds) };
     });
@@ -303,7 +321,7 @@ export class ApiMeter {
     _batch: JournaledCall[],
     answer: {
       counts: { key_id: string; attempts: number; window_ms: string }[];
-      keys: { id: string; active: boolean; tenant_status: AuthenticatedKey['tenantStatus']; scopes: AuthenticatedKey['scopes']; lim: number }[];
+      keys: KeyReread[];
       flushedByKey: Map<string, { window: number; calls: number }>;
       reread: Set<string>;
     },
@@ -327,7 +345,9 @@ export class ApiMeter {
       const flushed = answer.flushedByKey.get(known.key.keyId);
       const count = counts.get(known.key.keyId);
       if (flushed && flushed.window === known.window) known.unflushed = Math.max(0, known.unflushed - flushed.calls);
+      // The window's count across all web processes (this batch included).
       if (count && Number(count.window_ms) === known.window) known.sharedCount = count.attempts;
+      else if (row.attempts !== null && Number(row.window_ms) === known.window) known.sharedCount = row.attempts;
     }
   }
 

@@ -43,20 +43,18 @@ export async function appendBuildLog(
   entry: { tenantId: string; buildId: string; level?: LogLevel; stage: string | null; message: string },
 ): Promise<number> {
   const level = entry.level ?? 'info';
-  const [row] = await tx<{ id: number; at: Date }[]>`
-    insert into build_logs (tenant_id, build_id, level, stage, message)
-    values (${entry.tenantId}, ${entry.buildId}, ${level}, ${entry.stage}, ${entry.message})
-    returning id, at`;
-  const event: BuildLogEvent = {
-    type: 'log',
-    buildId: entry.buildId,
-    id: row.id,
-    at: row.at.toISOString(),
-    level,
-    stage: entry.stage,
-    message: entry.message.slice(0, ANNOUNCED_MESSAGE_CHARS),
-  };
-  await tx`select pg_notify(${BUILD_EVENTS_CHANNEL}, ${JSON.stringify(event)})`;
+  // Stored and announced in one statement (every build writes several of these on its path).
+  // The event is a BuildLogEvent: `at` as JavaScript's toISOString writes it.
+  const [row] = await tx<{ id: number }[]>`
+    with stored as (
+      insert into build_logs (tenant_id, build_id, level, stage, message)
+      values (${entry.tenantId}, ${entry.buildId}, ${level}, ${entry.stage}, ${entry.message})
+      returning id, at, build_id, level, stage, message)
+    select id, pg_notify(${BUILD_EVENTS_CHANNEL}, json_build_object(
+      'type', 'log', 'buildId', build_id, 'id', id,
+      'at', to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+      'level', level, 'stage', stage, 'message', left(message, ${ANNOUNCED_MESSAGE_CHARS}))::text)
+    from stored`;
   return row.id;
 }
 

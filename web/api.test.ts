@@ -315,6 +315,24 @@ describe('publish, builds, deployments and webhooks', () => {
   });
   afterAll(() => new Promise<void>((resolve) => receiver?.close(() => resolve())));
 
+  it('refuses every write and publish operation to a read-only key with 403, changing nothing', async () => {
+    const { operations } = await import('./app/api/routes.server.ts');
+    const before = (await call(keyA, 'GET', `/sites/${siteId}`)).json.revision;
+    const ids: Record<string, string> = {
+      siteId, versionId: '3f0c2a52-8d0e-4c0b-9a57-2f8e7a3b9c10', buildId: '3f0c2a52-8d0e-4c0b-9a57-2f8e7a3b9c10',
+      deploymentId: '3f0c2a52-8d0e-4c0b-9a57-2f8e7a3b9c10', webhookId: webhookId, sectionId: 'hero', domain: 'www.momo-cafe.kr',
+    };
+    const writes = operations.filter((o) => o.scope !== 'read');
+    expect(writes.length).toBeGreaterThanOrEqual(8);
+    for (const op of writes) {
+      const route = op.path.replace(/\{(\w+)\}/g, (_m, name: string) => ids[name]);
+      const answer = await call(readOnlyA, op.method.toUpperCase(), route, op.method === 'post' || op.method === 'put' ? {} : undefined);
+      expect({ op: op.operationId, status: answer.status, code: answer.json?.error?.code }).toEqual({ op: op.operationId, status: 403, code: 'insufficient_scope' });
+    }
+    expect((await call(keyA, 'GET', `/sites/${siteId}`)).json.revision).toBe(before);
+    expect((await call(keyA, 'GET', `/webhooks`)).json.data.map((w: { id: string }) => w.id)).toContain(webhookId);
+  });
+
   it('refuses publish to a key without the publish scope with 403', async () => {
     const refused = await call(readOnlyA, 'POST', `/sites/${siteId}/publish`, {});
     expect(refused.status).toBe(403);

@@ -4,7 +4,7 @@ import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunctio
 import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { listBuilds } from '../../../buildfarm/index.ts';
-import { activateDeployment, CdnError, listDeployments, siteUrl } from '../../../cdn/index.ts';
+import { activateDeployment, CdnError, eligibleProviderNames, listDeployments, PROVIDER_LABELS, routeSiteToProvider, siteUrl } from '../../../cdn/index.ts';
 import { requireMember } from '../auth.server.ts';
 import { sql } from '../db.server.ts';
 import { getSite } from '../sites.server.ts';
@@ -22,11 +22,24 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { tenant, role } = await requireMember(request, 'viewer');
   const site = await getSite(sql, tenant.id, params.siteId ?? '');
   if (!site) throw notFound();
-  const [deployments, builds] = await Promise.all([listDeployments(sql, tenant.id, site.id), listBuilds(sql, tenant.id, site.id, 100)]);
+  const [deployments, builds, route] = await Promise.all([
+    listDeployments(sql, tenant.id, site.id),
+    listBuilds(sql, tenant.id, site.id, 100),
+    // Which CDN serves the site and why (the router's sentence); none when no price fits.
+    routeSiteToProvider(sql, { tenantId: tenant.id, siteId: site.id, eligible: eligibleProviderNames() }).catch((error: unknown) => {
+      if (error instanceof CdnError && error.code === 'not_configured') return null;
+      throw error;
+    }),
+  ]);
   const buildsById = new Map(builds.map((b) => [b.id, b]));
   return json({
     site: { id: site.id, name: site.name, url: siteUrl(site.slug) },
     canEdit: role !== 'viewer',
+    cdn: route
+      ? route.current
+        ? `${PROVIDER_LABELS[route.current]}에서 서비스 중 · ${route.reason}`
+        : `첫 게시 때 ${PROVIDER_LABELS[route.chosen]}에 올립니다 · ${route.reason}`
+      : null,
     deployments: deployments
       .filter((d) => d.status !== 'deleted')
       .map((d) => ({
@@ -85,7 +98,7 @@ function formatBytes(bytes: number): string {
 }
 
 export default function Deployments() {
-  const { site, deployments, builds, canEdit } = useLoaderData<typeof loader>();
+  const { site, deployments, builds, canEdit, cdn } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const pendingId = navigation.state !== 'idle' ? navigation.formData?.get('deploymentId') : null;
@@ -103,6 +116,7 @@ export default function Deployments() {
               {site.url.replace(/^https?:\/\//, '')} ↗
             </a>
           </p>
+          {cdn ? <p className="muted small" data-testid="site-cdn">CDN: {cdn}</p> : null}
         </div>
         <Link to={`/sites/${site.id}`} className="button button-secondary">
           편집기로 돌아가기

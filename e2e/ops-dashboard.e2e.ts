@@ -100,6 +100,25 @@ describe('the ops dashboard', () => {
     await page.getByRole('link', { name: '사업계획 시나리오' }).click();
     await page.waitForURL(/\/ops\/scenarios/);
     await expect.poll(() => page.locator('tr[data-users="500"]').first().innerText()).toContain('계획 10,560,000원');
+
+    // Finance enters pve-seoul-2's cost in its parts: a refusal keeps what was typed, then 600,000 + 100,000 + 250,000.
+    await page.getByLabel('pve-seoul-2 하드웨어 상각 월 비용(원)').fill('600,000');
+    await page.getByLabel('pve-seoul-2 전력 월 비용(원)').fill('-100');
+    await page.getByLabel('pve-seoul-2 운영 월 비용(원)').fill('250000');
+    const errorsBefore = consoleErrors.length;
+    await page.getByRole('row', { name: /pve-seoul-2/ }).getByRole('button', { name: '저장' }).click();
+    await expect.poll(() => page.getByRole('status').first().innerText()).toBe("'전력' 월 비용은 0 이상의 정수(원)로 입력해 주세요.");
+    // The refusal answers 400, which Chromium logs: the only console error this step may add.
+    await expect.poll(() => consoleErrors.length).toBe(errorsBefore + 1);
+    expect(consoleErrors.splice(errorsBefore)).toEqual(['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+    expect(await page.getByLabel('pve-seoul-2 하드웨어 상각 월 비용(원)').inputValue()).toBe('600,000');
+    await page.getByLabel('pve-seoul-2 전력 월 비용(원)').fill('100000');
+    await page.getByRole('row', { name: /pve-seoul-2/ }).getByRole('button', { name: '저장' }).click();
+    await expect.poll(() => page.getByRole('status').first().innerText()).toContain('pve-seoul-2 월 비용을 950,000원으로 바꿨습니다');
+    await expect.poll(() => page.getByRole('row', { name: /pve-seoul-2/ }).innerText()).toContain('950,000원');
+    // The scenario tables' server cost is the live average: (1,200,000 + 950,000) ÷ 2.
+    await expect.poll(() => page.locator('.stat').first().innerText()).toContain('1,075,000원');
+    await page.getByRole('region', { name: '호스트 월 비용' }).screenshot({ path: screenshotPath('ops', 'host-costs') });
     await page.screenshot({ path: screenshotPath('ops', 'scenarios'), fullPage: true });
 
     await page.getByRole('link', { name: '용량' }).click();

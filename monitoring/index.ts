@@ -4,6 +4,7 @@ export { startMonitor, type Monitor, type MonitorOptions, type MonitorAutoscalin
 export { latestHostSamples, buildLoad, type HostSample, type StoredHostSample } from './host-capacity.ts';
 export { rollUpDailyCosts, allocateCore, daysInMonth, seoulDay, COST_SOURCES, type CostSource, type CostRow, type RollUpResult } from './costs.ts';
 export { mrrByPlan, type MrrByPlan } from './revenue.ts';
+export { listHostCosts, setHostCostParts, HostCostInputError, type HostCost } from './host-costs.ts';
 export { cdnSwitchAdvice } from './cdn-advice.ts';
 export { dailyCdnCost } from './cdn-pricing.ts';
 export {

@@ -64,6 +64,17 @@ describe('/ops access', () => {
     expect((await tabs.admin.get('/sites')).body).toContain('href="/ops"');
   });
 
+  it('lets finance, not ops or an owner, set a host cost in its parts (the total stays what the roll-up reads)', async () => {
+    const form = { intent: 'host-cost', host: 'pve-ops-test', hardware: '2,000,000', power: '600000', operation: '500000' };
+    for (const who of ['owner', 'ops'] as const) expect((await tabs[who].post('/ops/scenarios', form)).status, who).toBe(404);
+    const parts = () => web.db.sql`select hardware_monthly_krw, power_monthly_krw, operation_monthly_krw, monthly_cost_krw from hosts where name = 'pve-ops-test'`;
+    expect((await parts())[0]).toMatchObject({ hardware_monthly_krw: null, monthly_cost_krw: 3_100_000 });
+    const saved = await tabs.finance.post('/ops/scenarios', form);
+    expect(saved.status).toBe(200);
+    expect(saved.body).toContain('pve-ops-test 월 비용을 3,100,000원으로 바꿨습니다');
+    expect((await parts())[0]).toEqual({ hardware_monthly_krw: 2_000_000, power_monthly_krw: 600_000, operation_monthly_krw: 500_000, monthly_cost_krw: 3_100_000 });
+  });
+
   it('exports MRR by plan and the scenario tables as CSV', async () => {
     const mrr = (await tabs.finance.get('/ops/export/mrr')).body.replace(/^\uFEFF/, '').trim().split('\r\n');
     expect(mrr[0]).toBe('플랜,유료 구독 수,"MRR(원, VAT 별도)"');

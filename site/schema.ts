@@ -14,17 +14,17 @@ export const fonts = [
   {
     id: 'gothic',
     label: '고딕 (깔끔한 기본)',
-    stack: 'Pretendard,"Apple SD Gothic Neo","Malgun Gothic","맑은 고딕","Noto Sans KR","Nanum Gothic",system-ui,sans-serif',
+    stack: 'Pretendard,"Apple SD Gothic Neo","Malgun Gothic","맑은 고딕","Noto Sans KR","Noto Sans CJK KR",NanumGothic,"나눔고딕",system-ui,sans-serif',
   },
   {
     id: 'myeongjo',
     label: '명조 (차분하고 고급스러운)',
-    stack: '"Nanum Myeongjo","Noto Serif KR","AppleMyungjo","Batang","바탕",serif',
+    stack: 'NanumMyeongjo,"나눔명조","Noto Serif KR","Noto Serif CJK KR",AppleMyungjo,Batang,"바탕",serif',
   },
   {
     id: 'rounded',
     label: '둥근 고딕 (부드럽고 친근한)',
-    stack: '"NanumSquareRound","Nanum Square Round","Apple SD Gothic Neo","Malgun Gothic","Noto Sans KR",sans-serif',
+    stack: 'NanumSquareRound,"나눔스퀘어라운드","Apple SD Gothic Neo","Malgun Gothic","맑은 고딕","Noto Sans KR","Noto Sans CJK KR",sans-serif',
   },
   {
     id: 'system',

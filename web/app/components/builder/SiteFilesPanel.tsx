@@ -22,6 +22,7 @@ export function SiteFilesPanel(props: {
   const input = useRef<HTMLInputElement>(null);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; message: string } | null>(null);
+  const [chosen, setChosen] = useState<string | null>(null);
   const base = `/sites/${props.siteId}`;
 
   async function importFile() {
@@ -55,6 +56,7 @@ export function SiteFilesPanel(props: {
       const loaded = (await data.json()) as { site: { document: SiteDocument; revision: number; updatedAt: string } };
       props.onImported(loaded.site.document, loaded.site.revision, loaded.site.updatedAt);
       if (input.current) input.current.value = '';
+      setChosen(null);
       setResult({ ok: true, message: answer.message });
     } catch {
       setResult({ ok: false, message: '가져오지 못했습니다. 인터넷 연결을 확인한 뒤 다시 시도해 주세요.' });
@@ -89,9 +91,22 @@ export function SiteFilesPanel(props: {
           <h3 className="panel-subtitle" id={`${fileId}-import`}>
             문서 가져오기
           </h3>
-          <div className="field">
-            <label htmlFor={fileId}>사이트 문서 파일 (.json, 2MB 이하)</label>
-            <input id={fileId} ref={input} type="file" accept="application/json,.json" onChange={() => setResult(null)} />
+          <div className="field file-pick">
+            <input
+              id={fileId}
+              ref={input}
+              type="file"
+              accept="application/json,.json"
+              className="sr-only"
+              onChange={(e) => {
+                setResult(null);
+                setChosen(e.target.files?.[0]?.name ?? null);
+              }}
+            />
+            <label htmlFor={fileId} className="button button-secondary button-small">
+              파일 고르기
+            </label>
+            <span className="file-chosen">{chosen ?? '사이트 문서 파일(.json, 2MB 이하)을 골라 주세요'}</span>
           </div>
           <button type="button" className="button button-block" disabled={busy} onClick={() => void importFile()}>
             {busy ? '가져오는 중…' : '가져오기'}

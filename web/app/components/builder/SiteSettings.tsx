@@ -28,6 +28,10 @@ export function ThemeSettings(props: { document: SiteDocument; onChange: (doc: S
             <span style={{ fontFamily: font.stack }}>{font.label}</span>
           </label>
         ))}
+        <p className="panel-note">
+          글꼴은 방문자 기기에 있는 한글 글꼴로 보여 줍니다. 글꼴 파일을 내려받지 않으니 사이트가 빨리 열립니다. 명조는 윈도우·맥·아이폰의 명조체로, 둥근 고딕은
+          나눔스퀘어라운드가 없는 기기에서 기본 고딕으로 보입니다.
+        </p>
       </fieldset>
     </div>
   );

@@ -148,6 +148,22 @@ describe('runTrafficMoves', () => {
     for (const s of [held, waiting]) await db.sql`delete from sites where id = ${s.siteId}`;
   });
 
+  it('leaves a site with a custom domain where its DNS points, for the move and for an admin', async () => {
+    await setTrafficMoveSettings(db.sql, { enabled: true, maxMovesPerRound: 10, userId: OPS_USER });
+    const site = await publishedOnEdge('도메인 있는 카페', 'domain-cafe');
+    await seedTraffic(site, 'local', 2_000);
+    await db.sql`insert into cdn_domains (tenant_id, site_id, hostname, provider, status) values (${site.tenantId}, ${site.siteId}, 'www.domain-cafe.co.kr', 'local', 'active')`;
+    const round = await runTrafficMoves(db.sql, { providers, dataDir });
+    expect(round.moved).toEqual([]);
+    expect(round.skipped).toEqual([{ siteId: site.siteId, from: 'local', to: 'cloudflare', why: 'custom_domains' }]);
+    await expect(moveSiteForAdmin(db.sql, { providers, dataDir, siteId: site.siteId, to: 'cloudflare', userId: OPS_USER }))
+      .rejects.toThrow(/연결된 도메인\(www\.domain-cafe\.co\.kr\)이 있어 옮길 수 없습니다/);
+    expect(await providerOf(site.siteId)).toBe('local');
+    const [route] = await listSiteRoutes(db.sql, { providers, query: '도메인 있는' });
+    expect(route.domains).toEqual(['www.domain-cafe.co.kr']);
+    await db.sql`delete from sites where id = ${site.siteId}`;
+  });
+
   it('does not run while a failover round holds the movers’ lock', async () => {
     await setTrafficMoveSettings(db.sql, { enabled: true, userId: OPS_USER });
     const site = await publishedOnEdge('잠긴 카페', 'locked-cafe');

@@ -100,6 +100,20 @@ async function sitesHeldByFailover(sql: Sql): Promise<Map<string, ProviderName>>
   return new Map(rows.map((r) => [r.siteId, r.waitsFor]));
 }
 
+/**
+ * Custom domains per site (site id → host names). A site with one is not moved by traffic nor by an
+ * admin here: each domain's DNS records point at the provider it was connected on (decision 132),
+ * so a move would leave the owner's own address on the old provider until the owner changes DNS.
+ */
+async function siteDomains(sql: Sql, siteIds?: string[]): Promise<Map<string, string[]>> {
+  const rows = await sql<{ siteId: string; hostname: string }[]>`
+    select site_id as "siteId", hostname from cdn_domains
+    where ${siteIds ? sql`site_id = any(${siteIds}::uuid[])` : sql`true`} order by hostname`;
+  const bySite = new Map<string, string[]>();
+  for (const r of rows) bySite.set(r.siteId, [...(bySite.get(r.siteId) ?? []), r.hostname]);
+  return bySite;
+}
+
 // ── Traffic moves (the monitor) ──────────────────────────────────────────────────────────────────
 
 export interface TrafficMove {
@@ -115,7 +129,7 @@ export interface TrafficMove {
   reason: string;
 }
 
-export type TrafficMoveSkip = 'failed_over' | 'current_down' | 'target_down' | 'current_not_configured' | 'round_limit';
+export type TrafficMoveSkip = 'failed_over' | 'custom_domains' | 'current_down' | 'target_down' | 'current_not_configured' | 'round_limit';
 
 export interface TrafficMovesRound {
   /** False when the movers' lock was taken (a failover round is moving sites); nothing was looked at. */
@@ -153,6 +167,7 @@ async function trafficRound(sql: Sql, opts: TrafficMovesOptions, limit: number):
   const eligible = [...providers.keys()];
   const down = await downProviders(sql);
   const held = await sitesHeldByFailover(sql);
+  const domains = await siteDomains(sql);
   // A suspended workspace's sites are not served; moving them would only cost a deploy.
   const sites = await sql<{ tenantId: string; siteId: string; name: string }[]>`
     select s.tenant_id as "tenantId", s.id as "siteId", s.name from sites s join tenants t on t.id = s.tenant_id
@@ -167,6 +182,7 @@ async function trafficRound(sql: Sql, opts: TrafficMovesOptions, limit: number):
     const to = decision.chosen;
     const skip = (why: TrafficMoveSkip) => round.skipped.push({ siteId: site.siteId, from, to, why });
     if (held.has(site.siteId) && providers.has(held.get(site.siteId)!)) skip('failed_over');
+    else if (domains.has(site.siteId)) skip('custom_domains');
     else if (down.has(from)) skip('current_down');
     else if (down.has(to)) skip('target_down');
     else if (!providers.has(from)) skip('current_not_configured');
@@ -256,6 +272,13 @@ export async function moveSiteForAdmin(sql: Sql, input: AdminMoveInput): Promise
   if (site.cdnProvider === to) throw new CdnError('already_there', `'${site.name}'은(는) 이미 ${toLabel}에서 서비스되고 있습니다. 다른 CDN을 골라 주세요.`);
   if (!providers.has(to)) throw new CdnError('not_configured', `${toLabel} 자격 증명이 이 설치에 설정되지 않아 옮길 수 없습니다. 환경 변수를 설정한 뒤 다시 시도해 주세요.`);
   const from = site.cdnProvider;
+  const hostnames = (await siteDomains(sql, [input.siteId])).get(input.siteId);
+  if (hostnames) {
+    throw new CdnError(
+      'unsupported',
+      `'${site.name}'에 연결된 도메인(${hostnames.join(', ')})이 있어 옮길 수 없습니다. 도메인의 DNS 레코드가 지금의 ${PROVIDER_LABELS[from] ?? from}을(를) 가리키므로, 옮기면 그 주소가 새 CDN의 사이트를 보여 주지 않습니다. 도메인을 먼저 연결 해제한 뒤 옮기고 다시 연결해 주세요.`,
+    );
+  }
   if (!providers.has(from)) {
     throw new CdnError('not_configured', `지금 쓰는 ${PROVIDER_LABELS[from] ?? from}의 자격 증명이 이 설치에 없어 옛 배포를 정리할 수 없습니다. 자격 증명을 다시 설정한 뒤 옮겨 주세요.`);
   }
@@ -313,6 +336,8 @@ export interface SiteRoute {
   currentCostKrw: number | null;
   /** The provider failover moved the site away from and will move it back to, if any. */
   heldFor: ProviderName | null;
+  /** Its custom domains: a site with any is not moved here (see siteDomains). */
+  domains: string[];
   /** Providers an admin may move it to: configured, up, not where it is; with their monthly cost. */
   targets: { provider: ProviderName; monthlyCostKrw: number | null }[];
 }
@@ -340,6 +365,7 @@ export async function listSiteRoutes(
       and (${like}::text is null or s.name ilike ${like} or s.slug ilike ${like} or t.name ilike ${like})
     order by usage.requests desc nulls last, s.created_at, s.id
     limit ${opts.limit ?? 50}`;
+  const domains = await siteDomains(sql, sites.map((site) => site.siteId));
   const routes: SiteRoute[] = [];
   for (const site of sites) {
     const decision = await routeSiteToProvider(sql, { tenantId: site.tenantId, siteId: site.siteId, eligible });
@@ -348,6 +374,7 @@ export async function listSiteRoutes(
       siteId: site.siteId, siteName: site.siteName, slug: site.slug, tenantName: site.tenantName, current, decision,
       currentCostKrw: quoteCost(decision, current),
       heldFor: held.get(site.siteId) ?? null,
+      domains: domains.get(site.siteId) ?? [],
       targets: eligible.filter((p) => p !== current && !down.has(p)).map((p) => ({ provider: p, monthlyCostKrw: quoteCost(decision, p) })),
     });
   }

@@ -23,6 +23,7 @@ export interface SiteRouteView {
   /** The router's choice when it says the site should move, else null. */
   advised: ProviderName | null;
   heldFor: ProviderName | null;
+  domains: string[];
   targets: { provider: ProviderName; monthlyCostKrw: number | null }[];
 }
 
@@ -51,7 +52,7 @@ export async function cdnStatus(sql: Sql, opts: { query?: string } = {}): Promis
     sites: routes.map((r) => ({
       siteId: r.siteId, siteName: r.siteName, slug: r.slug, tenantName: r.tenantName, current: r.current, currentCostKrw: r.currentCostKrw,
       monthlyRequests: r.decision.traffic.requests, reason: r.decision.reason, advised: r.decision.move ? r.decision.chosen : null,
-      heldFor: r.heldFor, targets: r.targets,
+      heldFor: r.heldFor, domains: r.domains, targets: r.targets,
     })),
   };
 }

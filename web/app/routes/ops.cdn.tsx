@@ -168,7 +168,9 @@ export default function OpsCdn() {
             {
               header: '이동',
               cell: (s) =>
-                s.targets.length === 0 ? (
+                s.domains.length > 0 ? (
+                  <span className="muted small">연결 도메인({s.domains.join(', ')})의 DNS가 지금 CDN을 가리켜 옮기지 않습니다 (자동 이동에서도 제외)</span>
+                ) : s.targets.length === 0 ? (
                   <span className="muted small">옮길 수 있는 다른 CDN이 없습니다</span>
                 ) : (
                   <Form

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { env } from '../config/env.ts';
 import { connect, migrate, startEmbeddedDatabase, type EmbeddedDatabase } from '../db/index.ts';
-import { platformProcesses, type PlatformProcess } from './processes.ts';
+import { nodeFlags, platformProcesses, serverLoader, type PlatformProcess } from './processes.ts';
 import { ensureWebBuild } from './web-build.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -44,7 +44,7 @@ function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Wr
 }
 
 function startChild(name: PlatformProcess) {
-  const child = spawn(process.execPath, ['--import', 'tsx', platformProcesses[name]], {
+  const child = spawn(process.execPath, [...(nodeFlags[name] ?? []), '--import', serverLoader, platformProcesses[name]], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: config.dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -99,6 +99,32 @@ describe('AI draft → site', () => {
     expect(await usageRows()).toEqual([expect.objectContaining({ tenant_id: trial, site_id: null, purpose: 'draft' })]);
   });
 
+  it('lets only one of two drafts asked at once take the last of the month’s allowance', async () => {
+    const [{ id: tenant }] = await db.sql<{ id: string }[]>`insert into tenants (name) values ('동시에 두 번 누른 가게') returning id`;
+    await grantPlan(db.sql, tenant, 'basic', { userId: null }); // 10 drafts a month, 3 sites
+    for (let n = 0; n < 9; n++) {
+      await db.sql`insert into llm_usage (tenant_id, model, purpose, input_tokens, output_tokens) values (${tenant}, 'claude-sonnet-4-5', ${n % 2 ? 'draft-rejected' : 'draft'}, 1, 1)`;
+    }
+    api.script({ kind: 'tool_use', input: createSiteDocument('cafe', { siteName: '하나만' }), outputTokens: 1234 });
+    const before = api.requests.length;
+    const results = await Promise.all(['first', 'second'].map((slug) =>
+      createSiteFromAiDraft(db.sql, client, { tenantId: tenant, userId: null, name: '동시 가게', slug: `ai-race-${slug}`, description, language: 'ko' })));
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    const refused = results.find((r) => !r.ok);
+    expect(refused).toEqual({
+      ok: false,
+      errors: [{ field: 'ai', message: '기본 요금제의 이번 달 AI 초안은 최대 10개입니다. 더 필요하시면 요금제 페이지에서 상위 요금제로 변경해 주세요.' }],
+      upgradeUrl: '/billing',
+    });
+    expect(api.requests.length).toBe(before + 1);
+    const rows = (await usageRows()).filter((r) => r.tenant_id === tenant);
+    expect(rows).toHaveLength(10);
+    expect(rows.find((r) => r.output_tokens === 1234)?.site_id).toEqual(expect.any(String));
+    expect(await countAiDraftsThisMonth(db.sql, tenant)).toBe(10);
+    const [{ open }] = await db.sql<{ open: number }[]>`select count(*)::int as open from ai_draft_reservations where tenant_id = ${tenant}`;
+    expect(open).toBe(0);
+  });
+
   it('stops at the plan’s monthly draft limit (trial: 3) with a message pointing to the plans page', async () => {
     await db.sql`insert into llm_usage (tenant_id, model, purpose, input_tokens, output_tokens) values
       (${tenantB}, 'claude-sonnet-4-5', 'draft', 1, 1), (${tenantB}, 'claude-sonnet-4-5', 'draft-rejected', 1, 1), (${tenantB}, 'claude-sonnet-4-5', 'draft', 1, 1)`;

@@ -2,9 +2,9 @@
 // the plan limit on drafts, the token usage written to llm_usage (per tenant and site; the cost
 // roll-up in monitoring/ prices it), and the site created from a validated draft. A draft that
 // fails validation is never stored; its tokens are still recorded, since they were spent.
-import { assertWithinPlanLimit, BillingError, getTenantPlan, UPGRADE_URL } from '../../billing/index.ts';
+import { assertWithinPlanLimit, BillingError, planInForce, UPGRADE_URL } from '../../billing/index.ts';
 import { env } from '../../config/env.ts';
-import { isUuid, withTenant, type Sql } from '../../db/index.ts';
+import { isUuid, withTenant, type Sql, type TransactionSql } from '../../db/index.ts';
 import { AiDraftError, generateSiteDraft, rewriteSectionText, type AiClient, type AiUsage } from '../../site/ai/index.ts';
 import { businessTypes, sectionSchema, type Section } from '../../site/index.ts';
 import { createSite, siteLimitReached, type FieldError, type SiteRecord } from './sites.server.ts';
@@ -39,14 +39,46 @@ export async function recordLlmUsage(
     values (${input.tenantId}, ${input.siteId}, ${input.usage.model}, ${input.purpose}, ${input.usage.inputTokens}, ${input.usage.outputTokens})`);
 }
 
-/** Drafts asked for in this calendar month (Asia/Seoul), rejected ones included. */
+/** Drafts asked for in this calendar month (Asia/Seoul), rejected and in-flight ones included. */
 export async function countAiDraftsThisMonth(sql: Sql, tenantId: string): Promise<number> {
+  return withTenant(sql, tenantId, (tx) => countDrafts(tx));
+}
+
+async function countDrafts(tx: TransactionSql): Promise<number> {
+  const [row] = await tx<{ n: number }[]>`
+    select (select count(*) from llm_usage
+            where purpose in ('draft', 'draft-rejected')
+              and at >= date_trunc('month', now() at time zone 'Asia/Seoul') at time zone 'Asia/Seoul')::int
+         + (select count(*) from ai_draft_reservations where reserved_at > now() - interval '10 minutes')::int as n`;
+  return row.n;
+}
+
+/**
+ * Takes one of the plan's monthly drafts before the model is asked: counted and reserved under
+ * the workspace row's lock (migration 083), so two drafts asked at once cannot both take the
+ * last one. settleAiDraft records the usage and removes the reservation.
+ */
+async function reserveAiDraft(sql: Sql, tenantId: string): Promise<string> {
   return withTenant(sql, tenantId, async (tx) => {
-    const [row] = await tx<{ n: number }[]>`
-      select count(*)::int as n from llm_usage
-      where purpose in ('draft', 'draft-rejected')
-        and at >= date_trunc('month', now() at time zone 'Asia/Seoul') at time zone 'Asia/Seoul'`;
-    return row.n;
+    await tx`select 1 from tenants where id = ${tenantId} for update`;
+    assertWithinPlanLimit(await planInForce(tx), 'aiDraftsPerMonth', await countDrafts(tx));
+    const [row] = await tx<{ id: string }[]>`insert into ai_draft_reservations (tenant_id) values (${tenantId}) returning id`;
+    return String(row.id);
+  });
+}
+
+async function settleAiDraft(
+  sql: Sql,
+  input: { tenantId: string; reservationId: string; siteId: string | null; purpose: 'draft' | 'draft-rejected'; usage: AiUsage | null },
+): Promise<void> {
+  const { usage } = input;
+  await withTenant(sql, input.tenantId, async (tx) => {
+    if (usage && (usage.inputTokens > 0 || usage.outputTokens > 0)) {
+      await tx`
+        insert into llm_usage (tenant_id, site_id, model, purpose, input_tokens, output_tokens)
+        values (${input.tenantId}, ${input.siteId}, ${usage.model}, ${input.purpose}, ${usage.inputTokens}, ${usage.outputTokens})`;
+    }
+    await tx`delete from ai_draft_reservations where id = ${input.reservationId}`;
   });
 }
 
@@ -70,8 +102,9 @@ export async function createSiteFromAiDraft(
   // The plan's site limit first: a draft that could not become a site would spend tokens for nothing.
   const siteLimit = await siteLimitReached(sql, input.tenantId);
   if (siteLimit) return { ok: false, errors: [{ field: 'plan', message: siteLimit.message }], upgradeUrl: siteLimit.upgradeUrl };
+  let reservationId: string;
   try {
-    assertWithinPlanLimit(await getTenantPlan(sql, input.tenantId), 'aiDraftsPerMonth', await countAiDraftsThisMonth(sql, input.tenantId));
+    reservationId = await reserveAiDraft(sql, input.tenantId);
   } catch (error) {
     if (error instanceof BillingError) return { ok: false, errors: [{ field: 'ai', message: error.message }], upgradeUrl: UPGRADE_URL };
     throw error;
@@ -81,14 +114,17 @@ export async function createSiteFromAiDraft(
   try {
     draft = await generateSiteDraft(client, { description: input.description, language: input.language, businessType });
   } catch (error) {
-    if (!(error instanceof AiDraftError)) throw error;
-    await recordLlmUsage(sql, { tenantId: input.tenantId, siteId: null, purpose: 'draft-rejected', usage: error.usage });
+    if (!(error instanceof AiDraftError)) {
+      await settleAiDraft(sql, { tenantId: input.tenantId, reservationId, siteId: null, purpose: 'draft-rejected', usage: null });
+      throw error;
+    }
+    await settleAiDraft(sql, { tenantId: input.tenantId, reservationId, siteId: null, purpose: 'draft-rejected', usage: error.usage });
     return { ok: false, errors: [{ field: error.reason === 'invalid-output' && error.usage.inputTokens === 0 ? 'description' : 'ai', message: error.message }] };
   }
   // The owner's name for the site wins over the model's; the business keeps it too.
   const document = { ...draft.document, name, business: { ...draft.document.business, name } };
   const created = await createSite(sql, { tenantId: input.tenantId, userId: input.userId, name, slug: input.slug, templateId: 'ai', document });
-  await recordLlmUsage(sql, { tenantId: input.tenantId, siteId: created.ok ? created.site.id : null, purpose: 'draft', usage: draft.usage });
+  await settleAiDraft(sql, { tenantId: input.tenantId, reservationId, siteId: created.ok ? created.site.id : null, purpose: 'draft', usage: draft.usage });
   if (!created.ok) return created;
   return { ok: true, site: created.site, usage: draft.usage };
 }

@@ -96,19 +96,30 @@ export function PreviewFrame(props: {
       const doc = element.contentDocument;
       if (!doc) return;
       element.contentWindow?.scrollTo(0, scroll.current);
+      // A freshly loaded page has nothing being edited in it (a click that began editing in the
+      // page being replaced must not leave the preview frozen).
+      setEditing(false);
       if (callbacks.current.editable) {
         const style = doc.createElement('style');
         style.textContent = EDITING_CSS;
         doc.head.append(style);
       }
       let active: HTMLElement | null = null;
+      // Set while the pointer is pressed on another editable text: the click that follows moves
+      // the editing there, so the page is not reloaded under it in between.
+      let switching = false;
 
       const finish = () => {
         if (!active) return;
         active.removeAttribute('contenteditable');
         active = null;
-        setEditing(false);
+        if (!switching) setEditing(false);
+        else window.setTimeout(() => !active && setEditing(false), 400);
       };
+
+      doc.addEventListener('mousedown', (event) => {
+        switching = Boolean(callbacks.current.editable && (event.target as Element | null)?.closest?.('[data-edit]'));
+      });
 
       const begin = (target: HTMLElement, x: number, y: number) => {
         const section = target.closest('section[id]');
@@ -155,6 +166,7 @@ export function PreviewFrame(props: {
       doc.addEventListener('click', (event) => {
         const target = event.target as Element | null;
         const editableText = callbacks.current.editable ? (target?.closest?.('[data-edit]') as HTMLElement | null) : null;
+        switching = false;
         if (editableText) {
           event.preventDefault();
           if (editableText !== active) begin(editableText, event.clientX, event.clientY);

@@ -119,6 +119,12 @@ describe('building a site in the builder', () => {
     await expect.poll(() => sectionKinds(page)).toEqual(afterDrag);
     await page.keyboard.press('Control+Z');
     await expect.poll(() => sectionKinds(page)).toEqual(afterKeyboard);
+    // Removing asks first; undo brings the section back.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.locator('.section-item').last().getByRole('button', { name: /삭제$/ }).click();
+    await expect.poll(() => sectionKinds(page)).toEqual(afterKeyboard.slice(0, -1));
+    await page.getByRole('button', { name: '실행 취소 (Ctrl+Z)' }).click();
+    await expect.poll(() => sectionKinds(page)).toEqual(afterKeyboard);
 
     // 5. Typing in the preview: the heading changes in place and in the form.
     const inPlace = '오늘도 새벽 4시에 반죽합니다';

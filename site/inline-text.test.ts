@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSection, createSiteDocument, renderPagePreview, renderSite, sectionTextAt, templates, withSectionText, type Section } from './index.ts';
+import { hostingProviderName } from './render.ts';
 
 const options = { siteUrl: 'https://momo.windwalker.kr', assetUrl: (id: string) => `/assets/${id}`, hostingProvider: 'WindWalker' };
 
@@ -55,5 +56,15 @@ describe('sectionTextAt / withSectionText', () => {
       expect(withSectionText(services, path, 'x'), path).toBe(services);
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('the legal footer’s hosting provider', () => {
+  it('names the company for each CDN provider id the build passes, and keeps any other name as given', () => {
+    const doc = createSiteDocument('cafe', { siteName: '모모' });
+    const home = renderSite(doc, { siteUrl: options.siteUrl, assets: new Map(), hostingProvider: 'local' }).find((file) => file.path === 'index.html' || file.path === '/index.html');
+    expect(home?.body.toString('utf8')).toContain('<dt>호스팅 제공자</dt><dd>WindWalker</dd>');
+    expect(hostingProviderName('cloudfront')).toBe('WindWalker (Amazon Web Services, Inc.)');
+    expect(hostingProviderName('WindWalker 주식회사')).toBe('WindWalker 주식회사');
   });
 });

@@ -504,6 +504,21 @@ function header(ctx: RenderContext, currentSlug: string | null): SafeHtml {
   }</div></header>`;
 }
 
+/**
+ * The name the legal footer gives for whoever hosts the site (전자상거래법: 호스팅서비스 제공자).
+ * The build passes the CDN provider's id; a visitor should read a company, not 'local'.
+ */
+const HOSTING_PROVIDER_NAMES: Record<string, string> = {
+  local: 'WindWalker',
+  cloudflare: 'WindWalker (Cloudflare, Inc.)',
+  vercel: 'WindWalker (Vercel Inc.)',
+  cloudfront: 'WindWalker (Amazon Web Services, Inc.)',
+};
+
+export function hostingProviderName(provider: string): string {
+  return HOSTING_PROVIDER_NAMES[provider] ?? provider;
+}
+
 function footer(ctx: RenderContext): SafeHtml {
   const business: BusinessDetails = ctx.doc.business;
   const rows: [string, string][] = [
@@ -515,7 +530,7 @@ function footer(ctx: RenderContext): SafeHtml {
     ['사업자등록번호', business.registrationNumber],
     ['통신판매업 신고번호', business.mailOrderNumber],
     ['개인정보 보호책임자', business.privacyOfficer],
-    ['호스팅 제공자', ctx.hostingProvider],
+    ['호스팅 제공자', hostingProviderName(ctx.hostingProvider)],
   ];
   const ftc = business.registrationNumber ? ftcBusinessInfoUrl(business.registrationNumber) : null;
   return html`<footer class="site-footer"><div class="wrap"><p class="f-name">${business.name}</p><dl class="legal">${rows

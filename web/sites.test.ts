@@ -74,6 +74,14 @@ describe('sites list and create', () => {
     expect(page.body).toContain('게시하기');
     expect(page.body).toContain('카페 모모');
   });
+
+  it('tells the builder the plan’s page limit in billing’s words', async () => {
+    const data = await owner.get(`/sites/${siteId}?_data=${encodeURIComponent('routes/sites.$siteId._index')}`);
+    expect(data.status).toBe(200);
+    const { pageLimit } = JSON.parse(data.body) as { pageLimit: { max: number; message: string } };
+    expect(pageLimit.max).toBe(5);
+    expect(pageLimit.message).toMatch(/^무료 체험 요금제의 사이트당 페이지는 최대 5개입니다/);
+  });
 });
 
 describe('autosave', () => {

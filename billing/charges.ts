@@ -180,7 +180,13 @@ export async function createMonthlyInvoice(
       if (subscription.cancelAtPeriodEnd) {
         // Ended: the free trial's limits apply again and new publishes stop (live sites stay up),
         // as after an expired trial, until the owner chooses a plan.
-        await tx`update subscriptions set status = 'cancelled', cancelled_at = ${end}, updated_at = now()`;
+        // Back on the free plan from the last instant of the closed period: a later return to a
+        // paid plan is prorated from 무료 체험 (0원), never charged for the days in between.
+        if (subscription.planCode !== 'trial') {
+          await tx`insert into subscription_changes (tenant_id, from_plan, to_plan, changed_at)
+                   values (${tenantId}, ${subscription.planCode}, 'trial', ${new Date(end.getTime() - 1)})`;
+        }
+        await tx`update subscriptions set status = 'cancelled', plan_code = 'trial', cancelled_at = ${end}, updated_at = now()`;
         await tx`update tenants set plan_code = 'trial', status = case when status = 'active' then 'limited' else status end where id = ${tenantId}`;
         await logBillingAction(tx, { tenantId, action: 'billing.subscription_ended', detail: { period, plan: subscription.planCode } });
       } else {

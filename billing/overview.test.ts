@@ -222,7 +222,7 @@ describe('dunning notices, refunds and the finance view', () => {
     expect((await getTenantPlan(db.sql, tenantId)).code).toBe('premium'); // paid until the end of September
     const { invoice } = await createMonthlyInvoice(db.sql, tenantId, '2026-09', noUsage, { now: kst('2026-10-01T00:00:00') });
 
-    expect(await getSubscription(db.sql, tenantId)).toMatchObject({ status: 'cancelled', planCode: 'premium' });
+    expect(await getSubscription(db.sql, tenantId)).toMatchObject({ status: 'cancelled', planCode: 'trial' });
     expect((await getTenantPlan(db.sql, tenantId)).code).toBe('trial');
     const [tenant] = await db.sql<{ status: string; plan_code: string }[]>`select status, plan_code from tenants where id = ${tenantId}`;
     expect(tenant).toEqual({ status: 'limited', plan_code: 'trial' });
@@ -238,9 +238,18 @@ describe('dunning notices, refunds and the finance view', () => {
     await expect(assertCanPublish(db.sql, tenantId)).rejects.toThrow(
       '구독이 끝나 새 게시가 잠시 멈췄습니다. 공개 중인 사이트는 그대로 열립니다. 결제 페이지에서 요금제를 다시 골라 주세요.',
     );
-    await changePlan(db.sql, tenantId, 'basic', { now: kst('2026-10-03T00:00:00') });
-    expect(await getSubscription(db.sql, tenantId)).toMatchObject({ status: 'active', planCode: 'basic' });
+    const back = await changePlan(db.sql, tenantId, 'basic', { now: kst('2026-10-03T00:00:00') });
+    // From 무료 체험 (0원) for 3–31 October: 30,000 × 29/31 = 28,064.5 → 28,064 (never rounded up)
+    expect(back.prorationKrw).toBe(28_064);
+    expect(back.subscription).toMatchObject({ status: 'active', planCode: 'basic', currentPeriodStart: kst('2026-10-01T00:00:00'), currentPeriodEnd: kst('2026-11-01T00:00:00') });
     expect((await getTenantPlan(db.sql, tenantId)).code).toBe('basic');
     await expect(assertCanPublish(db.sql, tenantId)).resolves.toBeUndefined();
+    // October's invoice charges only the days back on 기본, nothing for 1–2 October.
+    const october = await createMonthlyInvoice(db.sql, tenantId, '2026-10', noUsage, { now: kst('2026-11-01T00:00:00') });
+    expect(october.lines.map((l) => [l.kind, l.description, l.amountKrw])).toEqual([
+      ['plan', '무료 체험 요금제 (2026년 10월)', 0],
+      ['proration', '요금제 변경 무료 체험 → 기본 (2026-10-03부터 일할 계산)', 28_064],
+    ]);
+    expect(october.invoice.subtotalKrw).toBe(28_064);
   });
 });

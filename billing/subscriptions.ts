@@ -104,9 +104,12 @@ export async function changePlan(
     // A cancelled subscription starts again here (choosing a plan is subscribing again).
     const status: SubscriptionStatus =
       current.status === 'past_due' ? 'past_due' : (current.status === 'limited' || current.status === 'cancelled') && unpaid > 0 ? 'limited' : 'active';
+    // Subscribing again after the subscription ended starts from this month's period.
+    const period = current.status === 'cancelled' ? billingPeriod(periodOf(now)) : { start: current.currentPeriodStart, end: current.currentPeriodEnd };
     const [updated] = await tx<Subscription[]>`
       update subscriptions set plan_code = ${toPlan.code}, status = ${status}, cancel_at_period_end = false,
-             cancelled_at = null, granted_by = null, granted_at = null, updated_at = now()
+             cancelled_at = null, granted_by = null, granted_at = null,
+             current_period_start = ${period.start}, current_period_end = ${period.end}, updated_at = now()
       returning ${subscriptionColumns(tx)}`;
     await tx`update tenants set plan_code = ${toPlan.code} where id = ${tenantId}`;
     if ((current.status === 'limited' || current.status === 'cancelled') && status === 'active') {
@@ -120,9 +123,9 @@ export async function changePlan(
     const prorationKrw = prorate({
       fromPlan: planPrice(fromPlan),
       toPlan: planPrice(toPlan),
-      periodStart: current.currentPeriodStart,
-      periodEnd: current.currentPeriodEnd,
-      changeAt: clamp(now, current.currentPeriodStart, current.currentPeriodEnd),
+      periodStart: period.start,
+      periodEnd: period.end,
+      changeAt: clamp(now, period.start, period.end),
     });
     return { subscription: updated, prorationKrw };
   });

@@ -5,11 +5,13 @@ import { json } from '@remix-run/node';
 import { env } from '../../config/env.ts';
 import {
   BillingError,
+  billingPeriod,
   encryptionKeyFromEnv,
   getInvoice,
   getSubscription,
   listInvoicePayments,
   listPlans,
+  periodOf,
   prorate,
   tossClientFromEnv,
   type Plan,
@@ -131,17 +133,17 @@ export async function previewPlanChange(sql: Sql, tenantId: string, toPlanCode: 
   const from = plans.find((p) => p.code === subscription.planCode);
   const to = plans.find((p) => p.code === toPlanCode && p.code !== 'trial');
   if (!from || !to || from.code === to.code) return null;
-  const start = subscription.currentPeriodStart.getTime();
-  const end = subscription.currentPeriodEnd.getTime();
-  const changeAt = new Date(Math.min(Math.max(now.getTime(), start), end));
+  // An ended subscription starts again in this month's period (as changePlan does).
+  const period = subscription.status === 'cancelled' ? billingPeriod(periodOf(now)) : { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd };
+  const changeAt = new Date(Math.min(Math.max(now.getTime(), period.start.getTime()), period.end.getTime()));
   const prorationKrw = prorate({
     fromPlan: { code: from.code, monthlyPriceKrw: from.monthlyPriceKrw },
     toPlan: { code: to.code, monthlyPriceKrw: to.monthlyPriceKrw },
-    periodStart: subscription.currentPeriodStart,
-    periodEnd: subscription.currentPeriodEnd,
+    periodStart: period.start,
+    periodEnd: period.end,
     changeAt,
   });
-  return { from, to, prorationKrw, periodEnd: subscription.currentPeriodEnd };
+  return { from, to, prorationKrw, periodEnd: period.end };
 }
 
 /** A BillingError becomes a 400 with its Korean sentence; anything else is rethrown. */

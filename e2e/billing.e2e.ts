@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { billingPeriod, chargeInvoice, closeMonth, createTossClient, meteredUsageFromDatabase, periodOf } from '../billing/index.ts';
+import { billingPeriod, chargeInvoice, closeMonth, createTossClient, meteredUsageFromDatabase, nextPeriod, periodOf } from '../billing/index.ts';
 import { startTossContractServer, type TossContractServer } from '../billing/contract/toss-contract-server.ts';
 import { connect } from '../db/index.ts';
 import { runningEmbeddedDatabaseUrl } from '../db/embedded.ts';
@@ -156,6 +156,26 @@ describe('an owner subscribes to a plan', () => {
     expect(await page.locator('.app-header').isVisible()).toBe(false);
     expect(await page.getByRole('button', { name: '인쇄하기' }).isVisible()).toBe(false);
     await page.screenshot({ path: screenshotPath('billing', '9-receipt-print'), fullPage: true });
+    await page.emulateMedia({ media: 'screen' });
+
+    // The owner cancels at the end of the period; the next month closes; the subscription has ended.
+    await page.goto(`${platform.webUrl}/billing`);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: '기간 끝에 해지' }).click();
+    await expect.poll(() => page.getByRole('button', { name: '해지 취소' }).count()).toBe(1);
+    const ended = connect((await runningEmbeddedDatabaseUrl(platform.dataDir))!, { max: 2 });
+    try {
+      const next = nextPeriod(periodOf(new Date()));
+      const closed = await closeMonth(ended, next, meteredUsageFromDatabase(ended, () => {}), { now: billingPeriod(next).end });
+      expect(closed).toHaveLength(1);
+    } finally {
+      await ended.end();
+    }
+    await page.goto(`${platform.webUrl}/billing`);
+    await expect.poll(() => page.getByText(/구독이 .+에 끝나 새 게시가 멈췄습니다/).count()).toBe(1);
+    await expect.poll(() => page.getByTestId('current-plan').innerText()).toBe('무료 체험');
+    expect(await page.getByText('구독이 끝났습니다. 요금제를 고르면 다시 시작합니다').count()).toBe(1);
+    await page.screenshot({ path: screenshotPath('billing', '10-subscription-ended'), fullPage: true });
     await context.close();
   });
 });

@@ -237,11 +237,17 @@ export default function Billing() {
           </div>
         </div>
         <div className="stat">
-          <div className="stat-label">이번 결제 기간</div>
+          <div className="stat-label">{sub.status === 'cancelled' ? '마지막 결제 기간' : '이번 결제 기간'}</div>
           <div className="stat-value small" style={{ fontSize: '1.05rem', paddingTop: 8 }}>
             {formatDate(sub.currentPeriodStart)} – {formatDate(new Date(new Date(sub.currentPeriodEnd).getTime() - 1))}
           </div>
-          <div className="muted small">{sub.cancelAtPeriodEnd ? '기간이 끝나면 해지됩니다' : '매월 1일에 지난달 이용료가 청구됩니다'}</div>
+          <div className="muted small">
+            {sub.status === 'cancelled'
+              ? '구독이 끝났습니다. 요금제를 고르면 다시 시작합니다'
+              : sub.cancelAtPeriodEnd
+                ? '기간이 끝나면 해지됩니다'
+                : '매월 1일에 지난달 이용료가 청구됩니다'}
+          </div>
         </div>
       </div>
 

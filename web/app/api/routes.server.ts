@@ -149,6 +149,8 @@ export const operations: ApiOperation[] = [
   {
     method: 'post', path: '/sites', operationId: 'createSite', tag: 'Sites', scope: 'write',
     summary: '템플릿으로 사이트 만들기 / Create a site from a template',
+    description: '워크스페이스 요금제의 사이트 수를 넘으면 아무것도 만들지 않고 403 plan_limit(upgradeUrl 포함)입니다. '
+      + "/ Beyond the workspace plan's site count nothing is created: 403 plan_limit with upgradeUrl.",
     body: s.createSiteBody,
     success: { status: 201, description: 'The new site', schema: s.site },
     errors: [400, 401, 403, 422, 429],

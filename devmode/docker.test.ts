@@ -149,7 +149,8 @@ describe.skipIf(!state.ready)('developer mode in containers', () => {
     const started = Date.now();
     const opened = await owner.post(`/sites/${siteId}/code`, { intent: 'open' });
     expect(opened.status, alertOf(opened.body)).toBe(302);
-    expect(opened.location).toBe(`/sites/${siteId}/code/editor/`);
+    // Straight to the workspace folder: no second redirect by code-server.
+    expect(opened.location).toBe(`/sites/${siteId}/code/editor/?folder=/workspace`);
     // A whole-document load in the browser: the editor is not a Remix route.
     expect(opened.headers.get('x-remix-reload-document')).toBe('true');
     console.warn(`[devmode] session started in ${Date.now() - started} ms`);

@@ -17,6 +17,20 @@ import { PUBLISH_EXTENSION_FILES } from './publish-extension.ts';
 
 const run = promisify(execFile);
 
+/**
+ * Built-in extensions the image leaves out: the AI chat (turned off in developer mode), git and
+ * the sign-ins (the workspace's history is kept outside the editor, the container has no
+ * network), port forwarding and the simple browser (no network), and the JavaScript debugger
+ * (nothing to debug in a static site without a browser or network). Their extension host work at
+ * start-up competed with the workbench for the session's one CPU; copilot alone is 41 MB.
+ */
+export const LEFT_OUT_EXTENSIONS = [
+  'copilot',
+  'git', 'git-base', 'github', 'github-authentication', 'microsoft-authentication', 'merge-conflict',
+  'tunnel-forwarding', 'simple-browser',
+  'ms-vscode.js-debug', 'ms-vscode.js-debug-companion', 'ms-vscode.vscode-js-profile-table', 'debug-auto-launch', 'debug-server-ready',
+] as const;
+
 export const DEVMODE_IMAGE_REPOSITORY = 'windwalker-devmode';
 export const CODE_SERVER_VERSION = '4.139.1';
 /** The editor's user inside the container; workspace files on the host are owned by it. */
@@ -89,7 +103,8 @@ async function imageInputs(install: DevmodeInstall) {
   const nodeVersion = (await run(install.node, ['-v'])).stdout.trim();
   if (!nodeVersion.startsWith('v24.')) throw new Error(`${install.node} is ${nodeVersion}, not Node 24`);
   const codeServerVersion = JSON.parse(await readFile(path.join(install.codeServerPackage, 'package.json'), 'utf8')).version as string;
-  const natives = await nativeModulesUnder(install.codeServerModules);
+  const leftOut = LEFT_OUT_EXTENSIONS.map((name) => `${path.sep}lib${path.sep}vscode${path.sep}extensions${path.sep}${name}${path.sep}`);
+  const natives = (await nativeModulesUnder(install.codeServerModules)).filter((file) => !leftOut.some((dir) => file.includes(dir)));
   const helpers = await helperBinariesUnder(install.codeServerModules);
   const shell = '/bin/dash';
   const libraries = new Set<string>();
@@ -110,22 +125,41 @@ async function imageInputs(install: DevmodeInstall) {
   const extensionHash = createHash('sha256');
   for (const file of extensionFiles) extensionHash.update(file).update(PUBLISH_EXTENSION_FILES[file]);
   const tagHash = createHash('sha256')
-    .update([nodeVersion, codeServerVersion, shell, ...natives, ...[...libraries].sort(), extensionHash.digest('hex'), 'layout-1'].join('\n'))
+    .update([nodeVersion, codeServerVersion, shell, ...natives, ...[...libraries].sort(), extensionHash.digest('hex'), 'layout-2', ...LEFT_OUT_EXTENSIONS].join('\n'))
     .digest('hex')
     .slice(0, 16);
   return { nodeVersion, codeServerVersion, natives, unloadable, libraries: [...libraries].sort(), shell, extensionFiles, tag: `${DEVMODE_IMAGE_REPOSITORY}:${tagHash}` };
 }
 
-const tagMemo = new Map<string, { tag: Promise<string>; at: number }>();
-/** Working the tag out runs ldd over a dozen binaries (~1 s); an install changes rarely. */
+const tagMemo = new Map<string, { tag: Promise<string>; at: number; refreshing: boolean }>();
+/**
+ * Working the tag out runs ldd over a dozen binaries (1–2 s on a busy host); an install changes
+ * rarely. The first call works it out (the supervisor calls it when the web process starts);
+ * later calls answer from memory at once, and one older than this works it out again in the
+ * background for the calls after it.
+ */
 const TAG_MEMO_MS = 5 * 60_000;
+
+function computeTag(installDir: string): Promise<string> {
+  return (async () => (await imageInputs(locateInstall(installDir))).tag)();
+}
 
 /** The tag the current install would have (whether or not it is built). */
 export async function devmodeImageTag(installDir: string): Promise<string> {
   const memo = tagMemo.get(installDir);
-  if (memo && Date.now() - memo.at < TAG_MEMO_MS) return memo.tag;
-  const tag = (async () => (await imageInputs(locateInstall(installDir))).tag)();
-  tagMemo.set(installDir, { tag, at: Date.now() });
+  if (memo) {
+    if (Date.now() - memo.at >= TAG_MEMO_MS && !memo.refreshing) {
+      memo.refreshing = true;
+      const fresh = computeTag(installDir);
+      fresh.then(
+        () => tagMemo.set(installDir, { tag: fresh, at: Date.now(), refreshing: false }),
+        () => tagMemo.delete(installDir), // the install went away: the next call says so
+      );
+    }
+    return memo.tag;
+  }
+  const tag = computeTag(installDir);
+  tagMemo.set(installDir, { tag, at: Date.now(), refreshing: false });
   tag.catch(() => tagMemo.delete(installDir));
   return tag;
 }
@@ -167,6 +201,8 @@ export async function ensureDevmodeImage(docker: Docker, opts: { installDir: str
     // code-server and its dependencies: hard links (same file system, no copy), symlinks kept.
     await mkdir(path.join(rootfs, CODE_SERVER_IN_IMAGE), { recursive: true });
     await run('cp', ['-al', install.codeServerModules, path.join(rootfs, CODE_SERVER_IN_IMAGE, 'node_modules')]);
+    // Unlinking the copies' hard links leaves the install as it was.
+    for (const extension of LEFT_OUT_EXTENSIONS) await rm(path.join(rootfs, path.dirname(PUBLISH_EXTENSION_IN_IMAGE), extension), { recursive: true, force: true });
     for (const file of inputs.extensionFiles) {
       const target = path.join(rootfs, PUBLISH_EXTENSION_IN_IMAGE, file);
       await mkdir(path.dirname(target), { recursive: true });

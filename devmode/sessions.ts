@@ -24,6 +24,22 @@ import { sessionLimitsForPlan, type SessionLimits } from './limits.ts';
 import { getWorkspace, saveWorkspace, type WorkspaceRecord } from './workspace.ts';
 
 export const SESSION_CONTAINER_LABEL = 'windwalker.devmode.session';
+/**
+ * Which database and data folder a container belongs to: several installations (test runs, a
+ * bench platform) may share one Docker engine, and each cleans up only its own containers.
+ */
+export const SESSION_SCOPE_LABEL = 'windwalker.devmode.scope';
+
+const scopes = new WeakMap<Sql, Promise<string>>();
+export function sessionScope(rt: Pick<DevmodeRuntime, 'sql' | 'dataDir'>): Promise<string> {
+  let scope = scopes.get(rt.sql);
+  if (!scope) {
+    scope = rt.sql<{ db: string }[]>`select current_database() as db`.then(([row]) => row.db);
+    scopes.set(rt.sql, scope);
+    scope.catch(() => scopes.delete(rt.sql));
+  }
+  return scope.then((db) => `${db}@${path.resolve(rt.dataDir)}`);
+}
 const SOCKET_NAME = 'code-server.sock';
 const SESSION_DIR_IN_CONTAINER = '/run/windwalker';
 
@@ -240,8 +256,9 @@ export async function openSession(rt: DevmodeRuntime, opts: { tenantId: string; 
         : '다른 사람이 이 사이트의 편집기를 여는 중입니다. 잠시 후 다시 열어 주세요.');
     }
     const limits = sessionLimitsForPlan(planCode);
-    const image = await ensureEngineAndImage(rt);
+    // Room first: a full cluster is refused before anything is started or recorded.
     await placeOnThisHost(rt, limits);
+    const image = await ensureEngineAndImage(rt);
 
     let row: SessionRow;
     try {
@@ -306,9 +323,15 @@ async function startContainer(rt: DevmodeRuntime, session: EditorSession, worksp
       Cmd: codeServerArguments(),
       User: `${EDITOR_UID}:${EDITOR_GID}`,
       WorkingDir: '/workspace',
-      Env: ['HOME=/home/coder', 'SHELL=/bin/sh', `WINDWALKER_SESSION_DIR=${SESSION_DIR_IN_CONTAINER}`, 'NODE_OPTIONS=--max-old-space-size=' + Math.floor(session.limits.memoryMb * 0.6)],
+      Env: [
+        'HOME=/home/coder', 'SHELL=/bin/sh', `WINDWALKER_SESSION_DIR=${SESSION_DIR_IN_CONTAINER}`,
+        'NODE_OPTIONS=--max-old-space-size=' + Math.floor(session.limits.memoryMb * 0.6),
+        // Node's compiled-code cache in the site's own editor state: the next open of this site
+        // starts code-server and its extension host from it (never shared between sites).
+        'NODE_COMPILE_CACHE=/home/coder/.cache/node-compile',
+      ],
       NetworkDisabled: true,
-      Labels: { [SESSION_CONTAINER_LABEL]: session.id, 'windwalker.site': session.siteId },
+      Labels: { [SESSION_CONTAINER_LABEL]: session.id, 'windwalker.site': session.siteId, [SESSION_SCOPE_LABEL]: await sessionScope(rt) },
       HostConfig: {
         NetworkMode: 'none',
         ReadonlyRootfs: true,
@@ -334,7 +357,12 @@ async function startContainer(rt: DevmodeRuntime, session: EditorSession, worksp
     for (;;) {
       if (existsSync(socketPath)) {
         const health = await requestOverSocket(socketPath, '/healthz', 1000).catch(() => null);
-        if (health?.status === 200) break;
+        if (health?.status === 200) {
+          // code-server loads VS Code's server on the first workbench request; start that now,
+          // while the owner's browser follows the redirect to the editor (errors show there).
+          requestOverSocket(socketPath, '/', 60_000).catch(() => {});
+          break;
+        }
       }
       const state = (await container.inspect()).State;
       if (!state.Running) {
@@ -369,12 +397,24 @@ async function startContainer(rt: DevmodeRuntime, session: EditorSession, worksp
  */
 export async function stopSession(
   rt: DevmodeRuntime,
-  opts: { tenantId: string; sessionId: string; reason: 'idle' | 'owner' | 'failed' | 'host'; author?: GitAuthor },
+  opts: {
+    tenantId: string; sessionId: string; reason: 'idle' | 'owner' | 'failed' | 'host'; author?: GitAuthor;
+    /**
+     * Also takes over a session a web process that has since ended left half-way: 'starting'
+     * since before `startingBefore`, or 'stopping' since before `stoppingBefore`.
+     */
+    abandoned?: { startingBefore: Date; stoppingBefore: Date };
+  },
 ): Promise<{ stopped: boolean; savedCommit: string | null }> {
   const { sql } = rt;
+  const abandoned = opts.abandoned;
+  // stopped_at marks when stopping began until the stop is done (how an abandoned stop is told).
   const [claimed] = await withTenant(sql, opts.tenantId, (tx) => tx<SessionRow[]>`
-    update devmode_sessions set status = 'stopping'
-    where id = ${opts.sessionId} and status in ('starting', 'running') and host = ${rt.hostName}
+    update devmode_sessions set status = 'stopping', stopped_at = now()
+    where id = ${opts.sessionId} and host = ${rt.hostName}
+      and ${abandoned
+        ? tx`(status = 'running' or (status = 'starting' and started_at < ${abandoned.startingBefore}) or (status = 'stopping' and stopped_at < ${abandoned.stoppingBefore}))`
+        : tx`status in ('starting', 'running')`}
     returning *`);
   if (!claimed) return { stopped: false, savedCommit: null };
   const session = toSession(claimed);

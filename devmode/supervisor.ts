@@ -4,20 +4,31 @@
 // - a session whose container died is closed and its workspace saved;
 // - the editor's Publish command (a request file in the session folder, the container has no
 //   network) publishes the workspace through the build queue and writes the outcome back;
-// - each running session's memory is sampled for the ops capacity view.
+// - each running session's memory is sampled for the ops capacity view;
+// - editor containers outlive the web process that started them (a restart does not close the
+//   owners' editors), so the first pass runs as soon as the supervisor starts and reconciles:
+//   a running session whose container is gone is closed with its workspace saved, one a web
+//   process that has since ended left 'starting' or 'stopping' is finished, and a container of
+//   this installation (database and data folder: its scope label) with no open session is
+//   removed.
 // Every web process on a host may run one; the database decides who stops what (stopSession
 // claims a session with one UPDATE), and a publish request file is claimed by renaming it.
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type PgBoss from 'pg-boss';
-import { getBuild } from '../buildfarm/index.ts';
+import { dockerEngineAnswers, getBuild } from '../buildfarm/index.ts';
 import { withTenant } from '../db/index.ts';
 import { DevmodeError } from './errors.ts';
 import { publishFromSource } from './publish.ts';
-import { sessionDir, sessionMemoryBytes, stopSession, toSession, type DevmodeRuntime } from './sessions.ts';
+import { SESSION_CONTAINER_LABEL, SESSION_SCOPE_LABEL, sessionDir, sessionMemoryBytes, sessionScope, stopSession, toSession, type DevmodeRuntime } from './sessions.ts';
+
+/** A 'stopping' session older than this was left by a web process that ended mid-stop. */
+const ABANDONED_STOP_MS = 2 * 60_000;
 
 export interface DevmodeSupervisor {
+  /** The first pass, which starts at once: settles when this host's sessions are reconciled. */
+  ready: Promise<void>;
   /** One pass now (tests call it instead of waiting for the timer). */
   tick(): Promise<void>;
   stop(): Promise<void>;
@@ -104,12 +115,59 @@ export function startDevmodeSupervisor(
     }
   };
 
+  /** The container's state; null when the engine says it does not exist, undefined when the engine did not answer. */
+  const inspectContainer = async (id: string | null) => {
+    if (!id) return null;
+    try {
+      return await rt.docker.getContainer(id).inspect();
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return null;
+      log(`container ${id}: the Docker engine did not answer (${(error as Error).message}); looking again next pass`);
+      return undefined;
+    }
+  };
+
+  /** Sessions a web process that has since ended left half-way on this host. */
+  const finishAbandoned = async () => {
+    const startingBefore = new Date(Date.now() - (rt.startTimeoutMs ?? 60_000) - 30_000);
+    const stoppingBefore = new Date(Date.now() - ABANDONED_STOP_MS);
+    const rows = await rt.sql<{ id: string; tenant_id: string; status: string }[]>`
+      select id, tenant_id, status from devmode_sessions
+      where host = ${rt.hostName}
+        and ((status = 'starting' and started_at < ${startingBefore}) or (status = 'stopping' and stopped_at < ${stoppingBefore}))`;
+    for (const row of rows) {
+      log(`session ${row.id}: left '${row.status}' by a web process that ended; closing it with the workspace saved`);
+      await stopSession(rt, { tenantId: row.tenant_id, sessionId: row.id, reason: 'host', abandoned: { startingBefore, stoppingBefore } })
+        .catch((error) => log(`session ${row.id}: ${(error as Error).message}`));
+    }
+  };
+
+  /** Containers of this installation whose session is over (or was never recorded). */
+  const removeOrphanContainers = async () => {
+    // A host without a Docker engine has no editor containers (opening one says so).
+    if (!(await dockerEngineAnswers(rt.docker))) return;
+    const scope = await sessionScope(rt);
+    // Containers first, then the rows: a container is created after its session's row.
+    const containers = await rt.docker.listContainers({ all: true, filters: { label: [`${SESSION_SCOPE_LABEL}=${scope}`] } });
+    if (containers.length === 0) return;
+    const open = new Set((await rt.sql<{ id: string }[]>`
+      select id from devmode_sessions where status in ('starting', 'running', 'stopping')`).map((r) => r.id));
+    for (const container of containers) {
+      const sessionId = container.Labels[SESSION_CONTAINER_LABEL];
+      if (sessionId && open.has(sessionId)) continue;
+      log(`container ${container.Id.slice(0, 12)} of session ${sessionId ?? '?'} has no open session; removing it`);
+      await rt.docker.getContainer(container.Id).remove({ force: true }).catch((error) => log(`container ${container.Id.slice(0, 12)}: ${(error as Error).message}`));
+    }
+  };
+
   const pass = async () => {
+    await finishAbandoned().catch((error) => log(`abandoned sessions: ${(error as Error).message}`));
     const sessions = await openSessionsHere();
     const now = Date.now();
     for (const session of sessions) {
       try {
-        const container = session.containerId ? await rt.docker.getContainer(session.containerId).inspect().catch(() => null) : null;
+        const container = await inspectContainer(session.containerId);
+        if (container === undefined) continue;
         if (!container?.State.Running) {
           log(`session ${session.id}: its container is gone; closing it with the workspace saved`);
           await stopSession(rt, { tenantId: session.tenantId, sessionId: session.id, reason: 'failed' });
@@ -130,6 +188,7 @@ export function startDevmodeSupervisor(
       }
     }
     await followPublishes();
+    await removeOrphanContainers().catch((error) => log(`orphan containers: ${(error as Error).message}`));
   };
 
   const tick = () => {
@@ -142,8 +201,11 @@ export function startDevmodeSupervisor(
     if (!stopped) tick().catch((error) => log(`supervisor pass failed: ${(error as Error).message}`));
   }, opts.intervalMs ?? 5_000);
   timer.unref();
+  // Reconcile now, not a whole interval after a restart.
+  const ready = tick().catch((error) => log(`first supervisor pass failed: ${(error as Error).message}`));
 
   return {
+    ready,
     tick,
     async stop() {
       stopped = true;

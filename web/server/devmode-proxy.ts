@@ -9,17 +9,22 @@
 // port proxy, handles WebSocket upgrades (proxy.ws) and unix-socket targets (target.socketPath)
 // without extra code, and has no dependencies beyond eventemitter3/follow-redirects/requires-port.
 // What it does not do — who may pass — is this module.
+//
+// The workbench loads ~100 files and opens two WebSockets in its first seconds, so the answer to
+// "may this cookie use this site's editor" is reused for GRANT_TTL_MS, decided once for all the
+// requests that arrive together (one lookup in flight per cookie and site), with the site, plan
+// and session read in one transaction; and the connections to code-server's socket are kept
+// alive between requests (http-proxy closes each one unless it is given an agent).
 import { existsSync } from 'node:fs';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from 'express';
 import httpProxy from 'http-proxy';
 import type PgBoss from 'pg-boss';
 import { env } from '../../config/env.ts';
 import { withTenant, isUuid, type Sql } from '../../db/index.ts';
+import { getPlan } from '../../billing/index.ts';
 import {
-  assertPlanAllowsDevmode,
-  DevmodeError,
   devmodeRuntimeFromEnv,
   startDevmodeSupervisor,
   touchSessions,
@@ -31,8 +36,11 @@ import { webRuntime } from '../app/runtime.server.ts';
 
 const EDITOR_PATH = /^\/sites\/([^/]+)\/code\/editor(\/.*)?$/;
 const SESSION_COOKIE = 'ww_session';
-/** How long one answer to "may this cookie use this site's editor" is reused (the workbench loads ~100 files). */
-const GRANT_TTL_MS = 5_000;
+/**
+ * How long one answer to "may this cookie use this site's editor" is reused. The workbench's
+ * first load spans several seconds; a role taken away is refused on new requests after this.
+ */
+const GRANT_TTL_MS = 15_000;
 const ACTIVITY_FLUSH_MS = 10_000;
 
 type Grant =
@@ -69,10 +77,13 @@ function withoutSessionCookie(header: string | undefined): string {
 export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>; runtime?: DevmodeRuntime; supervise?: boolean }): DevmodeProxy {
   const runtime = opts.runtime ?? devmodeRuntimeFromEnv(opts.sql, env());
   const grants = new Map<string, { grant: Grant; expires: number }>();
+  const deciding = new Map<string, Promise<Grant>>();
+  // Kept-alive connections to the sessions' sockets (the agent pools them per socket path).
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16, timeout: 60_000 });
   const touched = new Map<string, string>(); // session id → tenant id
   const openSockets = new Set<Duplex>();
 
-  const proxy = httpProxy.createProxyServer({ ws: true, xfwd: true, proxyTimeout: 0 });
+  const proxy = httpProxy.createProxyServer({ ws: true, xfwd: true, proxyTimeout: 0, agent });
   proxy.on('proxyReq', (proxyReq) => {
     const cookie = withoutSessionCookie(proxyReq.getHeader('cookie') as string | undefined);
     if (cookie) proxyReq.setHeader('cookie', cookie);
@@ -118,19 +129,22 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
     const membership = active.membership;
     if (!membership) return notFound;
     const tenantId = membership.tenant.id;
-    const [site] = await withTenant(opts.sql, tenantId, (tx) => tx<{ id: string }[]>`select id from sites where id = ${siteId}`);
+    // The site, the workspace's plan and this host's running session in one transaction.
+    const [site] = await withTenant(opts.sql, tenantId, (tx) => tx<{ plan_code: string; devmode: boolean | null; session_id: string | null; socket_path: string | null }[]>`
+      select t.plan_code, p.devmode, ds.id as session_id, ds.socket_path
+      from sites s
+      join tenants t on t.id = s.tenant_id
+      left join plans p on p.code = t.plan_code
+      left join devmode_sessions ds on ds.site_id = s.id and ds.status = 'running' and ds.host = ${runtime.hostName}
+      where s.id = ${siteId}`);
     if (!site) return notFound;
     if (membership.tenant.status === 'suspended') return { ok: false, status: 403, message: `'${membership.tenant.name}' 워크스페이스는 정지되었습니다. 고객센터에 문의해 주세요.` };
     if (membership.role === 'viewer') return { ok: false, status: 403, message: '코드 편집기는 편집자 이상의 권한이 있어야 열 수 있습니다. 워크스페이스 소유자에게 권한을 요청해 주세요.' };
-    try {
-      await assertPlanAllowsDevmode(opts.sql, tenantId);
-    } catch (error) {
-      if (error instanceof DevmodeError) return { ok: false, status: 403, message: error.message };
-      throw error;
+    if (!site.devmode) {
+      const plan = await getPlan(opts.sql, site.plan_code);
+      return { ok: false, status: 403, message: `개발자 모드(코드 편집기)는 프리미엄 요금제부터 쓸 수 있습니다. 지금은 ${plan.nameKo} 요금제입니다. 요금제 페이지에서 바꿔 주세요.` };
     }
-    const [session] = await withTenant(opts.sql, tenantId, (tx) => tx<{ id: string; socket_path: string | null }[]>`
-      select id, socket_path from devmode_sessions
-      where site_id = ${siteId} and status = 'running' and host = ${runtime.hostName}`);
+    const session = site.session_id ? { id: site.session_id, socket_path: site.socket_path } : null;
     if (!session?.socket_path) {
       return { ok: false, status: 409, message: '열린 코드 편집기가 없습니다. 코드 편집기 페이지에서 편집기를 열어 주세요.', location: `/sites/${siteId}/code` };
     }
@@ -142,15 +156,21 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
     const cached = grants.get(key);
     // A session closed and reopened within the grant's life has a new socket: decide again.
     if (cached && cached.expires > Date.now() && cached.grant.ok && existsSync(cached.grant.socketPath)) return cached.grant;
-    const grant = await webRuntime().requestScope.run(
-      { clientIp: req.socket.remoteAddress ?? 'unknown', appendSetCookie: () => {} },
-      () => decide(req, siteId),
-    );
-    // Only grants are reused; a refusal is decided again on the next request.
-    if (grant.ok) grants.set(key, { grant, expires: Date.now() + GRANT_TTL_MS });
-    else grants.delete(key);
-    if (grants.size > 10_000) grants.clear();
-    return grant;
+    // The requests that arrive together wait for one decision.
+    const inFlight = deciding.get(key);
+    if (inFlight) return inFlight;
+    const decision = webRuntime()
+      .requestScope.run({ clientIp: req.socket.remoteAddress ?? 'unknown', appendSetCookie: () => {} }, () => decide(req, siteId))
+      .then((grant) => {
+        // Only grants are reused; a refusal is decided again on the next request.
+        if (grant.ok) grants.set(key, { grant, expires: Date.now() + GRANT_TTL_MS });
+        else grants.delete(key);
+        if (grants.size > 10_000) grants.clear();
+        return grant;
+      })
+      .finally(() => deciding.delete(key));
+    deciding.set(key, decision);
+    return decision;
   };
 
   const handle = (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
@@ -221,6 +241,7 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
       for (const server of servers) server.off('upgrade', onUpgrade);
       for (const socket of openSockets) socket.destroy();
       proxy.close();
+      agent.destroy();
       await supervisor?.stop();
       if (touched.size) {
         await touchSessions(opts.sql, [...touched].map(([sessionId, tenantId]) => ({ sessionId, tenantId }))).catch(() => {});

@@ -13,6 +13,7 @@ import {
   changesSinceBuilder,
   createSourceWorkspace,
   DevmodeError,
+  devmodeImageTag,
   devmodeRuntimeFromEnv,
   discardWorkspace,
   getOpenSession,
@@ -51,6 +52,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     ? await Promise.all([listSaves(workspace, 30), changesSinceBuilder(workspace), getOpenSession(sql, tenant.id, site.id)])
     : [[], null, workspace ? await getOpenSession(sql, tenant.id, site.id) : null];
   const limits = sessionLimitsForPlan(tenant.planCode);
+  // The owner is about to open the editor: work out the image tag (ldd over the install, 1–2 s)
+  // now rather than in the click. No install on this host: opening says so.
+  if (workspace && onThisHost && role !== 'viewer' && plan.devmode && !session) devmodeImageTag(rt.installDir).catch(() => {});
   return json({
     site: { id: site.id, name: site.name, url: siteUrl(site.slug) },
     canEdit: role !== 'viewer',
@@ -83,8 +87,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
     }
     if (intent === 'open') {
       await openSession(rt, { tenantId: tenant.id, siteId: site.id, userId: user.id });
-      // A whole-document load: the editor is served by the proxy, not by a Remix route.
-      return redirectDocument(`/sites/${site.id}/code/editor/`);
+      // A whole-document load: the editor is served by the proxy, not by a Remix route. Straight
+      // to the workspace folder (code-server would answer the bare path with a redirect there).
+      return redirectDocument(`/sites/${site.id}/code/editor/?folder=/workspace`);
     }
     const workspace = await getWorkspace(sql, rt.dataDir, tenant.id, site.id);
     if (!workspace) return json({ ok: false as const, message: '이 사이트는 개발자 모드가 아닙니다.' }, { status: 409 });

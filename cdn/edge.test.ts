@@ -267,6 +267,16 @@ describe('the safety-net re-sync', () => {
     expect(gone.body.toString()).toContain('사이트를 찾을 수 없습니다');
   });
 
+  it('serves a site that went live a moment ago to its first visitor, before any notification or re-sync', async () => {
+    const site = await insertSite(db.sql, tenant, 'just-opened');
+    const { deploymentId } = await deploySite(other, { tenantId: tenant, siteId: site, buildId: null, files: siteFiles('opened', 2), dataDir });
+    // Live in the database, no NOTIFY and no re-sync: the visitor right after "게시 완료".
+    await db.sql`update sites set live_deployment_id = ${deploymentId} where id = ${site}`;
+    const first = await request(edge.port, 'just-opened.localhost', '/');
+    expect(first.status).toBe(200);
+    expect(markerOf(first.body)).toBe('opened');
+  });
+
   it('stops serving a suspended workspace’s sites and serves them again when it is reinstated', async () => {
     const suspended = await insertTenant(db.sql, '정지될 가게');
     const site = await insertSite(db.sql, suspended, 'paused-cafe');

@@ -19,7 +19,7 @@ import { createContactFormReceiver, FORM_PATH_PREFIX } from './contact-forms.ts'
 import { SITE_LIVE_CHANNEL } from './deployments.ts';
 import { DOMAINS_CHANGED_CHANNEL, selectActiveDomains } from './domains.sql.ts';
 import { readObject } from './object-store.ts';
-import { addLocalUsage, pingDatabase, selectLiveDeployment, selectLiveSites, type LiveSiteRow } from './platform.sql.ts';
+import { addLocalUsage, pingDatabase, selectLiveDeployment, selectLiveSiteIdBySlug, selectLiveSites, type LiveSiteRow } from './platform.sql.ts';
 import type { ManifestEntry } from './types.ts';
 
 const gzip = promisify(zlib.gzip);
@@ -407,7 +407,38 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
       console.error(`[edge] ignoring a malformed ${SITE_LIVE_CHANNEL} notification: ${payload.slice(0, 200)}`);
       return;
     }
+    notLive.clear();
     void refreshSite(siteId);
+  }
+
+  /**
+   * Slugs the database recently said serve nothing (until when), so a scan of made-up host names
+   * costs one query per name per second. Cleared by every switch notification.
+   */
+  const notLive = new Map<string, number>();
+  const NOT_LIVE_MS = 1_000;
+
+  /**
+   * A host this edge does not serve yet may be a site that went live a moment ago: its switch is
+   * committed but the notification is still loading it (or has not arrived). The first visitor —
+   * often the owner, right after "게시 완료" — waits for the load instead of getting a 404.
+   */
+  async function routeUnknownHost(hostHeader: string | undefined): Promise<{ site?: LiveSite; redirectTo?: string }> {
+    if (running.size > 0) await withTimeout(Promise.allSettled([...running.values()]), 5_000).catch(() => {});
+    let route = routeHost(hostHeader);
+    if (route.site) return route;
+    const host = (hostHeader ?? '').toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+    const slug = host.endsWith(baseSuffix) ? host.slice(0, -baseSuffix.length) : '';
+    if (!slug || slug.includes('.') || (notLive.get(slug) ?? 0) > Date.now()) return route;
+    const siteId = await withTimeout(selectLiveSiteIdBySlug(sql, slug), 3_000);
+    if (!siteId) {
+      if (notLive.size >= 10_000) notLive.clear();
+      notLive.set(slug, Date.now() + NOT_LIVE_MS);
+      return route;
+    }
+    await withTimeout(refreshSite(siteId), 5_000);
+    route = routeHost(hostHeader);
+    return route;
   }
 
   // LISTEN first, then load: a switch committed while we load is either in the initial load
@@ -543,8 +574,18 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
 
     // The site is read once: everything below answers from this one deployment.
     const route = routeHost(req.headers.host);
-    const site = route.site;
-    if (!site) return send(res, 404, UNKNOWN_SITE_PAGE, head);
+    if (route.site) return serve(req, res, route, url, pathname, head);
+    routeUnknownHost(req.headers.host).then(
+      (found) => (found.site ? serve(req, res, found, url, pathname, head) : send(res, 404, UNKNOWN_SITE_PAGE, head)),
+      (error: unknown) => {
+        console.error(`[edge] looking up ${req.headers.host}: ${(error as Error).message}`);
+        send(res, 404, UNKNOWN_SITE_PAGE, head);
+      },
+    );
+  }
+
+  function serve(req: IncomingMessage, res: ServerResponse, route: { site?: LiveSite; redirectTo?: string }, url: string, pathname: string, head: boolean): void {
+    const site = route.site!;
     if (route.redirectTo) return redirect(req, res, route.redirectTo, url, head, site);
 
     let file: ServedFile | undefined;

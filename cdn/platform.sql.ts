@@ -30,6 +30,17 @@ export async function selectLiveSites(sql: Sql): Promise<LiveSiteRow[]> {
     where t.status <> 'suspended'`;
 }
 
+/** The site the edge should serve under `slug` now, if any: what a request for a host it has not loaded yet asks. */
+export async function selectLiveSiteIdBySlug(sql: Sql, slug: string): Promise<string | null> {
+  const [row] = await sql<{ siteId: string }[]>`
+    select s.id as "siteId"
+    from sites s
+      join tenants t on t.id = s.tenant_id
+      cross join lateral (${edgeDeployment(sql)}) e
+    where s.slug = ${slug} and t.status <> 'suspended'`;
+  return row?.siteId ?? null;
+}
+
 /**
  * The deployment the edge serves for site `s`: its live deployment when that is a local one;
  * when the site has moved to a hosted CDN, the local deployment it served last, until the move

@@ -44,6 +44,8 @@ export async function appendBuildLog(
 ): Promise<number> {
   const level = entry.level ?? 'info';
   // Stored and announced in one statement (every build writes several of these on its path).
+  // execute() sends it when this is called (a bare `await` of a postgres.js query starts it a
+  // microtask later), so statements a caller pipelines in one transaction run in call order.
   // The event is a BuildLogEvent: `at` as JavaScript's toISOString writes it.
   const [row] = await tx<{ id: number }[]>`
     with stored as (
@@ -54,7 +56,7 @@ export async function appendBuildLog(
       'type', 'log', 'buildId', build_id, 'id', id,
       'at', to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
       'level', level, 'stage', stage, 'message', left(message, ${ANNOUNCED_MESSAGE_CHARS}))::text)
-    from stored`;
+    from stored`.execute();
   return row.id;
 }
 
@@ -65,7 +67,7 @@ export async function announceBuildStatus(tx: TransactionSql, buildId: string): 
     select pg_notify(${BUILD_EVENTS_CHANNEL}, json_build_object(
       'type', 'status', 'buildId', id, 'status', status, 'stage', stage, 'progress', progress,
       'error', error, 'deploymentId', deployment_id)::text)
-    from builds where id = ${buildId}`;
+    from builds where id = ${buildId}`.execute();
 }
 
 /**

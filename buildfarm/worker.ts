@@ -7,6 +7,7 @@
 import os from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import type PgBoss from 'pg-boss';
+import { activateDeploymentInTransaction } from '../cdn/deployments.ts';
 import {
   activateDeployment, activatePlaced, CdnError, createProviders, deploySite, placeDeployment, PROVIDER_LABELS, recordDeployFallback, siteUrl,
   type CdnProvider, type ProviderName,
@@ -158,7 +159,11 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
   type Claim =
     | { outcome: 'skip'; reason: string }
     | { outcome: 'defer'; priority: number }
-    | { outcome: 'run'; versionId: string; slug: string; provider: string; planCode: string; attempt: number };
+    | {
+        outcome: 'run'; versionId: string; slug: string; provider: string; planCode: string; attempt: number;
+        /** The version, read in the claim's transaction (validated by runBuild). */
+        document: unknown; sourceSnapshotId: string | null;
+      };
 
   /**
    * Claims a build for this worker. A queued build (the usual case) takes one transaction. A
@@ -206,18 +211,30 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
         if (count >= limits.concurrentBuilds || busy) return { outcome: 'defer', priority: build.priority };
       }
       const takeover = build.status === 'running';
-      await tx`
-        update builds set status = 'running', stage = 'render', progress = 5, executor = ${executor.name},
-          worker_id = ${workerId}, started_at = coalesce(started_at, now()), attempts = attempts + 1, error = null
-        where id = ${job.buildId}`;
-      await appendBuildLog(tx, {
-        tenantId: job.tenantId, buildId: job.buildId, stage: 'render',
-        message: takeover
-          ? `멈춘 작업자(${build.worker_id})의 빌드를 이어받아 다시 시작합니다 (${executor.name} 실행기, 작업자 ${workerId}).`
-          : `빌드를 시작합니다 (${executor.name} 실행기, 작업자 ${workerId}).`,
-      });
-      await announceBuildStatus(tx, job.buildId);
-      return { outcome: 'run', versionId: build.version_id, slug: build.slug, provider: build.cdn_provider, planCode: build.plan_code, attempt: build.attempts + 1 };
+      // The claim, its log line, its event and the version the build renders: one round trip
+      // (pipelined on the transaction's connection, run in the order they are started —
+      // execute() starts a query at once, as appendBuildLog's own await does).
+      const [, , , [version]] = await Promise.all([
+        tx`
+          update builds set status = 'running', stage = 'render', progress = 5, executor = ${executor.name},
+            worker_id = ${workerId}, started_at = coalesce(started_at, now()), attempts = attempts + 1, error = null
+          where id = ${job.buildId}`.execute(),
+        appendBuildLog(tx, {
+          tenantId: job.tenantId, buildId: job.buildId, stage: 'render',
+          message: takeover
+            ? `멈춘 작업자(${build.worker_id})의 빌드를 이어받아 다시 시작합니다 (${executor.name} 실행기, 작업자 ${workerId}).`
+            : `빌드를 시작합니다 (${executor.name} 실행기, 작업자 ${workerId}).`,
+        }),
+        announceBuildStatus(tx, job.buildId),
+        tx<{ document: unknown; source_snapshot_id: string | null }[]>`
+          select document, source_snapshot_id from site_versions where id = ${build.version_id}`.execute(),
+      ]);
+      // A missing version is an internal error (retried, then dead-lettered), as before.
+      if (!version) throw new Error(`site version ${build.version_id} of build ${job.buildId} is missing`);
+      return {
+        outcome: 'run', versionId: build.version_id, slug: build.slug, provider: build.cdn_provider, planCode: build.plan_code,
+        attempt: build.attempts + 1, document: version.document, sourceSnapshotId: version.source_snapshot_id,
+      };
     });
   };
 
@@ -322,30 +339,27 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
 
   const runBuild = async (job: BuildJob, claimed: Extract<Claim, { outcome: 'run' }>, signal: AbortSignal) => {
     const limits = buildLimitsForPlan(claimed.planCode);
-    const { document, assets, sourceSnapshotId } = await withTenant(sql, job.tenantId, async (tx) => {
-      const [version] = await tx<{ document: unknown; source_snapshot_id: string | null }[]>`
-        select document, source_snapshot_id from site_versions where id = ${claimed.versionId}`;
-      if (!version) throw new Error(`site version ${claimed.versionId} of build ${job.buildId} is missing`);
-      const validated = validateSiteDocument(version.document);
-      if (!validated.ok) {
-        const first = validated.errors[0];
-        throw new BuildContentError(
-          `사이트 문서에 고칠 곳이 있습니다 (${first?.path ?? '문서'}: ${first?.message ?? '형식 오류'}). 편집기에서 고친 뒤 다시 게시해 주세요.`,
-          validated.errors,
-        );
-      }
-      const ids = collectAssetIds(validated.document);
-      // Originals the document names, and their resized variants (parent_id) for <picture>;
-      // their bytes are read later, only for the files this build renders.
-      const rows = ids.length
-        ? await tx<AssetRow[]>`
-            select id, parent_id, file_name, content_type, width, height, sha256 from assets
-            where site_id = ${job.siteId} and (id in ${tx(ids)} or parent_id in ${tx(ids)})
-            order by variant_width nulls first, content_type`
-        : [];
-      // Developer mode: a version with a source snapshot publishes those files (checked) instead of a render.
-      return { document: validated.document, assets: rows, sourceSnapshotId: version.source_snapshot_id };
-    });
+    // The version came with the claim; it is validated here, outside the claim's locks.
+    const validated = validateSiteDocument(claimed.document);
+    if (!validated.ok) {
+      const first = validated.errors[0];
+      throw new BuildContentError(
+        `사이트 문서에 고칠 곳이 있습니다 (${first?.path ?? '문서'}: ${first?.message ?? '형식 오류'}). 편집기에서 고친 뒤 다시 게시해 주세요.`,
+        validated.errors,
+      );
+    }
+    const document = validated.document;
+    // Developer mode: a version with a source snapshot publishes those files (checked) instead of a render.
+    const sourceSnapshotId = claimed.sourceSnapshotId;
+    const ids = collectAssetIds(document);
+    // Originals the document names, and their resized variants (parent_id) for <picture>;
+    // their bytes are read later, only for the files this build renders.
+    const assets = ids.length
+      ? await withTenant(sql, job.tenantId, (tx) => tx<AssetRow[]>`
+          select id, parent_id, file_name, content_type, width, height, sha256 from assets
+          where site_id = ${job.siteId} and (id in ${tx(ids)} or parent_id in ${tx(ids)})
+          order by variant_width nulls first, content_type`)
+      : [];
     const built = { document, assets, siteUrl: siteUrl(claimed.slug), hostingProvider: claimed.provider };
 
     const imageCount = assets.filter((a) => a.parent_id === null).length;
@@ -416,36 +430,64 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
 
     // The switch: only a build that is still running, still ours and not older than what is
     // already live may go live. Entering 'switch' closes the door on cancel (see cancelBuild).
+    // On our own edge (the usual case) the switch, the site's activation and the build's success
+    // are one transaction: the site is live exactly when its build is succeeded, a cancel or a
+    // newer build committed first leaves the live site as it was, and a worker that dies before
+    // the commit leaves nothing half-done for the next one to take over.
+    const switchMessage =
+      `파일 ${placed.result.fileCount}개 중 ${placed.result.uploadedFiles}개(${placed.result.uploadedBytes}바이트)를 ${PROVIDER_LABELS[placed.provider]}에 새로 올렸습니다. 사이트를 새 배포로 전환합니다.`;
+    const activateHere = placed.provider === 'local' && placed.preferred === 'local';
     const [switching] = await Promise.all([withTenant(sql, job.tenantId, async (tx) => {
-      const [newer] = await tx<{ id: string }[]>`
-        select nb.id from builds nb
-          join site_versions nv on nv.id = nb.version_id
-          join builds mb on mb.id = ${job.buildId}
-          join site_versions mv on mv.id = mb.version_id
-        where nb.site_id = ${job.siteId} and nb.status = 'succeeded' and nv.number > mv.number
-        limit 1`;
+      // Whether a newer version is live already, and the move to 'switch': one round trip.
+      const [[newer], moved] = await Promise.all([
+        tx<{ id: string }[]>`
+          select nb.id from builds nb
+            join site_versions nv on nv.id = nb.version_id
+            join builds mb on mb.id = ${job.buildId}
+            join site_versions mv on mv.id = mb.version_id
+          where nb.site_id = ${job.siteId} and nb.status = 'succeeded' and nv.number > mv.number
+          limit 1`.execute(),
+        tx`
+          update builds set stage = 'switch', progress = 95
+          where id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`.execute(),
+      ]);
+      if (moved.count === 0) throw new BuildNoLongerRunning();
       if (newer) {
         await tx`
           update builds set status = 'superseded', finished_at = now(), stage = null, deployment_id = ${placed.deploymentId},
             error = '더 새로운 버전이 이미 게시되어 이 빌드는 게시하지 않았습니다.'
-          where id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`;
+          where id = ${job.buildId}`;
         await appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage: 'switch', level: 'warn', message: '더 새로운 버전이 이미 게시되어 있어 이 빌드는 게시하지 않았습니다.' });
         await announceBuildStatus(tx, job.buildId);
         return false;
       }
-      const moved = await tx`
-        update builds set stage = 'switch', progress = 95
-        where id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`;
-      if (moved.count === 0) throw new BuildNoLongerRunning();
-      await appendBuildLog(tx, {
-        tenantId: job.tenantId, buildId: job.buildId, stage: 'switch',
-        message: `파일 ${placed.result.fileCount}개 중 ${placed.result.uploadedFiles}개(${placed.result.uploadedBytes}바이트)를 ${PROVIDER_LABELS[placed.provider]}에 새로 올렸습니다. 사이트를 새 배포로 전환합니다.`,
-      });
-      await announceBuildStatus(tx, job.buildId);
+      if (!activateHere) {
+        await Promise.all([
+          appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage: 'switch', message: switchMessage }),
+          announceBuildStatus(tx, job.buildId),
+        ]);
+        return true;
+      }
+      // Sent together and run in the order started (execute() starts a query at once): the
+      // switch's line and event, the activation (site row locked, edges notified at commit),
+      // the success, its line and event.
+      await Promise.all([
+        appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage: 'switch', message: switchMessage }),
+        announceBuildStatus(tx, job.buildId),
+        activateDeploymentInTransaction(tx, { tenantId: job.tenantId, siteId: job.siteId, deploymentId: placed.deploymentId }),
+        // clock_timestamp: when the build ended, not when this transaction began (the switch is part of the build).
+        tx`
+          update builds set status = 'succeeded', stage = 'done', progress = 100, finished_at = clock_timestamp(),
+            deployment_id = ${placed.deploymentId}, error = null
+          where id = ${job.buildId}`.execute(),
+        appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage: 'done', message: '사이트가 게시되었습니다.' }),
+        announceBuildStatus(tx, job.buildId),
+      ]);
       return true;
     }), remembered]);
-    if (!switching) return;
+    if (!switching || activateHere) return;
 
+    // On a hosted CDN (or our edge standing in for one) the provider activates it, outside any transaction.
     if (placed.provider === 'local') await activateDeployment(sql, { tenantId: job.tenantId, siteId: job.siteId, deploymentId: placed.deploymentId });
     else await activatePlaced(providers, placed, { tenantId: job.tenantId, siteId: job.siteId });
     // Live on another provider than the one it should be on (the site's own; for a first publish the

@@ -6,7 +6,7 @@
 //
 // Every query here reads or writes tenant rows, so every one runs inside withTenant().
 import { utimes } from 'node:fs/promises';
-import { isUuid, withTenant, type Sql } from '../db/index.ts';
+import { isUuid, withTenant, type Sql, type TransactionSql } from '../db/index.ts';
 import { CdnError } from './errors.ts';
 import { objectPath, putObject, sha256Hex } from './object-store.ts';
 import type { DeployFile, DeploymentManifest, DeploymentRow, DeploymentStatus, DeployResult } from './types.ts';
@@ -121,9 +121,10 @@ export interface DeploySiteOptions {
 
 /**
  * Stores a rendered site as a new deployment (status 'ready' when it returns). Nothing goes
- * live: call activateDeployment for that. On failure the row is marked 'failed' and the error
- * is rethrown; objects already written stay for garbage collection, which removes them once
- * no deployment refers to them (another deploy may be relying on them already).
+ * live: call activateDeployment for that. When the objects cannot be written a 'failed' row
+ * records the attempt and the error is rethrown; objects already written stay for garbage
+ * collection, which removes them once no deployment refers to them (another deploy may be
+ * relying on them already).
  */
 export async function deploySite(sql: Sql, opts: DeploySiteOptions): Promise<DeployResult> {
   const { tenantId, siteId, buildId, files, dataDir } = opts;
@@ -136,28 +137,18 @@ export async function deploySite(sql: Sql, opts: DeploySiteOptions): Promise<Dep
   const entries = Object.values(manifest);
   const totalBytes = entries.reduce((sum, e) => sum + e.size, 0);
 
-  const deploymentId = await withTenant(sql, tenantId, async (tx) => {
-    const [site] = await tx`select id from sites where id = ${siteId}`;
-    if (!site) throw siteNotFound();
-    if (buildId !== null) {
-      const [build] = await tx`select id from builds where id = ${buildId} and site_id = ${siteId}`;
-      if (!build) throw new CdnError('not_found', '빌드를 찾을 수 없습니다. 다시 게시해 주세요.');
-    }
-    const [row] = await tx<{ id: string }[]>`
-      insert into deployments (tenant_id, site_id, build_id, provider, status, manifest, file_count, total_bytes)
-      values (${tenantId}, ${siteId}, ${buildId}, 'local', 'uploading', ${tx.json(manifest as never)},
-              ${fileCount}, ${totalBytes})
-      returning id`;
-    return row.id;
-  });
-
+  // The objects are written first and the deployment row is stored once, 'ready', in one
+  // statement that also checks the site and the build (one transaction per deploy instead of
+  // two). Objects written before their row exists are safe from garbage collection: it spares
+  // every object touched within its grace period (an hour), and putObject refreshes the mtime
+  // of an object it finds. A deploy that cannot write is recorded as a 'failed' row.
+  let uploadedFiles = 0;
+  let uploadedBytes = 0;
   try {
     // One write per distinct body: two paths with the same content share one object.
     const bodies = new Map<string, Buffer>();
     for (const file of files) bodies.set(manifest[file.path].sha256, file.body);
     const pending = [...bodies];
-    let uploadedFiles = 0;
-    let uploadedBytes = 0;
     let done = 0;
     const total = pending.length;
     const writeNext = async (): Promise<void> => {
@@ -172,17 +163,42 @@ export async function deploySite(sql: Sql, opts: DeploySiteOptions): Promise<Dep
       }
     };
     await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, total) }, writeNext));
-
-    await withTenant(sql, tenantId, (tx) => tx`
-      update deployments set status = 'ready', uploaded_bytes = ${uploadedBytes}
-      where id = ${deploymentId}`);
-    return { deploymentId, fileCount, totalBytes, uploadedFiles, uploadedBytes };
   } catch (cause) {
-    await withTenant(sql, tenantId, (tx) => tx`update deployments set status = 'failed' where id = ${deploymentId}`).catch(
-      (markError) => console.error(`[cdn] could not mark deployment ${deploymentId} failed: ${(markError as Error).message}`),
+    await insertDeployment(sql, { tenantId, siteId, buildId, status: 'failed', manifest, fileCount, totalBytes, uploadedBytes }).catch(
+      (markError) => console.error(`[cdn] could not record the failed deployment of site ${siteId}: ${(markError as Error).message}`),
     );
     throw new Error(`Deploying site ${siteId} failed: ${(cause as Error).message}`, { cause });
   }
+  const deploymentId = await insertDeployment(sql, { tenantId, siteId, buildId, status: 'ready', manifest, fileCount, totalBytes, uploadedBytes });
+  return { deploymentId, fileCount, totalBytes, uploadedFiles, uploadedBytes };
+}
+
+/**
+ * Stores a deployment row for a site of the tenant (and, with a build id, a build of that site),
+ * checked in the same statement; not_found when either is not the tenant's.
+ */
+async function insertDeployment(
+  sql: Sql,
+  row: {
+    tenantId: string; siteId: string; buildId: string | null; status: 'ready' | 'failed'; manifest: DeploymentManifest;
+    fileCount: number; totalBytes: number; uploadedBytes: number;
+  },
+): Promise<string> {
+  const { tenantId, siteId, buildId } = row;
+  return withTenant(sql, tenantId, async (tx) => {
+    const [inserted] = await tx<{ id: string }[]>`
+      insert into deployments (tenant_id, site_id, build_id, provider, status, manifest, file_count, total_bytes, uploaded_bytes)
+      select ${tenantId}, s.id, ${buildId}, 'local', ${row.status}, ${tx.json(row.manifest as never)},
+             ${row.fileCount}, ${row.totalBytes}, ${row.uploadedBytes}
+      from sites s
+      where s.id = ${siteId}
+        and (${buildId}::uuid is null or exists (select 1 from builds b where b.id = ${buildId}::uuid and b.site_id = s.id))
+      returning id`;
+    if (inserted) return inserted.id;
+    const [site] = await tx`select id from sites where id = ${siteId}`;
+    if (!site) throw siteNotFound();
+    throw new CdnError('not_found', '빌드를 찾을 수 없습니다. 다시 게시해 주세요.');
+  });
 }
 
 export interface ActivateDeploymentOptions {
@@ -197,23 +213,37 @@ export interface ActivateDeploymentOptions {
  * Activating an earlier ready deployment is how a site is rolled back.
  */
 export async function activateDeployment(sql: Sql, opts: ActivateDeploymentOptions): Promise<void> {
-  const { tenantId, siteId, deploymentId } = opts;
+  if (!isUuid(opts.siteId) || !isUuid(opts.deploymentId)) throw deploymentNotFound();
+  await withTenant(sql, opts.tenantId, (tx) => activateDeploymentInTransaction(tx, opts));
+}
+
+/**
+ * activateDeployment inside a transaction of the caller (withTenant of the same tenant): the
+ * build worker makes the site live in the same transaction that marks its build succeeded, so
+ * the two never disagree. The site row is locked until the caller commits; edges hear of the
+ * switch at that commit.
+ */
+export async function activateDeploymentInTransaction(tx: TransactionSql, opts: ActivateDeploymentOptions): Promise<void> {
+  const { siteId, deploymentId } = opts;
   if (!isUuid(siteId) || !isUuid(deploymentId)) throw deploymentNotFound();
-  await withTenant(sql, tenantId, async (tx) => {
-    const [site] = await tx<{ slug: string }[]>`select slug from sites where id = ${siteId} for update`;
-    if (!site) throw siteNotFound();
-    const [deployment] = await tx<{ status: DeploymentStatus; provider: string }[]>`
-      select status, provider from deployments where id = ${deploymentId} and site_id = ${siteId}`;
-    // A deployment on a hosted CDN is activated by its provider (cdn/providers/remote.ts).
-    if (!deployment || deployment.provider !== 'local') throw deploymentNotFound();
-    if (deployment.status !== 'ready') {
-      throw new CdnError('not_ready', `이 배포는 '${deployment.status}' 상태라 게시할 수 없습니다. 준비된(ready) 배포를 선택해 주세요.`);
-    }
-    await tx`update sites set live_deployment_id = ${deploymentId}, cdn_provider = 'local' where id = ${siteId}`;
-    await tx`update deployments set activated_at = now() where id = ${deploymentId}`;
-    const notification: SiteLiveNotification = { siteId, slug: site.slug, deploymentId };
-    await tx`select pg_notify(${SITE_LIVE_CHANNEL}, ${JSON.stringify(notification)})`;
-  });
+  // Both reads in one round trip (pipelined on the transaction's connection, in this order).
+  const [[site], [deployment]] = await Promise.all([
+    tx<{ slug: string }[]>`select slug from sites where id = ${siteId} for update`.execute(),
+    tx<{ status: DeploymentStatus; provider: string }[]>`
+      select status, provider from deployments where id = ${deploymentId} and site_id = ${siteId}`.execute(),
+  ]);
+  if (!site) throw siteNotFound();
+  // A deployment on a hosted CDN is activated by its provider (cdn/providers/remote.ts).
+  if (!deployment || deployment.provider !== 'local') throw deploymentNotFound();
+  if (deployment.status !== 'ready') {
+    throw new CdnError('not_ready', `이 배포는 '${deployment.status}' 상태라 게시할 수 없습니다. 준비된(ready) 배포를 선택해 주세요.`);
+  }
+  const notification: SiteLiveNotification = { siteId, slug: site.slug, deploymentId };
+  await Promise.all([
+    tx`update sites set live_deployment_id = ${deploymentId}, cdn_provider = 'local' where id = ${siteId}`.execute(),
+    tx`update deployments set activated_at = now() where id = ${deploymentId}`.execute(),
+    tx`select pg_notify(${SITE_LIVE_CHANNEL}, ${JSON.stringify(notification)})`.execute(),
+  ]);
 }
 
 /** A site's deployments, newest first, with the live one flagged. */

@@ -223,6 +223,18 @@ describe('the plan limit on custom domains', () => {
     const [row] = await db.sql`select count(*)::int as n from cdn_domains where tenant_id = ${tenant}`;
     expect(row.n).toBe(1);
   });
+
+  it('applies the free trial limit once a subscription has ended, even though its row still names the paid plan', async () => {
+    const tenant = await insertTenant(db.sql, '해지된 가게');
+    const site = await insertSite(db.sql, tenant, 'ended-shop');
+    await db.sql`
+      insert into subscriptions (tenant_id, plan_code, status, toss_customer_key, current_period_start, current_period_end, cancelled_at)
+      values (${tenant}, 'premium', 'cancelled', ${`ck_${tenant}`}, now() - interval '2 months', now() - interval '1 month', now() - interval '1 month')`;
+    const attempt = addSiteDomain(db.sql, providers, tenant, site, 'www.ended-shop.kr', { ownDomains: OWN });
+    await expect(attempt).rejects.toMatchObject({ code: 'PLAN_LIMIT', message: expect.stringMatching(/무료 체험 요금제에서는 도메인을 연결할 수 없습니다/) });
+    const [row] = await db.sql`select count(*)::int as n from cdn_domains where tenant_id = ${tenant}`;
+    expect(row.n).toBe(0);
+  });
 });
 
 describe('the periodic re-check', () => {

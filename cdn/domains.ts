@@ -8,7 +8,7 @@
 // to the primary (the edge answers 301). Every change is announced on DOMAINS_CHANGED_CHANNEL so
 // the edge reloads its host map at once.
 import { domainToASCII } from 'node:url';
-import { assertWithinPlanLimit, BillingError, getPlan, UPGRADE_URL } from '../billing/index.ts';
+import { assertWithinPlanLimit, BillingError, planInForce, UPGRADE_URL } from '../billing/index.ts';
 import { env } from '../config/index.ts';
 import { isUuid, withTenant, type Sql, type TransactionSql } from '../db/index.ts';
 import { DOMAIN_VERIFIED_CHANNEL, DOMAINS_CHANGED_CHANNEL, selectDomainHolder, selectDueDomains } from './domains.sql.ts';
@@ -211,8 +211,8 @@ export async function addSiteDomain(
       const site = await requireSite(tx, siteId);
       const existing = await domainRow(tx, siteId, name);
       if (existing) throw new CdnError('domain_taken', `도메인 '${name}'은(는) 이미 이 사이트에 연결되어 있습니다. 목록에서 상태를 확인해 주세요.`);
-      const [sub] = await tx<{ plan_code: string }[]>`select plan_code from subscriptions`;
-      const plan = await getPlan(tx, sub?.plan_code ?? 'trial');
+      // Billing's plan in force: an ended subscription is back on the free trial's limits.
+      const plan = await planInForce(tx);
       const [{ count }] = await tx<{ count: number }[]>`select count(*)::int as count from cdn_domains`;
       try {
         assertWithinPlanLimit(plan, 'customDomains', count);

@@ -2,34 +2,34 @@
 // server and the first client render both send the same sized frame (no hydration mismatch),
 // then the chart appears. Every chart labels its numbers (the tables beside it hold them too).
 import { useEffect, useState, type ReactNode } from 'react';
-import {
-  Bar,
-  BarChart,
-  CartesianGrid,
-  Cell,
-  ComposedChart,
-  LabelList,
-  Legend,
-  Line,
-  LineChart,
-  Pie,
-  PieChart,
-  ReferenceLine,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
+import type * as Recharts from 'recharts';
 import { count, dayTick, PLAN_LABELS, PROVIDER_LABELS, seoulDateTime, SOURCE_COLORS, SOURCE_LABELS, won, wonShort } from './format.ts';
 
-function useHydrated(): boolean {
-  const [hydrated, setHydrated] = useState(false);
-  useEffect(() => setHydrated(true), []);
-  return hydrated;
+type RechartsModule = typeof Recharts;
+
+/**
+ * recharts, imported in the browser once the page has hydrated. The server never renders a chart
+ * (it sends the sized frame), so the web process never loads recharts (about 30 MB resident).
+ */
+let recharts: RechartsModule | null = null;
+function useRecharts(): RechartsModule | null {
+  const [loaded, setLoaded] = useState<RechartsModule | null>(recharts);
+  useEffect(() => {
+    if (loaded) return;
+    let live = true;
+    import('recharts').then((module) => {
+      recharts = module;
+      if (live) setLoaded(module);
+    }, (error: unknown) => console.error('차트 모듈을 불러오지 못했습니다', error));
+    return () => {
+      live = false;
+    };
+  }, [loaded]);
+  return loaded;
 }
 
-export function ChartFrame({ height, label, empty, children }: { height: number; label: string; empty?: boolean; children: () => ReactNode }) {
-  const hydrated = useHydrated();
+export function ChartFrame({ height, label, empty, children }: { height: number; label: string; empty?: boolean; children: (R: RechartsModule) => ReactNode }) {
+  const R = useRecharts();
   if (empty) {
     return (
       <div className="ops-chart ops-chart-empty" style={{ height }} role="img" aria-label={label}>
@@ -39,10 +39,10 @@ export function ChartFrame({ height, label, empty, children }: { height: number;
   }
   return (
     <div className="ops-chart" style={{ height }} role="img" aria-label={label} data-chart={label}>
-      {hydrated ? (
-        <ResponsiveContainer width="100%" height="100%">
-          {children() as React.ReactElement}
-        </ResponsiveContainer>
+      {R ? (
+        <R.ResponsiveContainer width="100%" height="100%">
+          {children(R) as React.ReactElement}
+        </R.ResponsiveContainer>
       ) : null}
     </div>
   );
@@ -56,16 +56,16 @@ export function MrrByPlanChart({ data }: { data: { planCode: string; planName: s
   const rows = data.map((d) => ({ name: d.planName, mrr: d.mrrKrw, subs: d.subscriptions }));
   return (
     <ChartFrame height={220} label="플랜별 MRR" empty={rows.length === 0}>
-      {() => (
-        <BarChart data={rows} layout="vertical" margin={{ top: 8, right: 96, bottom: 8, left: 8 }}>
-          <CartesianGrid horizontal={false} stroke={GRID} />
-          <XAxis type="number" tickFormatter={wonShort} tick={AXIS} axisLine={false} tickLine={false} />
-          <YAxis type="category" dataKey="name" width={84} tick={{ ...AXIS, fill: '#17202e' }} axisLine={false} tickLine={false} />
-          <Tooltip formatter={tooltipWon} cursor={{ fill: '#f3f6fb' }} />
-          <Bar dataKey="mrr" name="MRR" fill="#2f5bea" radius={[0, 4, 4, 0]} isAnimationActive={false} barSize={22}>
-            <LabelList dataKey="mrr" position="right" formatter={(v: unknown) => won(Number(v))} style={{ fontSize: 12, fill: '#17202e', fontWeight: 600 }} />
-          </Bar>
-        </BarChart>
+      {(R) => (
+        <R.BarChart data={rows} layout="vertical" margin={{ top: 8, right: 96, bottom: 8, left: 8 }}>
+          <R.CartesianGrid horizontal={false} stroke={GRID} />
+          <R.XAxis type="number" tickFormatter={wonShort} tick={AXIS} axisLine={false} tickLine={false} />
+          <R.YAxis type="category" dataKey="name" width={84} tick={{ ...AXIS, fill: '#17202e' }} axisLine={false} tickLine={false} />
+          <R.Tooltip formatter={tooltipWon} cursor={{ fill: '#f3f6fb' }} />
+          <R.Bar dataKey="mrr" name="MRR" fill="#2f5bea" radius={[0, 4, 4, 0]} isAnimationActive={false} barSize={22}>
+            <R.LabelList dataKey="mrr" position="right" formatter={(v: unknown) => won(Number(v))} style={{ fontSize: 12, fill: '#17202e', fontWeight: 600 }} />
+          </R.Bar>
+        </R.BarChart>
       )}
     </ChartFrame>
   );
@@ -75,18 +75,18 @@ export function CostRevenueChart({ data }: { data: { day: string; cdn: number; b
   const empty = data.every((d) => d.cdn + d.build + d.llm + d.core + d.revenueKrw === 0);
   return (
     <ChartFrame height={300} label="일별 비용(출처별)과 매출" empty={empty}>
-      {() => (
-        <ComposedChart data={data} margin={{ top: 12, right: 16, bottom: 4, left: 8 }}>
-          <CartesianGrid vertical={false} stroke={GRID} />
-          <XAxis dataKey="day" tickFormatter={dayTick} tick={AXIS} tickLine={false} axisLine={{ stroke: GRID }} minTickGap={16} />
-          <YAxis tickFormatter={wonShort} tick={AXIS} axisLine={false} tickLine={false} width={56} />
-          <Tooltip formatter={tooltipWon} labelFormatter={(d: unknown) => String(d)} />
-          <Legend iconType="circle" wrapperStyle={{ fontSize: 12 }} />
+      {(R) => (
+        <R.ComposedChart data={data} margin={{ top: 12, right: 16, bottom: 4, left: 8 }}>
+          <R.CartesianGrid vertical={false} stroke={GRID} />
+          <R.XAxis dataKey="day" tickFormatter={dayTick} tick={AXIS} tickLine={false} axisLine={{ stroke: GRID }} minTickGap={16} />
+          <R.YAxis tickFormatter={wonShort} tick={AXIS} axisLine={false} tickLine={false} width={56} />
+          <R.Tooltip formatter={tooltipWon} labelFormatter={(d: unknown) => String(d)} />
+          <R.Legend iconType="circle" wrapperStyle={{ fontSize: 12 }} />
           {(['core', 'build', 'cdn', 'llm'] as const).map((k) => (
-            <Bar key={k} dataKey={k} name={SOURCE_LABELS[k]} stackId="cost" fill={SOURCE_COLORS[k]} isAnimationActive={false} maxBarSize={36} />
+            <R.Bar key={k} dataKey={k} name={SOURCE_LABELS[k]} stackId="cost" fill={SOURCE_COLORS[k]} isAnimationActive={false} maxBarSize={36} />
           ))}
-          <Line dataKey="revenueKrw" name="매출" stroke="#d93a3a" strokeWidth={2} dot={false} type="monotone" isAnimationActive={false} />
-        </ComposedChart>
+          <R.Line dataKey="revenueKrw" name="매출" stroke="#d93a3a" strokeWidth={2} dot={false} type="monotone" isAnimationActive={false} />
+        </R.ComposedChart>
       )}
     </ChartFrame>
   );
@@ -97,19 +97,19 @@ export function MarginChart({ data, label }: { data: { name: string; marginKrw: 
   const rows = data.slice(0, 8).map((r) => ({ ...r, axis: `${r.name}  ${won(r.marginKrw)}` }));
   return (
     <ChartFrame height={Math.max(160, rows.length * 34 + 40)} label={label} empty={rows.length === 0}>
-      {() => (
-        <BarChart data={rows} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 8 }}>
-          <CartesianGrid horizontal={false} stroke={GRID} />
-          <XAxis type="number" tickFormatter={wonShort} tick={AXIS} axisLine={false} tickLine={false} />
-          <YAxis type="category" dataKey="axis" width={190} tick={{ ...AXIS, fill: '#17202e' }} axisLine={false} tickLine={false} />
-          <ReferenceLine x={0} stroke="#8a94a6" />
-          <Tooltip formatter={tooltipWon} cursor={{ fill: '#f3f6fb' }} />
-          <Bar dataKey="marginKrw" name="마진" isAnimationActive={false} barSize={18} radius={3}>
+      {(R) => (
+        <R.BarChart data={rows} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 8 }}>
+          <R.CartesianGrid horizontal={false} stroke={GRID} />
+          <R.XAxis type="number" tickFormatter={wonShort} tick={AXIS} axisLine={false} tickLine={false} />
+          <R.YAxis type="category" dataKey="axis" width={190} tick={{ ...AXIS, fill: '#17202e' }} axisLine={false} tickLine={false} />
+          <R.ReferenceLine x={0} stroke="#8a94a6" />
+          <R.Tooltip formatter={tooltipWon} cursor={{ fill: '#f3f6fb' }} />
+          <R.Bar dataKey="marginKrw" name="마진" isAnimationActive={false} barSize={18} radius={3}>
             {rows.map((r) => (
-              <Cell key={r.name} fill={r.marginKrw < 0 ? '#d93a3a' : '#1f9d63'} />
+              <R.Cell key={r.name} fill={r.marginKrw < 0 ? '#d93a3a' : '#1f9d63'} />
             ))}
-          </Bar>
-        </BarChart>
+          </R.Bar>
+        </R.BarChart>
       )}
     </ChartFrame>
   );
@@ -119,19 +119,19 @@ export function TopCostChart({ data }: { data: { name: string; bySource: Record<
   const rows = data.slice(0, 8).map((d) => ({ name: d.name, ...d.bySource, costKrw: d.costKrw }));
   return (
     <ChartFrame height={Math.max(160, rows.length * 34 + 60)} label="비용 상위 사이트" empty={rows.length === 0}>
-      {() => (
-        <BarChart data={rows} layout="vertical" margin={{ top: 4, right: 104, bottom: 4, left: 8 }}>
-          <CartesianGrid horizontal={false} stroke={GRID} />
-          <XAxis type="number" tickFormatter={wonShort} tick={AXIS} axisLine={false} tickLine={false} />
-          <YAxis type="category" dataKey="name" width={110} tick={{ ...AXIS, fill: '#17202e' }} axisLine={false} tickLine={false} />
-          <Tooltip formatter={tooltipWon} cursor={{ fill: '#f3f6fb' }} />
-          <Legend iconType="circle" wrapperStyle={{ fontSize: 12 }} />
+      {(R) => (
+        <R.BarChart data={rows} layout="vertical" margin={{ top: 4, right: 104, bottom: 4, left: 8 }}>
+          <R.CartesianGrid horizontal={false} stroke={GRID} />
+          <R.XAxis type="number" tickFormatter={wonShort} tick={AXIS} axisLine={false} tickLine={false} />
+          <R.YAxis type="category" dataKey="name" width={110} tick={{ ...AXIS, fill: '#17202e' }} axisLine={false} tickLine={false} />
+          <R.Tooltip formatter={tooltipWon} cursor={{ fill: '#f3f6fb' }} />
+          <R.Legend iconType="circle" wrapperStyle={{ fontSize: 12 }} />
           {(['core', 'build', 'cdn', 'llm'] as const).map((k, i, all) => (
-            <Bar key={k} dataKey={k} name={SOURCE_LABELS[k]} stackId="s" fill={SOURCE_COLORS[k]} isAnimationActive={false} barSize={18}>
-              {i === all.length - 1 ? <LabelList dataKey="costKrw" position="right" formatter={(v: unknown) => won(Number(v))} style={{ fontSize: 12, fill: '#17202e' }} /> : null}
-            </Bar>
+            <R.Bar key={k} dataKey={k} name={SOURCE_LABELS[k]} stackId="s" fill={SOURCE_COLORS[k]} isAnimationActive={false} barSize={18}>
+              {i === all.length - 1 ? <R.LabelList dataKey="costKrw" position="right" formatter={(v: unknown) => won(Number(v))} style={{ fontSize: 12, fill: '#17202e' }} /> : null}
+            </R.Bar>
           ))}
-        </BarChart>
+        </R.BarChart>
       )}
     </ChartFrame>
   );
@@ -144,9 +144,9 @@ export function ProviderMixChart({ data }: { data: { provider: string; requests:
   const rows = data.map((d) => ({ name: PROVIDER_LABELS[d.provider] ?? d.provider, value: d.requests }));
   return (
     <ChartFrame height={240} label="CDN 제공자별 요청 비중" empty={total === 0}>
-      {() => (
-        <PieChart>
-          <Pie
+      {(R) => (
+        <R.PieChart>
+          <R.Pie
             data={rows}
             dataKey="value"
             nameKey="name"
@@ -157,11 +157,11 @@ export function ProviderMixChart({ data }: { data: { provider: string; requests:
             label={(p: { name?: string; value?: number }) => `${p.name} ${Math.round(((p.value ?? 0) / total) * 100)}%`}
           >
             {rows.map((r, i) => (
-              <Cell key={r.name} fill={PROVIDER_COLORS[i % PROVIDER_COLORS.length]} />
+              <R.Cell key={r.name} fill={PROVIDER_COLORS[i % PROVIDER_COLORS.length]} />
             ))}
-          </Pie>
-          <Tooltip formatter={(v: unknown) => `${count(Number(v))}회`} />
-        </PieChart>
+          </R.Pie>
+          <R.Tooltip formatter={(v: unknown) => `${count(Number(v))}회`} />
+        </R.PieChart>
       )}
     </ChartFrame>
   );
@@ -180,18 +180,18 @@ export function HostUsageChart({ data, metric, label }: { data: { at: string; ho
   const rows = [...byAt.values()];
   return (
     <ChartFrame height={220} label={label} empty={rows.length === 0}>
-      {() => (
-        <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
-          <CartesianGrid vertical={false} stroke={GRID} />
-          <XAxis dataKey="at" tickFormatter={(v: string) => seoulDateTime(v)} tick={AXIS} tickLine={false} axisLine={{ stroke: GRID }} minTickGap={40} />
-          <YAxis domain={[0, 100]} tickFormatter={(v: number) => `${v}%`} tick={AXIS} axisLine={false} tickLine={false} width={44} />
-          <ReferenceLine y={80} stroke="#d93a3a" strokeDasharray="4 4" label={{ value: '80%', position: 'right', fontSize: 11, fill: '#d93a3a' }} />
-          <Tooltip formatter={(v: unknown) => `${Number(v).toFixed(1)}%`} labelFormatter={(v: unknown) => seoulDateTime(String(v), true)} />
-          <Legend iconType="circle" wrapperStyle={{ fontSize: 12 }} />
+      {(R) => (
+        <R.LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+          <R.CartesianGrid vertical={false} stroke={GRID} />
+          <R.XAxis dataKey="at" tickFormatter={(v: string) => seoulDateTime(v)} tick={AXIS} tickLine={false} axisLine={{ stroke: GRID }} minTickGap={40} />
+          <R.YAxis domain={[0, 100]} tickFormatter={(v: number) => `${v}%`} tick={AXIS} axisLine={false} tickLine={false} width={44} />
+          <R.ReferenceLine y={80} stroke="#d93a3a" strokeDasharray="4 4" label={{ value: '80%', position: 'right', fontSize: 11, fill: '#d93a3a' }} />
+          <R.Tooltip formatter={(v: unknown) => `${Number(v).toFixed(1)}%`} labelFormatter={(v: unknown) => seoulDateTime(String(v), true)} />
+          <R.Legend iconType="circle" wrapperStyle={{ fontSize: 12 }} />
           {hosts.map((h, i) => (
-            <Line key={h} dataKey={h} name={h} stroke={HOST_COLORS[i % HOST_COLORS.length]} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls />
+            <R.Line key={h} dataKey={h} name={h} stroke={HOST_COLORS[i % HOST_COLORS.length]} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls />
           ))}
-        </LineChart>
+        </R.LineChart>
       )}
     </ChartFrame>
   );
@@ -208,16 +208,16 @@ export function BuildQueueChart({ data }: { data: { at: string; runningBuilds: n
   const rows = [...byAt.values()];
   return (
     <ChartFrame height={220} label="실행 중 빌드와 대기열" empty={rows.length === 0}>
-      {() => (
-        <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
-          <CartesianGrid vertical={false} stroke={GRID} />
-          <XAxis dataKey="at" tickFormatter={(v: string) => seoulDateTime(v)} tick={AXIS} tickLine={false} axisLine={{ stroke: GRID }} minTickGap={40} />
-          <YAxis allowDecimals={false} tick={AXIS} axisLine={false} tickLine={false} width={36} />
-          <Tooltip labelFormatter={(v: unknown) => seoulDateTime(String(v), true)} />
-          <Legend iconType="circle" wrapperStyle={{ fontSize: 12 }} />
-          <Line dataKey="running" name="실행 중 빌드" stroke="#2f5bea" strokeWidth={2} dot={false} isAnimationActive={false} type="stepAfter" />
-          <Line dataKey="queued" name="대기 빌드" stroke="#e3a008" strokeWidth={2} dot={false} isAnimationActive={false} type="stepAfter" />
-        </LineChart>
+      {(R) => (
+        <R.LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+          <R.CartesianGrid vertical={false} stroke={GRID} />
+          <R.XAxis dataKey="at" tickFormatter={(v: string) => seoulDateTime(v)} tick={AXIS} tickLine={false} axisLine={{ stroke: GRID }} minTickGap={40} />
+          <R.YAxis allowDecimals={false} tick={AXIS} axisLine={false} tickLine={false} width={36} />
+          <R.Tooltip labelFormatter={(v: unknown) => seoulDateTime(String(v), true)} />
+          <R.Legend iconType="circle" wrapperStyle={{ fontSize: 12 }} />
+          <R.Line dataKey="running" name="실행 중 빌드" stroke="#2f5bea" strokeWidth={2} dot={false} isAnimationActive={false} type="stepAfter" />
+          <R.Line dataKey="queued" name="대기 빌드" stroke="#e3a008" strokeWidth={2} dot={false} isAnimationActive={false} type="stepAfter" />
+        </R.LineChart>
       )}
     </ChartFrame>
   );
@@ -228,20 +228,20 @@ export function LoadtestChart({ data, p95TargetMs }: { data: { startedAt: string
   const rows = data.map((d) => ({ at: d.startedAt, [`vus${d.targetVus}`]: d.p95Ms }));
   return (
     <ChartFrame height={280} label="부하 테스트 p95 응답 시간" empty={rows.length === 0}>
-      {() => (
-        <LineChart data={rows} margin={{ top: 12, right: 24, bottom: 4, left: 0 }}>
-          <CartesianGrid vertical={false} stroke={GRID} />
-          <XAxis dataKey="at" tickFormatter={(v: string) => seoulDateTime(v)} tick={AXIS} tickLine={false} axisLine={{ stroke: GRID }} minTickGap={40} />
-          <YAxis tickFormatter={(v: number) => `${v}ms`} tick={AXIS} axisLine={false} tickLine={false} width={60} />
-          <ReferenceLine y={p95TargetMs} stroke="#d93a3a" strokeDasharray="4 4" label={{ value: `목표 p95 < ${p95TargetMs}ms`, position: 'insideTopRight', fontSize: 11, fill: '#d93a3a' }} />
-          <Tooltip formatter={(v: unknown) => `${Number(v).toFixed(0)}ms`} labelFormatter={(v: unknown) => seoulDateTime(String(v), true)} />
-          <Legend iconType="circle" wrapperStyle={{ fontSize: 12 }} />
+      {(R) => (
+        <R.LineChart data={rows} margin={{ top: 12, right: 24, bottom: 4, left: 0 }}>
+          <R.CartesianGrid vertical={false} stroke={GRID} />
+          <R.XAxis dataKey="at" tickFormatter={(v: string) => seoulDateTime(v)} tick={AXIS} tickLine={false} axisLine={{ stroke: GRID }} minTickGap={40} />
+          <R.YAxis tickFormatter={(v: number) => `${v}ms`} tick={AXIS} axisLine={false} tickLine={false} width={60} />
+          <R.ReferenceLine y={p95TargetMs} stroke="#d93a3a" strokeDasharray="4 4" label={{ value: `목표 p95 < ${p95TargetMs}ms`, position: 'insideTopRight', fontSize: 11, fill: '#d93a3a' }} />
+          <R.Tooltip formatter={(v: unknown) => `${Number(v).toFixed(0)}ms`} labelFormatter={(v: unknown) => seoulDateTime(String(v), true)} />
+          <R.Legend iconType="circle" wrapperStyle={{ fontSize: 12 }} />
           {targets.map((t, i) => (
-            <Line key={t} dataKey={`vus${t}`} name={`동접 ${t}명`} stroke={HOST_COLORS[i % HOST_COLORS.length]} strokeWidth={2} connectNulls isAnimationActive={false}>
-              <LabelList dataKey={`vus${t}`} position="top" formatter={(v: unknown) => (v === undefined || v === null ? '' : `${Math.round(Number(v))}ms`)} style={{ fontSize: 11 }} />
-            </Line>
+            <R.Line key={t} dataKey={`vus${t}`} name={`동접 ${t}명`} stroke={HOST_COLORS[i % HOST_COLORS.length]} strokeWidth={2} connectNulls isAnimationActive={false}>
+              <R.LabelList dataKey={`vus${t}`} position="top" formatter={(v: unknown) => (v === undefined || v === null ? '' : `${Math.round(Number(v))}ms`)} style={{ fontSize: 11 }} />
+            </R.Line>
           ))}
-        </LineChart>
+        </R.LineChart>
       )}
     </ChartFrame>
   );

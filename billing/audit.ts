@@ -15,6 +15,8 @@ export type BillingAction =
   | 'billing.payment_failed'
   | 'billing.workspace_limited'
   | 'billing.workspace_restored'
+  | 'billing.workspace_suspended'
+  | 'billing.workspace_unsuspended'
   | 'billing.trial_ended'
   | 'billing.subscription_ended'
   | 'billing.payment_refunded';

@@ -20,10 +20,12 @@
 //      attempt stays 'in_progress' for the next run (or the webhook) to settle.
 // Dunning: after the first failed automatic attempt, retries fall due 1, 3 and 7 days after
 // that failure; when the day-7 retry fails the subscription and the workspace become
-// 'limited' (no new publishes; live sites stay up). Any successful payment restores 'active'.
+// 'limited' (no new publishes; live sites stay up for the grace period of grace.ts, then the
+// workspace is suspended). Any successful payment restores 'active' (and the sites at once).
 import type { Sql, TransactionSql } from '../db/index.ts';
 import { withTenant } from '../db/index.ts';
 import { logBillingAction } from './audit.ts';
+import { graceEndsAt, liftUnpaidSuspension } from './grace.ts';
 import { BillingError } from './errors.ts';
 import { billingPeriod, kstDay, nextPeriod, periodLabelKo } from './periods.ts';
 import { addOnPrices, getPlan, type Plan } from './plans.ts';
@@ -436,6 +438,8 @@ async function recordFailure(
   });
   if (limited) {
     await tx`update subscriptions set status = 'limited', updated_at = now() where status <> 'cancelled'`;
+    // Live sites stay up for the grace period, then the billing job suspends the workspace (grace.ts).
+    await tx`update subscriptions set grace_ends_at = ${graceEndsAt(now)} where grace_ends_at is null`;
     await tx`update tenants set status = 'limited' where id = ${invoice.tenantId} and status = 'active'`;
     await logBillingAction(tx, { tenantId: invoice.tenantId, action: 'billing.workspace_limited', target: invoice.id, detail: { reason: 'unpaid_invoice' } });
   } else {
@@ -511,6 +515,7 @@ export async function applyTossPayment(tx: TransactionSql, paymentId: string, pa
 async function restoreAfterPayment(tx: TransactionSql, tenantId: string): Promise<void> {
   const [{ unpaid }] = await tx<{ unpaid: number }[]>`select count(*)::int as unpaid from invoices where status = 'open'`;
   if (unpaid > 0) return;
+  await liftUnpaidSuspension(tx, tenantId);
   // Paying an ended subscription's closing invoice settles the books; the workspace stays limited
   // until the owner chooses a plan again (changePlan restores it).
   const [subscription] = await tx<{ status: string }[]>`select status from subscriptions`;

@@ -28,6 +28,7 @@ export {
   DUNNING_RETRY_DAYS,
 } from './charges.ts';
 export type { InvoicePayment, Invoice, InvoiceLine, InvoiceLineKind, InvoiceStatus, MeteredUsage, ChargeOutcome, ChargeOptions } from './charges.ts';
+export { GRACE_PERIOD_DAYS, EDGE_SITE_CHANNEL, graceEndsAt, suspendAfterGrace } from './grace.ts';
 export { prorate } from './proration.ts';
 export type { ProrationInput, PricedPlan } from './proration.ts';
 export { handleTossWebhook, refundPayment } from './webhooks.ts';

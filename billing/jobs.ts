@@ -2,7 +2,8 @@
 //   billing-close-month  05 minutes past midnight KST on the 1st: one invoice per workspace for
 //                        the month that just closed (createMonthlyInvoice — idempotent).
 //   billing-charge-due   every 15 minutes: ends trials that ran out (expireTrials), charges
-//                        invoices whose attempt is due, and resumes attempts a dead worker left
+//                        invoices whose attempt is due, suspends workspaces whose grace period
+//                        after dunning ran out (suspendAfterGrace), and resumes attempts a dead worker left
 //                        'in_progress' (chargeInvoice — never twice).
 // Payloads are validated with zod when taken. A job that failed for some workspaces throws
 // after trying all of them, so pg-boss retries it; the handlers are safe to repeat.
@@ -11,6 +12,7 @@ import { z } from 'zod';
 import type { Sql } from '../db/index.ts';
 import { chargeInvoice, createMonthlyInvoice, listDueInvoices, type ChargeOutcome, type MeteredUsage } from './charges.ts';
 import { billingPeriod, periodOf } from './periods.ts';
+import { suspendAfterGrace } from './grace.ts';
 import { expireTrials } from './subscriptions.ts';
 import type { TossClient } from './toss-client.ts';
 
@@ -114,6 +116,7 @@ export async function startBillingJobs(options: BillingJobsOptions): Promise<{ b
       const payload = billingJobSchema.parse(job.data);
       if (payload.kind === 'charge-due') {
         await expireTrials(options.sql);
+        await suspendAfterGrace(options.sql);
         await runDueCharges(options.sql, options.toss, { encryptionKey: options.encryptionKey });
       } else {
         await closeMonth(options.sql, payload.period ?? previousPeriod(new Date()), options.usageSource);

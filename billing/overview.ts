@@ -81,11 +81,17 @@ export async function getBillingOverview(sql: Sql, tenantId: string, options: { 
     const days = Math.max(0, Math.ceil((subscription.trialEndsAt.getTime() - now.getTime()) / 86_400_000));
     notices.push({ level: 'info', message: `무료 체험이 ${days}일 남았습니다 (${formatKstDate(subscription.trialEndsAt)}까지). 체험이 끝나기 전에 요금제를 골라 주세요.` });
   }
-  if (subscription?.status === 'limited') {
+  const [workspace] = await withTenant(sql, tenantId, (tx) => tx<{ status: string; suspendedReason: string | null }[]>`
+    select status, suspended_reason as "suspendedReason" from tenants where id = ${tenantId}`);
+  if (workspace?.status === 'suspended' && workspace.suspendedReason === 'unpaid') {
+    notices.push({ level: 'danger', message: '결제가 밀려 유예 기간이 끝나 사이트가 일시 중지되었습니다. 방문자에게는 ‘이 사이트는 일시 중지되었습니다’ 안내가 보입니다. 카드를 확인하고 ‘지금 결제’를 누르시면 사이트가 바로 다시 열립니다.' });
+  } else if (subscription?.status === 'limited' || (workspace?.status === 'limited' && subscription?.graceEndsAt)) {
     notices.push(
-      openInvoices.length
-        ? { level: 'danger', message: '결제가 밀려 새 게시가 멈췄습니다. 공개 중인 사이트는 그대로 열립니다. 카드를 확인하고 ‘지금 결제’를 눌러 주세요.' }
-        : { level: 'danger', message: '무료 체험이 끝나 새 게시가 멈췄습니다. 공개 중인 사이트는 그대로 열립니다. 요금제를 골라 주세요.' },
+      openInvoices.length && subscription?.graceEndsAt
+        ? { level: 'danger', message: `결제가 밀려 새 게시가 멈췄습니다. ${formatKstDate(new Date(subscription.graceEndsAt.getTime() - 1))}까지 사이트가 유지됩니다. 그 전에 결제하시면 사이트는 멈추지 않고 새 게시도 바로 다시 됩니다. 그때까지 결제가 없으면 사이트가 일시 중지됩니다. 카드를 확인하고 ‘지금 결제’를 눌러 주세요.` }
+        : openInvoices.length
+          ? { level: 'danger', message: '결제가 밀려 새 게시가 멈췄습니다. 공개 중인 사이트는 그대로 열립니다. 카드를 확인하고 ‘지금 결제’를 눌러 주세요.' }
+          : { level: 'danger', message: '무료 체험이 끝나 새 게시가 멈췄습니다. 공개 중인 사이트는 그대로 열립니다. 요금제를 골라 주세요.' },
     );
   }
   for (const invoice of openInvoices) {

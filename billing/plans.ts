@@ -155,6 +155,9 @@ export async function assertCanPublish(sql: Sql, tenantId: string): Promise<void
       from tenants t where t.id = ${tenantId}`;
     return found;
   });
+  if (row?.status === 'suspended') {
+    throw new BillingError('WORKSPACE_LIMITED', '결제가 밀려 유예 기간이 끝나, 사이트가 일시 중지되고 새 게시도 멈췄습니다. 결제 페이지에서 카드를 확인하고 결제하시면 사이트가 바로 다시 열립니다.');
+  }
   if (row?.status !== 'limited') return;
   const liveSites = '공개 중인 사이트는 그대로 열립니다.';
   const message =

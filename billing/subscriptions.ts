@@ -23,6 +23,8 @@ export interface Subscription {
   currentPeriodEnd: Date;
   cancelAtPeriodEnd: boolean;
   cancelledAt: Date | null;
+  /** When dunning gave up: the live sites stay up until then (grace.ts); null otherwise. */
+  graceEndsAt: Date | null;
   /** Set when a platform admin granted the plan (no card, never invoiced). */
   grantedAt: Date | null;
   grantedBy: string | null;
@@ -40,7 +42,7 @@ const subscriptionColumns = (tx: TransactionSql) => tx`
   tenant_id as "tenantId", plan_code as "planCode", status, toss_customer_key as "tossCustomerKey",
   trial_ends_at as "trialEndsAt", current_period_start as "currentPeriodStart",
   current_period_end as "currentPeriodEnd", cancel_at_period_end as "cancelAtPeriodEnd",
-  cancelled_at as "cancelledAt", granted_at as "grantedAt", granted_by as "grantedBy"`;
+  cancelled_at as "cancelledAt", grace_ends_at as "graceEndsAt", granted_at as "grantedAt", granted_by as "grantedBy"`;
 
 export async function getSubscription(sql: Sql, tenantId: string): Promise<Subscription | null> {
   return withTenant(sql, tenantId, async (tx) => {

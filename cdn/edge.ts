@@ -19,6 +19,7 @@ import { createContactFormReceiver, FORM_PATH_PREFIX } from './contact-forms.ts'
 import { SITE_LIVE_CHANNEL } from './deployments.ts';
 import { DOMAINS_CHANGED_CHANNEL, selectActiveDomains } from './domains.sql.ts';
 import { readObject } from './object-store.ts';
+import { selectHostSuspendedForPayment } from './suspended-sites.sql.ts';
 import { addLocalUsage, pingDatabase, selectLiveDeployment, selectLiveSiteIdBySlug, selectLiveSites, type LiveSiteRow } from './platform.sql.ts';
 import type { ManifestEntry } from './types.ts';
 
@@ -162,6 +163,7 @@ function koreanPage(title: string, message: string): Variant {
 }
 
 const UNKNOWN_SITE_PAGE = koreanPage('사이트를 찾을 수 없습니다', '주소를 다시 확인해 주세요. 사이트가 아직 게시되지 않았거나 게시가 중단되었을 수 있습니다.');
+const SUSPENDED_SITE_PAGE = koreanPage('이 사이트는 일시 중지되었습니다', '사이트 운영자의 이용료 결제가 확인되지 않아 잠시 멈췄습니다. 결제가 확인되면 바로 다시 열립니다. 사이트 운영자에게 문의해 주세요.');
 const MISSING_PAGE = koreanPage('페이지를 찾을 수 없습니다', '주소를 다시 확인해 주세요. 페이지가 옮겨졌거나 삭제되었을 수 있습니다.');
 
 export async function startEdge(opts: EdgeOptions): Promise<Edge> {
@@ -502,6 +504,34 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     }
   }
 
+  /** Hosts recently found (not) suspended for non-payment, until when: one query per host per second. */
+  const suspendedHosts = new Map<string, { suspended: boolean; until: number }>();
+
+  /**
+   * A host no live site answers: a site whose workspace is suspended for non-payment (billing's
+   * grace period ended) gets a 503 "이 사이트는 일시 중지되었습니다" page — temporary, so search
+   * engines keep it — and anything else the unknown-site 404.
+   */
+  function notServed(req: IncomingMessage, res: ServerResponse, head: boolean): void {
+    const host = (req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+    const slug = host.endsWith(baseSuffix) ? host.slice(0, -baseSuffix.length) : null;
+    const answer = (suspended: boolean) => (suspended ? send(res, 503, SUSPENDED_SITE_PAGE, head) : send(res, 404, UNKNOWN_SITE_PAGE, head));
+    const known = suspendedHosts.get(host);
+    if (!host || (slug !== null && (!slug || slug.includes('.')))) return answer(false);
+    if (known && known.until > Date.now()) return answer(known.suspended);
+    withTimeout(selectHostSuspendedForPayment(sql, host, slug), 3_000).then(
+      (suspended) => {
+        if (suspendedHosts.size >= 10_000) suspendedHosts.clear();
+        suspendedHosts.set(host, { suspended, until: Date.now() + 1_000 });
+        answer(suspended);
+      },
+      (error: unknown) => {
+        console.error(`[edge] checking whether ${host} is suspended: ${(error as Error).message}`);
+        answer(false);
+      },
+    );
+  }
+
   /** The site a Host header names: <slug>.<baseDomain>, or an active custom domain (with its redirect). */
   function routeHost(hostHeader: string | undefined): { site?: LiveSite; redirectTo?: string } {
     if (!hostHeader) return {};
@@ -576,7 +606,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     const route = routeHost(req.headers.host);
     if (route.site) return serve(req, res, route, url, pathname, head);
     routeUnknownHost(req.headers.host).then(
-      (found) => (found.site ? serve(req, res, found, url, pathname, head) : send(res, 404, UNKNOWN_SITE_PAGE, head)),
+      (found) => (found.site ? serve(req, res, found, url, pathname, head) : notServed(req, res, head)),
       (error: unknown) => {
         console.error(`[edge] looking up ${req.headers.host}: ${(error as Error).message}`);
         send(res, 404, UNKNOWN_SITE_PAGE, head);

@@ -162,7 +162,9 @@ export async function listMemberships(userId: string): Promise<Membership[]> {
   // Platform-level read (which workspaces does this person belong to): the pool's own role,
   // not withTenant, because it spans tenants by definition.
   const rows = await sql<{ id: string; name: string; plan_code: string; status: Tenant['status']; role: MemberRole }[]>`
-    select t.id, t.name, t.plan_code, t.status, m.role
+    select t.id, t.name, t.plan_code,
+           -- suspended for non-payment (billing/grace.ts): members still sign in, to pay; the app treats it as limited
+           case when t.status = 'suspended' and t.suspended_reason = 'unpaid' then 'limited' else t.status end as status, m.role
     from memberships m join tenants t on t.id = m.tenant_id
     where m.user_id = ${userId}
     order by m.created_at, t.name`;

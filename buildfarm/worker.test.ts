@@ -182,6 +182,53 @@ describe('a burst of publishes of one site', () => {
   });
 });
 
+describe('going live', () => {
+  it('switches the site and ends the build in one transaction: a switch that fails leaves neither, and the retry puts it live', async () => {
+    const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'atomic-cafe', siteName: '한 번에 카페 1' });
+    const first = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+    const firstBuild = await waitForBuild(sql, first.buildId, ['succeeded', 'failed']);
+    expect(firstBuild.status).toBe('succeeded');
+
+    // The database refuses to switch this site, as if going live failed at the last moment.
+    await sql.unsafe(`
+      create function ww_test_refuse_switch() returns trigger language plpgsql as $$
+      begin raise exception 'test: switch refused'; end $$`);
+    await sql.unsafe(`
+      create trigger ww_test_refuse_switch before update of live_deployment_id on sites for each row
+      when (new.id = '${siteId}' and new.live_deployment_id is distinct from old.live_deployment_id)
+      execute function ww_test_refuse_switch()`);
+    let buildId: string;
+    try {
+      await renameSite(sql, siteId, '한 번에 카페 2');
+      ({ buildId } = await publishSite(sql, boss, { tenantId, siteId, userId: null }));
+      await expect
+        .poll(async () => (await listBuildLogs(sql, tenantId, buildId)).some((l) => l.message.includes('test: switch refused')), {
+          timeout: 20_000,
+          interval: 50,
+        })
+        .toBe(true);
+      // Neither half happened: the build is not succeeded and has no deployment, the site serves the first build.
+      const build = await getBuild(sql, tenantId, buildId);
+      expect(build?.status).not.toBe('succeeded');
+      expect(build?.deploymentId).toBeNull();
+      const logs = await listBuildLogs(sql, tenantId, buildId);
+      expect(logs.some((l) => l.message === '사이트가 게시되었습니다.')).toBe(false);
+      const [site] = await sql`select live_deployment_id from sites where id = ${siteId}`;
+      expect(site.live_deployment_id).toBe(firstBuild.deployment_id);
+      expect((await fetchFromEdge(edge.port, 'atomic-cafe.localhost')).body).toContain('한 번에 카페 1');
+    } finally {
+      await sql.unsafe('drop trigger ww_test_refuse_switch on sites');
+      await sql.unsafe('drop function ww_test_refuse_switch()');
+    }
+    // The infrastructure failure is retried; the retry goes live.
+    const done = await waitForBuild(sql, buildId, ['succeeded', 'failed'], 30_000);
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 2 });
+    const [site] = await sql`select live_deployment_id from sites where id = ${siteId}`;
+    expect(site.live_deployment_id).toBe(done.deployment_id);
+    await expect.poll(async () => (await fetchFromEdge(edge.port, 'atomic-cafe.localhost')).body).toContain('한 번에 카페 2');
+  });
+});
+
 describe('cancelling', () => {
   it('stops a running build within 2 seconds, ends it cancelled and leaves the live site untouched', async () => {
     const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'cancel-cafe', siteName: '취소 카페 1' });

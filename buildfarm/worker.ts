@@ -78,6 +78,20 @@ const MAX_DEFAULT_WARM_CONTAINERS = 4;
 
 class BuildNoLongerRunning extends Error {}
 
+/** A line the renderer printed, as a build log line. */
+interface OutputLine {
+  stage: string;
+  level: LogLevel;
+  message: string;
+}
+
+/**
+ * Renderer output is written to the build log this long after it is printed (several lines in
+ * one transaction); what is left when the render ends goes into the upload stage's transaction,
+ * so a short render adds no transaction of its own, and a long one still streams its output.
+ */
+const OUTPUT_FLUSH_MS = 250;
+
 /**
  * The limits of the plans whose builds the farm ran most in the last week (platform-wide, plan
  * codes only): what a starting worker warms containers for before its first build asks.
@@ -136,15 +150,22 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
   const log = (tenantId: string, buildId: string, stage: string | null, message: string, level: LogLevel = 'info') =>
     withTenant(sql, tenantId, (tx) => appendBuildLog(tx, { tenantId, buildId, stage, message, level }));
 
-  /** Moves a running build on (stage, progress), only while it is still ours and running. */
-  const advance = async (job: BuildJob, stage: string, progress: number, message?: string) => {
+  /**
+   * Moves a running build on (stage, progress), only while it is still ours and running.
+   * `earlier`: log lines of the stage before (renderer output not yet written), stored first.
+   */
+  const advance = async (job: BuildJob, stage: string, progress: number, message?: string, earlier: OutputLine[] = []) => {
     await withTenant(sql, job.tenantId, async (tx) => {
       const moved = await tx`
         update builds set stage = ${stage}, progress = ${progress}
         where id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`;
       if (moved.count === 0) throw new BuildNoLongerRunning();
-      if (message) await appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage, message });
-      await announceBuildStatus(tx, job.buildId);
+      // Sent together, run in this order (each starts when called).
+      await Promise.all([
+        ...earlier.map((line) => appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, ...line })),
+        ...(message ? [appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage, message })] : []),
+        announceBuildStatus(tx, job.buildId),
+      ]);
     });
   };
 
@@ -191,39 +212,41 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     return withTenant(sql, job.tenantId, async (tx): Promise<Claim | { outcome: 'running'; workerId: string | null }> => {
       // Serialises the claims of one tenant's builds, so its plan's concurrency holds across
       // every worker that races for them.
-      await tx`select pg_advisory_xact_lock(hashtext(${`ww-build-tenant:${job.tenantId}`}))`;
-      const [build] = await tx<{ status: string; worker_id: string | null; version_id: string; priority: number; attempts: number; slug: string; cdn_provider: string; plan_code: string }[]>`
-        select b.status, b.worker_id, b.version_id, b.priority, b.attempts, s.slug, s.cdn_provider, t.plan_code
-        from builds b join sites s on s.id = b.site_id join tenants t on t.id = b.tenant_id
-        where b.id = ${job.buildId}
-        for update of b`;
+      // The lock, the build and the tenant's running builds (RLS: only its own, and whether one
+      // is this site's) in one round trip, run in this order: the count is taken under the lock.
+      const [, [build], [{ count, busy }]] = await Promise.all([
+        tx`select pg_advisory_xact_lock(hashtext(${`ww-build-tenant:${job.tenantId}`}))`.execute(),
+        tx<{ status: string; worker_id: string | null; version_id: string; priority: number; attempts: number; slug: string; cdn_provider: string; plan_code: string }[]>`
+          select b.status, b.worker_id, b.version_id, b.priority, b.attempts, s.slug, s.cdn_provider, t.plan_code
+          from builds b join sites s on s.id = b.site_id join tenants t on t.id = b.tenant_id
+          where b.id = ${job.buildId}
+          for update of b`.execute(),
+        tx<{ count: number; busy: boolean }[]>`
+          select count(*)::int as count, coalesce(bool_or(site_id = ${job.siteId}), false) as busy
+          from builds where status = 'running'`.execute(),
+      ]);
       if (!build) return { outcome: 'skip', reason: 'build not found' };
       if (build.status !== 'queued' && build.status !== 'running') return { outcome: 'skip', reason: `build is ${build.status}` };
       if (build.status === 'running' && (runningOn === undefined || build.worker_id !== runningOn)) {
         return { outcome: 'running', workerId: build.worker_id };
       }
       const limits = buildLimitsForPlan(build.plan_code);
-      if (build.status === 'queued') {
-        // The tenant's running builds (RLS: only its own) and whether one is this site's.
-        const [{ count, busy }] = await tx<{ count: number; busy: boolean }[]>`
-          select count(*)::int as count, coalesce(bool_or(site_id = ${job.siteId}), false) as busy
-          from builds where status = 'running'`;
-        if (count >= limits.concurrentBuilds || busy) return { outcome: 'defer', priority: build.priority };
-      }
+      if (build.status === 'queued' && (count >= limits.concurrentBuilds || busy)) return { outcome: 'defer', priority: build.priority };
       const takeover = build.status === 'running';
       // The claim, its log line, its event and the version the build renders: one round trip
       // (pipelined on the transaction's connection, run in the order they are started —
       // execute() starts a query at once, as appendBuildLog's own await does).
       const [, , , [version]] = await Promise.all([
         tx`
-          update builds set status = 'running', stage = 'render', progress = 5, executor = ${executor.name},
+          update builds set status = 'running', stage = 'render', progress = 10, executor = ${executor.name},
             worker_id = ${workerId}, started_at = coalesce(started_at, now()), attempts = attempts + 1, error = null
           where id = ${job.buildId}`.execute(),
         appendBuildLog(tx, {
           tenantId: job.tenantId, buildId: job.buildId, stage: 'render',
-          message: takeover
+          message: (takeover
             ? `멈춘 작업자(${build.worker_id})의 빌드를 이어받아 다시 시작합니다 (${executor.name} 실행기, 작업자 ${workerId}).`
-            : `빌드를 시작합니다 (${executor.name} 실행기, 작업자 ${workerId}).`,
+            : `빌드를 시작합니다 (${executor.name} 실행기, 작업자 ${workerId}).`) +
+            ` 메모리 ${limits.memoryMb}MB, 제한 시간 ${limits.timeoutSeconds}초로 페이지를 만듭니다.`,
         }),
         announceBuildStatus(tx, job.buildId),
         tx<{ document: unknown; source_snapshot_id: string | null }[]>`
@@ -249,9 +272,9 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     limits: BuildLimits,
     signal: AbortSignal,
     useCache: boolean,
-    /** The render stage's own log line, written while this plans: renderer output follows it. */
-    announced: Promise<unknown>,
   ) => {
+    /** Renderer output not yet in the build log. */
+    const pendingOutput: OutputLine[] = [];
     const originals = built.assets.filter((a) => a.parent_id === null);
     const variantsOf = (id: string) => built.assets.filter((v) => v.parent_id === id);
     // Planning needs what the markup shows (names, sizes, hashes), never the bytes.
@@ -301,8 +324,20 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
         ...(toRender.length < planned.length ? { only: toRender.map((entry) => entry.output.path) } : {}),
         ...(opts.slowRenderMs ? { slowRenderMs: opts.slowRenderMs } : {}),
       };
-      // Renderer output becomes log lines, written one after another so they keep their order.
-      let outputLogged: Promise<unknown> = announced.catch(() => {});
+      // Renderer output becomes log lines, written in batches one after another so they keep
+      // their order; the last batch is left to the upload stage (see OUTPUT_FLUSH_MS).
+      let outputLogged: Promise<unknown> = Promise.resolve();
+      let flushTimer: NodeJS.Timeout | null = null;
+      const flush = () => {
+        flushTimer = null;
+        const batch = pendingOutput.splice(0);
+        if (batch.length === 0) return;
+        outputLogged = outputLogged.then(() =>
+          withTenant(sql, job.tenantId, (tx) =>
+            Promise.all(batch.map((line) => appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, ...line })))).catch(() => {}),
+        );
+      };
+      let rendered = false;
       try {
         files = await executor.render({
           buildId: job.buildId,
@@ -311,12 +346,15 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
           signal,
           onOutput: (line, stream) => {
             if (!line.trim()) return;
-            outputLogged = outputLogged.then(() =>
-              log(job.tenantId, job.buildId, 'render', line.slice(0, 4000), stream === 'stderr' ? 'warn' : 'info').catch(() => {}),
-            );
+            pendingOutput.push({ stage: 'render', message: line.slice(0, 4000), level: stream === 'stderr' ? 'warn' : 'info' });
+            flushTimer ??= setTimeout(flush, OUTPUT_FLUSH_MS);
           },
         });
+        rendered = true;
       } finally {
+        if (flushTimer) clearTimeout(flushTimer);
+        // A failed render's output (why it failed) is written before the build ends.
+        if (!rendered) flush();
         await outputLogged;
       }
       const expected = toRender.map((entry) => entry.output.path).sort();
@@ -334,7 +372,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     }));
     const pages = planned.filter((entry) => entry.output.kind === 'page');
     const renderedPages = toRender.filter((entry) => entry.output.kind === 'page').length;
-    return { files, reused, fresh, pageCount: pages.length, renderedPages, outputCount: planned.length };
+    return { files, reused, fresh, pageCount: pages.length, renderedPages, outputCount: planned.length, output: pendingOutput };
   };
 
   const runBuild = async (job: BuildJob, claimed: Extract<Claim, { outcome: 'run' }>, signal: AbortSignal) => {
@@ -363,10 +401,6 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     const built = { document, assets, siteUrl: siteUrl(claimed.slug), hostingProvider: claimed.provider };
 
     const imageCount = assets.filter((a) => a.parent_id === null).length;
-    // Written while the build plans and looks up its cache (one round trip less on the path of
-    // every build); awaited before the next stage, so a cancel in between still stops the build.
-    const announced = advance(job, 'render', 10, `페이지를 만드는 중입니다 (이미지 ${imageCount}개, 메모리 ${limits.memoryMb}MB, 제한 시간 ${limits.timeoutSeconds}초).`);
-    announced.catch(() => {}); // observed below; not an unhandled rejection meanwhile
     let reusedFiles = 0;
     /** The build cache entries of what was deployed, written while the switch is decided. */
     let remembered: Promise<void> = Promise.resolve();
@@ -374,8 +408,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       const renderStarted = Date.now();
       const rendered = sourceSnapshotId
         ? await sourceBuildOutputs(sql, { tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, snapshotId: sourceSnapshotId })
-        : await renderOutputs(job, built, limits, signal, useCache, announced);
-      await announced;
+        : await renderOutputs(job, built, limits, signal, useCache);
       reusedFiles = rendered.reused.length;
       if (signal.aborted) throw new BuildCancelledError('build cancelled after render');
       // The upload stage is recorded while the files upload; a build cancelled meanwhile
@@ -383,7 +416,8 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       const uploading = advance(
         job, 'upload', 40,
         `${rendered.pageCount}개 페이지 중 ${rendered.renderedPages}개를 새로 만들었습니다 ` +
-          `(파일 ${rendered.outputCount}개 중 ${rendered.files.length}개를 만들고 ${rendered.reused.length}개는 이전 빌드의 파일을 그대로 씁니다, ${Date.now() - renderStarted}ms). 변경된 파일을 올립니다.`,
+          `(이미지 ${imageCount}개, 파일 ${rendered.outputCount}개 중 ${rendered.files.length}개를 만들고 ${rendered.reused.length}개는 이전 빌드의 파일을 그대로 씁니다, ${Date.now() - renderStarted}ms). 변경된 파일을 올립니다.`,
+        'output' in rendered ? rendered.output : [],
       );
       uploading.catch(() => {}); // awaited after the upload
       let lastReported = 40;

@@ -38,12 +38,14 @@ export default function OpsCapacity() {
   const { search } = useLocation();
   const w = d.workload;
   const editorShare = w.editorTarget > 0 ? (w.activeEditors / w.editorTarget) * 100 : 0;
+  const devShare = w.devTarget.max > 0 ? (w.devSessions / w.devTarget.max) * 100 : 0;
   const monthly = d.hosts.reduce((s, h) => s + h.monthlyCostKrw, 0);
   return (
     <>
       <div className="stats">
         <Kpi label="호스트 (정상)" value={`${count(w.onlineHosts)}대`} hint={w.clusterLabel} />
         <Kpi label="동시 편집 세션" value={`${count(w.activeEditors)} / ${count(w.editorTarget)}명`} hint={`최근 10분 안에 저장한 사람 · 목표 대비 ${percent(editorShare, 0)}`} tone={editorShare >= 100 ? 'bad' : undefined} />
+        <Kpi label="개발자 세션" value={`${count(w.devSessions)} / ${count(w.devTarget.min)}~${count(w.devTarget.max)}개`} hint={`코드 편집기 · 메모리 ${bytes(w.devMemoryBytes)} · ${w.devTarget.label}`} tone={w.devSessions > w.devTarget.max ? 'bad' : undefined} />
         <Kpi label="실행 중 빌드" value={`${count(w.runningBuilds)}건`} hint={`대기 ${count(w.queueDepth)}건`} tone={w.queueDepth > 10 ? 'bad' : undefined} />
         <Kpi label="호스트 월 비용" value={won(monthly)} hint="하드웨어 상각 + 전력 + 운영" />
       </div>
@@ -69,11 +71,22 @@ export default function OpsCapacity() {
             { header: 'CPU', cell: (h) => <Meter value={h.cpuPercent} />, numeric: true },
             { header: '메모리', cell: (h) => <Meter value={h.memPercent} />, numeric: true },
             { header: '디스크', cell: (h) => <Meter value={h.diskPercent} />, numeric: true },
+            { header: '개발자 세션', cell: (h) => (h.devmodeSessions === null ? <span className="muted">—</span> : `${count(h.devmodeSessions)}개 · ${bytes(h.devmodeMemoryBytes ?? 0)}`), numeric: true },
             { header: '사양', cell: (h) => `${h.cpuCount}코어 · ${bytes(h.memTotalBytes)} · ${bytes(h.diskTotalBytes)}`, numeric: true },
             { header: '월 비용', cell: (h) => won(h.monthlyCostKrw), numeric: true },
             { header: '측정', cell: (h) => seoulDateTime(h.sampledAt), numeric: true },
           ]}
         />
+      </Panel>
+
+      <Panel title="개발자 세션 용량" note="모니터가 1분마다 호스트별로 센 열린 코드 편집기와 그 메모리 (최근 10분 안의 측정)">
+        <p>
+          열린 세션 <strong>{count(w.devSessions)}개</strong> · 목표 {count(w.devTarget.min)}~{count(w.devTarget.max)}개 ({w.devTarget.label}) <Meter value={Math.round(devShare * 10) / 10} />
+        </p>
+        <p className="muted small">
+          세션 메모리 {bytes(w.devMemoryBytes)} / 정상 호스트 메모리 {bytes(w.hostMemTotalBytes)}
+          {w.hostMemTotalBytes > 0 ? ` (${percent((w.devMemoryBytes / w.hostMemTotalBytes) * 100)})` : ''}. 사업 계획: 기본형 1서버 동시 개발 10~20명, 표준형 3서버 클러스터 50~80명. 여유 메모리가 없으면 새 편집기는 열리지 않고 그렇다고 알립니다.
+        </p>
       </Panel>
 
       <div className="ops-grid">

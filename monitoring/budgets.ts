@@ -6,6 +6,7 @@
 import { createHmac } from 'node:crypto';
 import { PROVIDER_LABELS, type ProviderName } from '../cdn/index.ts';
 import type { Sql } from '../db/index.ts';
+import { checkWebhookUrl, postWebhook, webhookTargetPolicy, WebhookUrlError, type WebhookTargetPolicy } from '../net/index.ts';
 import { seoulDay } from './costs.ts';
 
 export type BudgetScope = 'site' | 'tenant' | 'platform';
@@ -71,12 +72,23 @@ export class BudgetInputError extends Error {}
 
 // --- budgets ---------------------------------------------------------------------------------------
 
-export async function createBudget(sql: Sql, input: NewBudget): Promise<Budget> {
+/**
+ * Saves a budget. A webhook target goes through the same guard as the API's webhooks (net/,
+ * decision 111): https only, public unicast addresses, checked here and again at every delivery.
+ */
+export async function createBudget(sql: Sql, input: NewBudget, options: { webhookPolicy?: WebhookTargetPolicy } = {}): Promise<Budget> {
   if (!input.name.trim()) throw new BudgetInputError('예산 이름을 입력해 주세요.');
   if (!Number.isFinite(input.threshold)) throw new BudgetInputError('기준값은 숫자로 입력해 주세요.');
   if (input.metric === 'capacity' && input.scope !== 'platform') throw new BudgetInputError('용량 예산은 플랫폼 범위로만 만들 수 있습니다.');
   if (input.metric === 'capacity' && (input.threshold < 0 || input.threshold > 100)) throw new BudgetInputError('용량 기준값은 0~100(%) 사이로 입력해 주세요.');
-  if (input.channel === 'webhook' && !/^https?:\/\//.test(input.target ?? '')) throw new BudgetInputError('웹훅 주소는 http:// 또는 https://로 시작해야 합니다.');
+  if (input.channel === 'webhook') {
+    try {
+      await checkWebhookUrl(input.target ?? '', options.webhookPolicy ?? webhookTargetPolicy());
+    } catch (error) {
+      if (error instanceof WebhookUrlError) throw new BudgetInputError(error.messageKo, { cause: error });
+      throw error;
+    }
+  }
   if (input.channel === 'email' && !/^[^@\s]+@[^@\s]+$/.test(input.target ?? '')) throw new BudgetInputError('알림 받을 이메일 주소를 확인해 주세요.');
   let tenantId = input.tenantId ?? null;
   const siteId = input.scope === 'site' ? (input.siteId ?? null) : null;
@@ -231,8 +243,9 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 // --- delivery -------------------------------------------------------------------------------------
 
 export interface DeliveryOptions {
-  fetch?: typeof fetch;
   timeoutMs?: number;
+  /** Where webhooks may go (net/); from the environment unless a test passes its own. */
+  webhookPolicy?: WebhookTargetPolicy;
 }
 
 /** The signature a webhook receiver checks: hex HMAC-SHA256 of `${timestamp}.${body}` with the budget's secret. */
@@ -273,19 +286,14 @@ async function deliver(
     const timestamp = String(Math.floor(Date.now() / 1000));
     const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'WindWalker-Alerts/1', 'X-WindWalker-Timestamp': timestamp };
     if (channel.secret) headers['X-WindWalker-Signature'] = `sha256=${signWebhook(channel.secret, timestamp, body)}`;
+    // Checked again at delivery, inside the socket's own lookup (no DNS rebinding), never redirected.
     try {
-      const response = await (options.fetch ?? fetch)(channel.target!, {
-        method: 'POST',
-        headers,
-        body,
-        signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
-      });
+      const response = await postWebhook(channel.target ?? '', { headers, body, timeoutMs: options.timeoutMs ?? 5000 }, options.webhookPolicy ?? webhookTargetPolicy());
       statusCode = response.status;
-      ok = response.ok;
-      if (!ok) error = `HTTP ${response.status}`;
-      await response.body?.cancel();
+      ok = response.status >= 200 && response.status < 300;
+      if (!ok) error = response.location ? `HTTP ${response.status} (리다이렉트는 따르지 않습니다: ${response.location})` : `HTTP ${response.status}`;
     } catch (cause) {
-      error = (cause as Error).message;
+      error = cause instanceof WebhookUrlError ? cause.messageKo : (cause as Error).message;
     }
   }
   await sql`

@@ -219,6 +219,16 @@ describe('sessions and workspaces', () => {
     expect(response.body).toContain('워크스페이스는 정지되었습니다');
   });
 
+  it('lets the members of a workspace suspended for non-payment in to pay, but not those of an admin-suspended one', async () => {
+    const tab = await web.signUp({ email: 'unpaid@example.com', workspaceName: '밀린 가게' });
+    await web.db.sql`update tenants set status = 'suspended', suspended_reason = 'unpaid' where name = '밀린 가게'`;
+    const billing = await tab.get('/billing');
+    expect(billing.status).toBe(200);
+    await web.db.sql`update tenants set status = 'active' where name = '밀린 가게'`;
+    await web.db.sql`update tenants set status = 'suspended' where name = '밀린 가게'`;
+    expect((await tab.get('/billing')).status).toBe(403);
+  });
+
   it('sends a user who belongs to no workspace to create one', async () => {
     const tab = await web.signUp({ email: 'alone@example.com', workspaceName: '혼자 가게' });
     await web.db.sql`delete from memberships where user_id = (select id from users where email = 'alone@example.com')`;

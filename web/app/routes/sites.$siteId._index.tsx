@@ -3,7 +3,7 @@
 // /sites/:siteId/upload (resource routes, so saving never reloads this page's data).
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { json, redirect } from '@remix-run/node';
-import { Link, useActionData, useLoaderData, type ShouldRevalidateFunction } from '@remix-run/react';
+import { useActionData, useLoaderData, type ShouldRevalidateFunction } from '@remix-run/react';
 import { PublishError, publishSite } from '../../../buildfarm/index.ts';
 import { assertCanPublish, assertWithinPlanLimit, BillingError, getTenantPlan } from '../../../billing/index.ts';
 import { siteUrl } from '../../../cdn/index.ts';
@@ -112,10 +112,6 @@ export default function SiteBuilder() {
         publishError={publishError}
         pageLimit={data.pageLimit}
       />
-      {/* Developer mode (devmode/): VS Code in the browser for this site's code. */}
-      <Link to={`/sites/${data.site.id}/code`} className="button button-secondary" style={{ position: 'fixed', right: '1rem', bottom: '1rem', zIndex: 30 }}>
-        코드 편집기 열기
-      </Link>
     </>
   );
 }

@@ -250,6 +250,11 @@ export function Builder(props: {
             도메인
           </Link>
           {props.readOnly ? null : (
+            <Link to={`/sites/${site.id}/code`} className="button button-secondary" title="개발자 모드: VS Code로 이 사이트의 HTML·CSS를 직접 고칩니다">
+              코드 편집기 열기
+            </Link>
+          )}
+          {props.readOnly ? null : (
             <button type="button" className="button" onClick={() => void publish()} disabled={publishing}>
               {publishing ? '게시 요청 중…' : '게시하기'}
             </button>

@@ -8,7 +8,7 @@ const BUILD_OUTPUT = 'web/build/server/index.js';
 // The server bundle inlines our own modules from every domain folder the web app imports.
 const SOURCES = [
   'web/app', 'web/vite.config.ts', 'config', 'db', 'site', 'cdn', 'buildfarm', 'billing',
-  'monitoring', 'proxmox', 'loadtest', 'devmode', 'package-lock.json',
+  'monitoring', 'proxmox', 'loadtest', 'devmode', 'net', 'package-lock.json',
 ];
 
 function newestMtime(target: string): number {

@@ -165,7 +165,7 @@ function planFeatures(plan: { maxSites: number; maxPagesPerSite: number; maxCust
     plan.hostingRequestsPerSite === null
       ? '무제한 호스팅'
       : `사이트당 월 ${plan.hostingRequestsPerSite.toLocaleString('ko-KR')}회 요청 포함 (넘으면 사이트당 월 10,000원, 사이트는 멈추지 않음)`,
-    ...(plan.devmode ? ['개발자 모드 (VS Code) — 준비 중'] : []),
+    ...(plan.devmode ? ['개발자 모드 — 브라우저에서 VS Code로 사이트 코드 편집'] : []),
   ];
 }
 

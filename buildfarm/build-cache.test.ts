@@ -114,6 +114,29 @@ describe('the build cache', () => {
     expect(again.deployment.uploaded_bytes).toBe(0);
   });
 
+  it('marks a reused entry used again only when its mark is a day old (a rebuild rewrites no other row)', async () => {
+    // Every entry of one path (the current one and those of earlier navigations) is made two days old.
+    const stale = await sql<{ input_hash: string }[]>`
+      update build_render_cache set used_at = now() - interval '2 days'
+      where site_id = ${siteId} and path = '/page-3/index.html'
+      returning input_hash`;
+    const rowsBefore = await sql<{ input_hash: string; version: string }[]>`
+      select input_hash, xmin::text as version from build_render_cache where site_id = ${siteId}`;
+    const again = await publish(document);
+    expect(again.logs.some((line) => line.startsWith('50개 페이지 중 0개를 새로 만들었습니다'))).toBe(true);
+    const rowsAfter = new Map(
+      (await sql<{ input_hash: string; version: string; fresh: boolean }[]>`
+        select input_hash, xmin::text as version, used_at > now() - interval '1 hour' as fresh
+        from build_render_cache where site_id = ${siteId}`).map((row) => [row.input_hash, row]),
+    );
+    expect(rowsAfter.size).toBe(rowsBefore.length);
+    // The entry this build reused is marked used again; nothing else was rewritten.
+    const refreshed = stale.filter((row) => rowsAfter.get(row.input_hash)?.fresh).map((row) => row.input_hash);
+    expect(refreshed).toHaveLength(1);
+    const rewritten = rowsBefore.filter((row) => rowsAfter.get(row.input_hash)?.version !== row.version).map((row) => row.input_hash);
+    expect(rewritten).toEqual(refreshed);
+  });
+
   it('renders everything again when a cached file is no longer in the store', async () => {
     await rm(path.join(dataDir, 'cdn', 'objects'), { recursive: true, force: true });
     document.pages[0]!.title = '홈 화면';

@@ -14,6 +14,11 @@ export interface CachedOutput {
 
 /** Entries unused this long are dropped when a build of the site stores its own. */
 const UNUSED_ENTRY_DAYS = 30;
+/**
+ * An entry a build reuses is marked used again only when its mark is older than this: a build
+ * that reuses 54 files then rewrites none of their rows (and their used_at index entries).
+ */
+const USED_AT_GRANULARITY = '1 day';
 
 /** The cache key of one output: a changed renderer bundle makes every key new. */
 export function renderCacheKey(rendererVersion: string, inputHash: string): string {
@@ -30,7 +35,8 @@ export async function findCachedOutputs(sql: Sql, opts: { tenantId: string; site
 
 /**
  * Records what a deployed build rendered (objects now in the store) and marks what it reused as
- * used, in one statement; then drops the site's entries nobody used for a month.
+ * used (at most once a day per entry), in one statement; the site's entries nobody used for a
+ * month are dropped in the same round trip.
  */
 export async function rememberOutputs(
   sql: Sql,
@@ -42,14 +48,20 @@ export async function rememberOutputs(
     content_type: o.contentType, sha256: o.sha256, size: o.size, build_id: opts.buildId,
   }));
   await withTenant(sql, opts.tenantId, async (tx) => {
-    await tx`
-      insert into build_render_cache ${tx(rows, 'tenant_id', 'site_id', 'input_hash', 'path', 'content_type', 'sha256', 'size', 'build_id')}
-      on conflict (site_id, input_hash) do update set
-        path = excluded.path, content_type = excluded.content_type, sha256 = excluded.sha256,
-        size = excluded.size, used_at = now()`;
-    await tx`
-      delete from build_render_cache
-      where site_id = ${opts.siteId} and used_at < now() - make_interval(days => ${UNUSED_ENTRY_DAYS})`;
+    // Sent together, run in this order.
+    await Promise.all([
+      tx`
+        insert into build_render_cache ${tx(rows, 'tenant_id', 'site_id', 'input_hash', 'path', 'content_type', 'sha256', 'size', 'build_id')}
+        on conflict (site_id, input_hash) do update set
+          path = excluded.path, content_type = excluded.content_type, sha256 = excluded.sha256,
+          size = excluded.size, used_at = now()
+        where (build_render_cache.path, build_render_cache.content_type, build_render_cache.sha256, build_render_cache.size)
+            is distinct from (excluded.path, excluded.content_type, excluded.sha256, excluded.size)
+          or build_render_cache.used_at < now() - ${USED_AT_GRANULARITY}::interval`.execute(),
+      tx`
+        delete from build_render_cache
+        where site_id = ${opts.siteId} and used_at < now() - make_interval(days => ${UNUSED_ENTRY_DAYS})`.execute(),
+    ]);
   });
 }
 

@@ -23,7 +23,19 @@ import { env } from '../config/env.ts';
 import { connect, type Sql } from '../db/index.ts';
 import { launchChromium, screenshotPath } from '../e2e/browser.ts';
 import { startTestWeb, type BrowserTab, type TestWeb } from '../web/server/testing.ts';
-import { devmodeImageExists, devmodeImageTag, devmodeRuntimeFromEnv, ensureDevmodeImage, getWorkspace, listSaves, startDevmodeSupervisor } from './index.ts';
+import { randomUUID } from 'node:crypto';
+import {
+  devmodeImageExists,
+  devmodeImageTag,
+  devmodeRuntimeFromEnv,
+  ensureDevmodeImage,
+  getWorkspace,
+  listSaves,
+  SESSION_CONTAINER_LABEL,
+  SESSION_SCOPE_LABEL,
+  sessionScope,
+  startDevmodeSupervisor,
+} from './index.ts';
 
 const run = promisify(execFile);
 const docker = new Docker();
@@ -186,6 +198,23 @@ describe.skipIf(!state.ready)('developer mode in containers', () => {
     expect(foreignOrigin).toBe(403);
   });
 
+  it('refuses a viewer of the workspace opening the editor and the proxy, while the editor runs', async () => {
+    const viewer = await web.signUp({ email: 'dev-viewer@momo.kr', workspaceName: '보기만 하는 가게' });
+    await sql`insert into memberships (tenant_id, user_id, role) select ${tenantId}, id, 'viewer' from users where email = 'dev-viewer@momo.kr'`;
+    expect((await viewer.post('/workspace/switch', { tenantId, redirectTo: `/sites/${siteId}/code` })).status).toBe(302);
+    const opened = await viewer.post(`/sites/${siteId}/code`, { intent: 'open' });
+    expect(opened.status).toBe(403);
+    expect(opened.body).toContain('편집자 이상의 권한이 필요합니다');
+    const page = await viewer.get(`/sites/${siteId}/code/editor/?folder=/workspace`);
+    expect(page.status).toBe(403);
+    expect(page.body).not.toContain('workbench');
+    const ws = await upgradeStatus(web.server.port, `/sites/${siteId}/code/editor/stable-x?reconnectionToken=a&reconnection=false&skipWebSocketFrames=false`, cookieOf(viewer), web.baseUrl.replace('localhost', '127.0.0.1'));
+    expect(ws).toBe(403);
+    // The owner's editor is the one session, still running.
+    expect(await sql`select status from devmode_sessions where site_id = ${siteId} and status <> 'stopped'`).toEqual([{ status: 'running' }]);
+    expect((await owner.get(`/sites/${siteId}/code/editor/?folder=/workspace`)).status).toBe(200);
+  });
+
   it('joins the running session on a second open, and two opens at once never run two', async () => {
     const [a, b] = await Promise.all([
       owner.post(`/sites/${siteId}/code`, { intent: 'open' }),
@@ -242,6 +271,74 @@ describe.skipIf(!state.ready)('developer mode in containers', () => {
     await waitForBuild(sql, status.buildId!, ['succeeded']);
     await expect.poll(async () => (await fetchFromEdge(edge.port, 'devmode-cafe.localhost', '/hello.html')).body, { timeout: 10_000 }).toContain('코드에서 만든 페이지');
   }, 90_000);
+
+  it('reconciles at once when a web process starts: keeps a running editor, closes an abandoned start with its workspace saved, removes this installation’s containers without a session', async () => {
+    const logged: string[] = [];
+    const firstPassOf = async (rt: ReturnType<typeof devmodeRuntimeFromEnv>) => {
+      // A web process starting, with a 10-minute interval: only its first pass runs here.
+      const supervisor = startDevmodeSupervisor(rt, { boss: async () => boss, intervalMs: 600_000, log: (line) => logged.push(line) });
+      try {
+        await supervisor.ready;
+      } finally {
+        await supervisor.stop();
+      }
+    };
+    // This host: the owner's editor, whose container outlived nothing, is kept and still answers.
+    const here = devmodeRuntimeFromEnv(sql, env());
+    await sql`update devmode_sessions set memory_used_bytes = null where site_id = ${siteId} and status = 'running'`;
+    await firstPassOf(here);
+    const [running] = await sql<{ status: string; memory_used_bytes: string | null }[]>`select status, memory_used_bytes from devmode_sessions where site_id = ${siteId} and status <> 'stopped'`;
+    expect(running.status).toBe('running');
+    expect(Number(running.memory_used_bytes)).toBeGreaterThan(0); // measured again (this pass or the test web's own)
+    expect((await owner.get(`/sites/${siteId}/code/editor/?folder=/workspace`)).status).toBe(200);
+
+    // A second host name over the same data folder stands for a host whose web process ended:
+    // only a supervisor of that name looks at its sessions and containers (this test web's own
+    // supervisor, every 5 s, does not), so what changes below is its first pass's doing.
+    const restarted = { ...here, hostName: 'ww-restarted-host' };
+    const scope = await sessionScope(restarted);
+    const image = await devmodeImageTag(installDir);
+    const created = await stranger.post('/sites/new', { name: '남의 가게', slug: 'devmode-abandoned', template: 'cafe' });
+    const otherSite = /^\/sites\/([0-9a-f-]{36})$/.exec(created.location ?? '')![1];
+    expect((await stranger.post(`/sites/${otherSite}/code`, { intent: 'enable' })).body).toContain('개발자 모드를 켰습니다');
+    const [{ tenant_id: otherTenant }] = await sql<{ tenant_id: string }[]>`select tenant_id from sites where id = ${otherSite}`;
+    await sql`update devmode_workspaces set host = ${restarted.hostName} where site_id = ${otherSite}`;
+    const otherWorkspace = (await getWorkspace(sql, dataDir, otherTenant, otherSite))!;
+    await writeFile(path.join(otherWorkspace.dir, 'before-crash.txt'), '시작이 멈추기 전에 적은 메모\n');
+    // Its web process recorded a session and created the container 5 minutes ago, then ended.
+    const [abandoned] = await sql<{ id: string }[]>`
+      insert into devmode_sessions (tenant_id, site_id, host, status, memory_mb, cpus, pids, started_at)
+      values (${otherTenant}, ${otherSite}, ${restarted.hostName}, 'starting', 1024, 1, 256, now() - interval '5 minutes') returning id`;
+    const make = (sessionId: string, label: string) => docker.createContainer({
+      Image: image, name: `ww-devmode-test-${sessionId}`, Cmd: ['--version'], NetworkDisabled: true,
+      Labels: { [SESSION_CONTAINER_LABEL]: sessionId, [SESSION_SCOPE_LABEL]: label },
+    });
+    const abandonedContainer = await make(abandoned.id, scope);
+    await sql`update devmode_sessions set container_id = ${abandonedContainer.id} where id = ${abandoned.id}`;
+    const orphanId = randomUUID();
+    const orphan = await make(orphanId, scope); // created, then its web process ended before recording it
+    const foreign = await make(randomUUID(), `another_database@${restarted.hostName}:${path.join(os.tmpdir(), 'elsewhere')}`);
+    try {
+      await firstPassOf(restarted);
+      const [row] = await sql<{ status: string; stop_reason: string }[]>`select status, stop_reason from devmode_sessions where id = ${abandoned.id}`;
+      expect(row).toEqual({ status: 'stopped', stop_reason: 'host' });
+      await expect(abandonedContainer.inspect()).rejects.toThrow();
+      await expect(orphan.inspect()).rejects.toThrow();
+      expect((await foreign.inspect()).Id).toBe(foreign.id);
+      expect(logged).toContain(`session ${abandoned.id}: left 'starting' by a web process that ended; closing it with the workspace saved`);
+      expect(logged).toContain(`container ${orphan.id.slice(0, 12)} of session ${orphanId} has no open session; removing it`);
+      const saves = await listSaves(otherWorkspace);
+      expect(saves[0].message).toBe('자동 저장: 서버 정리');
+      expect(await readFile(path.join(otherWorkspace.dir, 'before-crash.txt'), 'utf8')).toContain('시작이 멈추기 전에');
+    } finally {
+      await foreign.remove({ force: true }).catch(() => {});
+      await orphan.remove({ force: true }).catch(() => {});
+      await abandonedContainer.remove({ force: true }).catch(() => {});
+      for (const dir of [path.join(dataDir, 'devmode', 'workspaces', otherSite), path.join(dataDir, 'devmode', 'repos', `${otherSite}.git`), path.join(dataDir, 'devmode', 'state', otherSite)]) {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+  }, 60_000);
 
   it('stops an idle session with its edits saved, and they are still there afterwards', async () => {
     const [session] = await sql<{ id: string; container_id: string }[]>`select id, container_id from devmode_sessions where site_id = ${siteId} and status = 'running'`;

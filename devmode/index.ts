@@ -47,6 +47,8 @@ export {
   codeServerArguments,
   EDITOR_SETTINGS,
   SESSION_CONTAINER_LABEL,
+  SESSION_SCOPE_LABEL,
+  sessionScope,
   type DevmodeRuntime,
   type EditorSession,
   type OpenSessionResult,

@@ -25,20 +25,20 @@ import { getWorkspace, saveWorkspace, type WorkspaceRecord } from './workspace.t
 
 export const SESSION_CONTAINER_LABEL = 'windwalker.devmode.session';
 /**
- * Which database and data folder a container belongs to: several installations (test runs, a
- * bench platform) may share one Docker engine, and each cleans up only its own containers.
+ * Which installation (database, host name, data folder) a container belongs to: several (test
+ * runs, a bench platform) may share one Docker engine, and each cleans up only its own.
  */
 export const SESSION_SCOPE_LABEL = 'windwalker.devmode.scope';
 
-const scopes = new WeakMap<Sql, Promise<string>>();
-export function sessionScope(rt: Pick<DevmodeRuntime, 'sql' | 'dataDir'>): Promise<string> {
-  let scope = scopes.get(rt.sql);
-  if (!scope) {
-    scope = rt.sql<{ db: string }[]>`select current_database() as db`.then(([row]) => row.db);
-    scopes.set(rt.sql, scope);
-    scope.catch(() => scopes.delete(rt.sql));
+const databases = new WeakMap<Sql, Promise<string>>();
+export function sessionScope(rt: Pick<DevmodeRuntime, 'sql' | 'dataDir' | 'hostName'>): Promise<string> {
+  let database = databases.get(rt.sql);
+  if (!database) {
+    database = rt.sql<{ db: string }[]>`select current_database() as db`.then(([row]) => row.db);
+    databases.set(rt.sql, database);
+    database.catch(() => databases.delete(rt.sql));
   }
-  return scope.then((db) => `${db}@${path.resolve(rt.dataDir)}`);
+  return database.then((db) => `${db}@${rt.hostName}:${path.resolve(rt.dataDir)}`);
 }
 const SOCKET_NAME = 'code-server.sock';
 const SESSION_DIR_IN_CONTAINER = '/run/windwalker';

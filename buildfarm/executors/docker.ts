@@ -130,8 +130,8 @@ export async function createDockerExecutor(opts: DockerExecutorOptions): Promise
   pool.prime(opts.warmProfiles ?? []);
   /** Containers of finished builds being removed (off the build's path; waited for on close). */
   const removals = new Set<Promise<void>>();
-  const removeLater = (container: BuildContainer) => {
-    const removal = container.remove().finally(() => removals.delete(removal));
+  const removeLater = (container: BuildContainer, after: Promise<void> = Promise.resolve()) => {
+    const removal = after.then(() => container.remove()).finally(() => removals.delete(removal));
     removals.add(removal);
   };
 
@@ -144,6 +144,7 @@ export async function createDockerExecutor(opts: DockerExecutorOptions): Promise
       const name = `${BUILD_CONTAINER_NAME_PREFIX}${request.buildId}-${randomBytes(3).toString('hex')}`;
       let reason: 'timeout' | 'cancel' | null = null;
       let current: BuildContainer | null = null;
+      let renaming: Promise<void> = Promise.resolve();
       const kill = (why: 'timeout' | 'cancel') => {
         reason ??= why;
         void current?.kill();
@@ -152,15 +153,18 @@ export async function createDockerExecutor(opts: DockerExecutorOptions): Promise
       const onAbort = () => kill('cancel');
       request.signal.addEventListener('abort', onAbort, { once: true });
       try {
-        const warm = pool.take(request.limits);
+        const warm = pool.take(request.limits); // only running ones
         if (warm) {
+          // Named after the build from now on (`docker ps` shows which build runs where). The
+          // engine's answer is not waited for before the render (a rename is only a label for
+          // people; on a busy engine it took several ms of every build): a container that died
+          // since it was taken fails the render, which is retried like any engine failure.
+          renaming = warm.container.rename({ name }).catch(() => {});
           try {
-            // Named after the build from now on (`docker ps` shows which build runs where), while
-            // its input is written.
-            await Promise.all([warm.container.rename({ name }), writeWorkspaceInput(warm.workspace.dir, request.input)]);
+            await writeWorkspaceInput(warm.workspace.dir, request.input);
             current = warm;
           } catch {
-            removeLater(warm); // died or vanished since it was warmed: start one below
+            removeLater(warm); // its work folder is gone: start one below
           }
         }
         if (!current) {
@@ -182,7 +186,8 @@ export async function createDockerExecutor(opts: DockerExecutorOptions): Promise
       } finally {
         clearTimeout(timer);
         request.signal.removeEventListener('abort', onAbort);
-        if (current) removeLater(current);
+        // Removed once its rename is answered (the engine would refuse one or the other).
+        if (current) removeLater(current, renaming);
       }
     },
     warmPoolStatus: () => pool.status(),

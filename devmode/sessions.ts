@@ -9,8 +9,9 @@
 // workspace-trust prompt turned off. A workspace has at most one open session (a unique index);
 // a second open joins it. Idle sessions stop with the workspace saved (devmode/supervisor.ts).
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { getPlan } from '../billing/index.ts';
@@ -146,6 +147,33 @@ export const EDITOR_SETTINGS = {
   'files.autoSave': 'afterDelay',
   'files.autoSaveDelay': 1000,
 };
+
+/** A unix socket's address holds at most 107 bytes; a longer socket path is reached through a short link. */
+const SOCKET_PATH_MAX = 100;
+const SHORT_LINK_PREFIX = 'ww-devmode-';
+
+/**
+ * The path the web process connects to for a session folder's socket: the socket itself, or — when
+ * DATA_DIR is deep enough to make that too long to connect to — a link to the folder in a fresh
+ * private temporary folder (mkdtemp: mode 700, a name no one else can take first).
+ */
+async function reachableSocketPath(sessionFolder: string): Promise<string> {
+  const direct = path.join(sessionFolder, SOCKET_NAME);
+  if (Buffer.byteLength(direct) <= SOCKET_PATH_MAX) return direct;
+  const linkFolder = await mkdtemp(path.join(os.tmpdir(), SHORT_LINK_PREFIX));
+  await symlink(sessionFolder, path.join(linkFolder, 's'));
+  const linked = path.join(linkFolder, 's', SOCKET_NAME);
+  if (Buffer.byteLength(linked) > SOCKET_PATH_MAX) {
+    throw new Error(`the editor's socket path is too long to connect to (${direct}, and ${linked} through the temporary folder): use a shorter DATA_DIR or TMPDIR`);
+  }
+  return linked;
+}
+
+/** Removes the short link a socket path went through, if it did. */
+async function removeShortLink(socketPath: string | null): Promise<void> {
+  if (!socketPath || !socketPath.startsWith(path.join(os.tmpdir(), SHORT_LINK_PREFIX))) return;
+  await rm(path.dirname(path.dirname(socketPath)), { recursive: true, force: true }).catch(() => {});
+}
 
 /** code-server's command line in the container. */
 export function codeServerArguments(): string[] {
@@ -314,6 +342,7 @@ async function placeOnThisHost(rt: DevmodeRuntime, limits: SessionLimits): Promi
 async function startContainer(rt: DevmodeRuntime, session: EditorSession, workspace: WorkspaceRecord, image: string): Promise<EditorSession> {
   const { sql, docker } = rt;
   let container: Docker.Container | null = null;
+  let socketPath: string | null = null;
   try {
     const folders = await prepareFolders(rt, session.id, session.siteId);
     const memoryBytes = session.limits.memoryMb * 2 ** 20;
@@ -352,7 +381,7 @@ async function startContainer(rt: DevmodeRuntime, session: EditorSession, worksp
     });
     await withTenant(sql, session.tenantId, (tx) => tx`update devmode_sessions set container_id = ${container!.id} where id = ${session.id}`);
     await container.start();
-    const socketPath = path.join(folders.session, SOCKET_NAME);
+    socketPath = await reachableSocketPath(folders.session);
     const deadline = Date.now() + (rt.startTimeoutMs ?? 60_000);
     for (;;) {
       if (existsSync(socketPath)) {
@@ -387,6 +416,7 @@ async function startContainer(rt: DevmodeRuntime, session: EditorSession, worksp
       update devmode_sessions set status = 'failed', stopped_at = now(), stop_reason = 'failed', error = ${message.slice(0, 4000)}
       where id = ${session.id}`);
     await rm(sessionDir(rt.dataDir, session.id), { recursive: true, force: true }).catch(() => {});
+    await removeShortLink(socketPath);
     throw new DevmodeError('START_FAILED', '코드 편집기를 시작하지 못했습니다. 잠시 후 다시 시도해 주세요. 계속되면 운영팀에 알려 주세요.', { cause: error });
   }
 }
@@ -437,6 +467,7 @@ export async function stopSession(
     error = (cause as Error).message;
   } finally {
     await rm(sessionDir(rt.dataDir, session.id), { recursive: true, force: true }).catch(() => {});
+    await removeShortLink(session.socketPath);
     await withTenant(sql, session.tenantId, (tx) => tx`
       update devmode_sessions set status = ${error ? 'failed' : 'stopped'}, stopped_at = now(), stop_reason = ${opts.reason},
         memory_used_bytes = coalesce(${session.memoryUsedBytes}, memory_used_bytes), error = ${error}

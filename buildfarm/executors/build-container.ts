@@ -9,7 +9,9 @@
 // worker by more than the kernel takes to close a socket. What is left is a stopped container,
 // which the next worker on this host removes (removeOrphanedBuildContainers).
 import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import type { RenderLimits } from './types.ts';
@@ -82,8 +84,18 @@ export async function removeOrphanedBuildContainers(docker: Docker): Promise<num
       // Already gone (another worker starting at the same moment removed it) is fine.
       if ((error as { statusCode?: number }).statusCode !== 404 && (error as { statusCode?: number }).statusCode !== 409) throw error;
     }
+    // Its work folder on this host (the dead worker's; nothing else uses it) goes with it.
+    for (const dir of orphanWorkFolders(info)) await rm(dir, { recursive: true, force: true });
   }
   return removed;
+}
+
+/** The host folders a build container had mounted at /work, if they are build work folders (prepareEmptyWorkspace). */
+export function orphanWorkFolders(info: Docker.ContainerInfo): string[] {
+  return (info.Mounts ?? [])
+    .filter((mount) => mount.Destination === WORK_IN_CONTAINER && mount.Type === 'bind')
+    .map((mount) => mount.Source)
+    .filter((source) => path.dirname(source) === os.tmpdir() && path.basename(source).startsWith('ww-build-'));
 }
 
 /** The containers a build ran in (normally one; a retried build may have had more). */

@@ -234,6 +234,12 @@ describe.skipIf(!state.ready)('developer mode in containers', () => {
       const url = new URL(web.baseUrl);
       await context.addCookies([...owner.cookies].map(([name, value]) => ({ name, value, domain: url.hostname, path: '/' })));
       const page = await context.newPage();
+      const sockets: { url: string; closed: boolean }[] = [];
+      page.on('websocket', (ws) => {
+        const entry = { url: ws.url(), closed: false };
+        sockets.push(entry);
+        ws.on('close', () => (entry.closed = true));
+      });
       const started = Date.now();
       await page.goto(`${web.baseUrl}/sites/${siteId}/code/editor/`);
       await page.waitForSelector('.monaco-workbench .explorer-folders-view .monaco-list-row', { timeout: 60_000 });
@@ -245,6 +251,13 @@ describe.skipIf(!state.ready)('developer mode in containers', () => {
       const shot = screenshotPath('devmode', 'workbench');
       await page.screenshot({ path: shot });
       expect(existsSync(shot)).toBe(true);
+      // The workbench's WebSockets (management and extension host) stay open while it sits idle
+      // past the proxy's 4 s idle-socket timeout: none closed, none reopened.
+      const opened = sockets.length;
+      expect(opened).toBeGreaterThanOrEqual(2);
+      await page.waitForTimeout(6000);
+      expect(sockets.filter((s) => s.closed)).toEqual([]);
+      expect(sockets).toHaveLength(opened);
       const [row] = await sql<{ container_id: string }[]>`select container_id from devmode_sessions where site_id = ${siteId} and status = 'running'`;
       const stats = (await docker.getContainer(row.container_id).stats({ stream: false })) as { memory_stats: { usage: number; stats?: { inactive_file?: number } } };
       console.warn(`[devmode] one session with one editor open: ${Math.round((stats.memory_stats.usage - (stats.memory_stats.stats?.inactive_file ?? 0)) / 2 ** 20)} MiB`);

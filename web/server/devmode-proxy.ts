@@ -78,8 +78,10 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
   const runtime = opts.runtime ?? devmodeRuntimeFromEnv(opts.sql, env());
   const grants = new Map<string, { grant: Grant; expires: number }>();
   const deciding = new Map<string, Promise<Grant>>();
-  // Kept-alive connections to the sessions' sockets (the agent pools them per socket path).
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16, timeout: 60_000 });
+  // Kept-alive connections to the sessions' sockets (the agent pools them per socket path). An
+  // idle one is closed after 4 s, before code-server's own 5 s (Node's default keepAliveTimeout)
+  // could close it under a request being sent; a socket in use is never timed out by the agent.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16, timeout: 4_000 });
   const touched = new Map<string, string>(); // session id → tenant id
   const openSockets = new Set<Duplex>();
 

@@ -9,8 +9,8 @@
 //   owners' editors), so the first pass runs as soon as the supervisor starts and reconciles:
 //   a running session whose container is gone is closed with its workspace saved, one a web
 //   process that has since ended left 'starting' or 'stopping' is finished, and a container of
-//   this installation (database and data folder: its scope label) with no open session is
-//   removed.
+//   this installation (database, host name and data folder: its scope label) with no open
+//   session is removed.
 // Every web process on a host may run one; the database decides who stops what (stopSession
 // claims a session with one UPDATE), and a publish request file is claimed by renaming it.
 import { existsSync } from 'node:fs';
@@ -156,7 +156,10 @@ export function startDevmodeSupervisor(
       const sessionId = container.Labels[SESSION_CONTAINER_LABEL];
       if (sessionId && open.has(sessionId)) continue;
       log(`container ${container.Id.slice(0, 12)} of session ${sessionId ?? '?'} has no open session; removing it`);
-      await rt.docker.getContainer(container.Id).remove({ force: true }).catch((error) => log(`container ${container.Id.slice(0, 12)}: ${(error as Error).message}`));
+      await rt.docker.getContainer(container.Id).remove({ force: true }).catch((error: { statusCode?: number; message: string }) => {
+        // Gone already, or being removed: the session's own stop got there first.
+        if (error.statusCode !== 404 && error.statusCode !== 409) log(`container ${container.Id.slice(0, 12)}: ${error.message}`);
+      });
     }
   };
 

@@ -87,6 +87,18 @@ describe('the code editor for a workspace viewer', () => {
     expect(await upgradeStatus(`/sites/${siteId}/code/editor/x`, cookieOf(owner))).toBe(404);
   });
 
+  it('refuses the proxy on a plan without developer mode, naming the plan', async () => {
+    const [{ tenant_id: tenantId }] = await web.db.sql<{ tenant_id: string }[]>`select tenant_id from sites where id = ${siteId}`;
+    await web.db.sql`update tenants set plan_code = 'basic' where id = ${tenantId}`;
+    try {
+      const page = await owner.get(`/sites/${siteId}/code/editor/?folder=/workspace`);
+      expect(page.status).toBe(403);
+      expect(page.body).toBe('개발자 모드(코드 편집기)는 프리미엄 요금제부터 쓸 수 있습니다. 지금은 기본 요금제입니다. 요금제 페이지에서 바꿔 주세요.');
+    } finally {
+      await web.db.sql`update tenants set plan_code = 'premium' where id = ${tenantId}`;
+    }
+  });
+
   it('lists developer mode on the billing page as part of 프리미엄 and up', async () => {
     const billing = await owner.get('/billing');
     expect(billing.status).toBe(200);

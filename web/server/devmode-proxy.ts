@@ -23,8 +23,9 @@ import httpProxy from 'http-proxy';
 import type PgBoss from 'pg-boss';
 import { env } from '../../config/env.ts';
 import { withTenant, isUuid, type Sql } from '../../db/index.ts';
-import { getPlan } from '../../billing/index.ts';
 import {
+  assertPlanAllowsDevmode,
+  DevmodeError,
   devmodeRuntimeFromEnv,
   startDevmodeSupervisor,
   touchSessions,
@@ -143,8 +144,13 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
     if (membership.tenant.status === 'suspended') return { ok: false, status: 403, message: `'${membership.tenant.name}' 워크스페이스는 정지되었습니다. 고객센터에 문의해 주세요.` };
     if (membership.role === 'viewer') return { ok: false, status: 403, message: '코드 편집기는 편집자 이상의 권한이 있어야 열 수 있습니다. 워크스페이스 소유자에게 권한을 요청해 주세요.' };
     if (!site.devmode) {
-      const plan = await getPlan(opts.sql, site.plan_code);
-      return { ok: false, status: 403, message: `개발자 모드(코드 편집기)는 프리미엄 요금제부터 쓸 수 있습니다. 지금은 ${plan.nameKo} 요금제입니다. 요금제 페이지에서 바꿔 주세요.` };
+      // The refusal in the same words as everywhere else (it names the plan).
+      try {
+        await assertPlanAllowsDevmode(opts.sql, tenantId);
+      } catch (error) {
+        if (error instanceof DevmodeError) return { ok: false, status: 403, message: error.message };
+        throw error;
+      }
     }
     const session = site.session_id ? { id: site.session_id, socket_path: site.socket_path } : null;
     if (!session?.socket_path) {

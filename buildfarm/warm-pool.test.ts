@@ -185,7 +185,10 @@ describe.skipIf(!engineAnswers)('warm build containers', () => {
     await exited;
     // Its attach connections closed with it: the renderers' stdin closed and they exited.
     await expect.poll(async () => (await childContainers()).filter((c) => c.State === 'running').length, { timeout: 5_000, interval: 50 }).toBe(0);
-    expect((await childContainers()).length).toBe(left.length);
+    // Nothing new appeared. Some may already be gone: a worker of another test file starting on
+    // this Docker host removes a dead worker's containers too (CI saw 3 of 4 left at this point).
+    const stillThere = await childContainers();
+    expect(stillThere.filter((c) => !left.some((l) => l.Id === c.Id))).toEqual([]);
 
     worker = await startWorker({
       sql, boss, databaseUrl: db.url, dataDir, executor: 'docker', concurrency: 1, warmContainers: 1, deadWorkerAfterSeconds: 3, recoveryIntervalMs: 500,

@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 // Fast thresholds for the test; the monitor runs with 3 / 5 / 300 s.
-const POLICY = { failuresToDown: 2, successesToUp: 2, minDownSeconds: 0, checkTimeoutMs: 5_000 };
+const POLICY = { downAfterFailures: 2, upAfterSuccesses: 2, minDownSeconds: 0, checkTimeoutMs: 5_000 };
 
 function providerSet(entries: CdnProvider[]): Map<ProviderName, CdnProvider> {
   return new Map(entries.map((p) => [p.name, p]));

@@ -4,8 +4,8 @@
 // provider's own retries) placed on another one.
 //
 // Not flapping:
-//   - a provider is 'down' only after `failuresToDown` (3) failed checks in a row, and 'up' again
-//     only after `successesToUp` (5) good checks in a row AND `minDownSeconds` (300) since it went
+//   - a provider is 'down' only after `downAfterFailures` (3) failed checks in a row, and 'up' again
+//     only after `upAfterSuccesses` (5) good checks in a row AND `minDownSeconds` (300) since it went
 //     down — one slow answer moves nobody, and a provider that answers now and then does not pull
 //     sites back and forth;
 //   - a site goes back only when its last move was the failover away from that provider (a site
@@ -23,9 +23,9 @@ import type { DeployFile, DeployResult } from './types.ts';
 
 export interface FailoverPolicy {
   /** Failed checks in a row before a provider is taken for down; 3 unless set. */
-  failuresToDown?: number;
+  downAfterFailures?: number;
   /** Good checks in a row before a down provider is taken back; 5 unless set. */
-  successesToUp?: number;
+  upAfterSuccesses?: number;
   /** A down provider stays down at least this long; 300 s unless set. */
   minDownSeconds?: number;
   /** A health check that takes longer counts as failed; 10 s unless set. */
@@ -79,8 +79,8 @@ const FAILOVER_LOCK = MOVES_LOCK;
 
 function policyOf(policy: FailoverPolicy = {}) {
   return {
-    failuresToDown: policy.failuresToDown ?? 3,
-    successesToUp: policy.successesToUp ?? 5,
+    downAfterFailures: policy.downAfterFailures ?? 3,
+    upAfterSuccesses: policy.upAfterSuccesses ?? 5,
     minDownSeconds: policy.minDownSeconds ?? 300,
     checkTimeoutMs: policy.checkTimeoutMs ?? 10_000,
   };
@@ -132,8 +132,8 @@ export async function checkProviders(
       const failures = check.ok ? 0 : before.consecutive_failures + 1;
       const successes = check.ok ? before.consecutive_successes + 1 : 0;
       let state = before.state;
-      if (state === 'up' && failures >= p.failuresToDown) state = 'down';
-      else if (state === 'down' && successes >= p.successesToUp && before.down_seconds >= p.minDownSeconds) state = 'up';
+      if (state === 'up' && failures >= p.downAfterFailures) state = 'down';
+      else if (state === 'down' && successes >= p.upAfterSuccesses && before.down_seconds >= p.minDownSeconds) state = 'up';
       await tx`
         update cdn_provider_health set
           state = ${state}, consecutive_failures = ${failures}, consecutive_successes = ${successes},

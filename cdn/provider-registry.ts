@@ -52,7 +52,7 @@ export function createProviders(sql: Sql, opts: { dataDir: string; config?: Prov
           return createCloudFrontBackend({
             accessKeyId: config.AWS_ACCESS_KEY_ID!, secretAccessKey: config.AWS_SECRET_ACCESS_KEY!, region: config.AWS_REGION,
             bucket: config.AWS_S3_BUCKET!, distributionId: config.AWS_CLOUDFRONT_DISTRIBUTION_ID!,
-            siteBaseDomain: config.SITE_BASE_DOMAIN, endpoint: config.AWS_ENDPOINT_URL,
+            siteBaseDomain: config.SITE_BASE_DOMAIN, endpoint: config.AWS_ENDPOINT_URL, sql,
           });
         })));
         break;

@@ -125,6 +125,40 @@ describe('Vercel usage (/v2/usage)', () => {
     ]);
   });
 
+  it('files a request by its Seoul day: one asked-for window per Seoul day, the two UTC dates it touches added up', async () => {
+    const site = await siteOn('vercel', 'vc-midnight');
+    const project = vercelProjectName(site.siteId);
+    // All three are UTC date DAY1 (14:50, 15:10 and 23:30 UTC) — but the first is DAY1 in Seoul, the others DAY2.
+    vc.usage.record(project, seoul(DAY1, '23:50'), { hits: 3, misses: 0 }, 300);
+    vc.usage.record(project, seoul(DAY2, '00:10'), { hits: 5, misses: 2 }, 700);
+    vc.usage.record(project, seoul(DAY2, '08:30'), { hits: 1, misses: 0 }, 100);
+    // DAY1 00:00 in Seoul is the previous UTC date: still DAY1.
+    vc.usage.record(project, seoul(DAY1, '00:00'), { hits: 10, misses: 0 }, 1_000);
+    const before = vc.log.filter((r) => r.path === '/v2/usage').length;
+    expect(await providers.get('vercel')!.usage({ ...site, from: DAY1, to: DAY2 })).toEqual([
+      { day: DAY1, requests: 13, bytes: 1_300 },
+      { day: DAY2, requests: 8, bytes: 800 },
+    ]);
+    expect(vc.log.filter((r) => r.path === '/v2/usage').length - before).toBe(2);
+  });
+
+  it('refuses a day rather than misfiling it when Vercel answers whole UTC days instead of the hours asked for', async () => {
+    const site = await siteOn('vercel', 'vc-utc-days');
+    vc.usage.record(vercelProjectName(site.siteId), seoul(DAY1, '23:50'), { hits: 3, misses: 0 }, 300);
+    vc.usage.record(vercelProjectName(site.siteId), seoul(DAY2, '00:10'), { hits: 5, misses: 0 }, 500);
+    vc.usage.wholeUtcDays = true;
+    try {
+      await expect(providers.get('vercel')!.usage({ ...site, from: DAY2, to: DAY2 })).rejects.toThrow(/answered whole UTC days/);
+      const result = await syncHostedUsage(db.sql, { providers: new Map([['vercel', providers.get('vercel')!]]), days: [DAY2] });
+      expect(result.outcomes.find((o) => o.siteId === site.siteId)).toMatchObject({ status: 'failed', detail: expect.stringMatching(/Seoul day/) });
+      expect(await db.sql`select 1 from cdn_usage_daily where site_id = ${site.siteId}`).toHaveLength(0);
+    } finally {
+      vc.usage.wholeUtcDays = false;
+    }
+    // Kept to the hours, the same day reads right.
+    expect(await providers.get('vercel')!.usage({ ...site, from: DAY2, to: DAY2 })).toEqual([{ day: DAY2, requests: 5, bytes: 500 }]);
+  });
+
   it('answers no traffic for a site that has no Vercel project', async () => {
     const tenantId = await insertTenant(db.sql, '버셀 없는 곳');
     const siteId = await insertSite(db.sql, tenantId, 'vc-none');
@@ -132,7 +166,10 @@ describe('Vercel usage (/v2/usage)', () => {
   });
 });
 
-describe('CloudFront usage (CloudWatch GetMetricStatistics)', () => {
+describe('CloudFront usage without standard logs (CloudWatch GetMetricStatistics)', () => {
+  // The distribution writes no access logs here (cloudfront-logs.test.ts has them); it stays so for the rest of the file.
+  beforeAll(() => aws.logs.setLogging(aws.distributionId, null));
+
   it('reads Requests and BytesDownloaded of the distribution (Region=Global, us-east-1) for a site alone on it', async () => {
     const site = await siteOn('cloudfront', 'cfr-usage');
     cw.publishCloudFront(aws.distributionId, 'Requests', seoul(DAY1, '08:00'), 1_500);
@@ -149,13 +186,14 @@ describe('CloudFront usage (CloudWatch GetMetricStatistics)', () => {
     expect(call.body).toMatchObject({ Namespace: 'AWS/CloudFront', Period: 86_400, Statistics: ['Sum'] });
   });
 
-  it('refuses to split the distribution’s figures once another site shares it', async () => {
+  it('fails, saying what to switch on, once another site shares the distribution', async () => {
     await siteOn('cloudfront', 'cfr-neighbour');
     const [first] = await db.sql<{ id: string; tenant_id: string }[]>`select id, tenant_id from sites where slug = 'cfr-usage'`;
     const error = await providers.get('cloudfront')!.usage({ tenantId: first.tenant_id, siteId: first.id, from: DAY1, to: DAY2 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CdnError);
-    expect((error as CdnError).code).toBe('unsupported');
-    expect((error as CdnError).message).toMatch(/다른 사이트 1곳과 함께/);
+    expect((error as CdnError).code).toBe('provider_failed');
+    expect((error as CdnError).message).toMatch(new RegExp(`CloudFront 배포\\(${aws.distributionId}\\)에 표준 로그\\(S3 접근 로그\\)가 설정되어 있지 않아, 이 배포를 다른 사이트 1곳과 함께`));
+    expect((error as CdnError).message).toMatch(/표준 로깅\(레거시, S3 버킷\)을 켜야 합니다/);
   });
 });
 
@@ -187,7 +225,8 @@ describe('syncHostedUsage', () => {
       { slug: 'sync-vc', provider: 'vercel', day: DAY2, requests: 100, bytes: 1000000 },
     ];
     expect(await rows()).toEqual(expected);
-    expect(first.outcomes.filter((o) => o.status === 'failed')).toEqual([]);
+    // Only the CloudFront sites fail (their shared distribution writes no access logs here; checked below).
+    expect(first.outcomes.filter((o) => o.status === 'failed' && o.provider !== 'cloudfront')).toEqual([]);
 
     // Again: the same rows, nothing doubled.
     await syncHostedUsage(db.sql, { providers, days: [DAY1, DAY2] });
@@ -203,10 +242,13 @@ describe('syncHostedUsage', () => {
     expect(traffic.days).toBeGreaterThanOrEqual(2);
     expect(traffic.requests).toBeGreaterThan(0);
 
-    // Ops sees each outcome; CloudFront's shared distribution is named as the reason, not hidden.
+    // Ops sees each outcome; a shared CloudFront distribution without access logs fails with the reason, never a silent zero.
     const syncs = await listUsageSyncs(db.sql, 200);
     expect(syncs.find((s) => s.siteName === '사이트 sync-cf' && s.day === DAY2)).toMatchObject({ status: 'ok', requests: 2500 });
-    expect(syncs.filter((s) => s.provider === 'cloudfront').every((s) => s.status === 'unsupported')).toBe(true);
+    const cloudFront = syncs.filter((s) => s.provider === 'cloudfront');
+    expect(cloudFront.length).toBe(4); // cfr-usage and cfr-neighbour, two days each
+    for (const s of cloudFront) expect(s).toMatchObject({ status: 'failed', requests: null, detail: expect.stringMatching(/표준 로그\(S3 접근 로그\)가 설정되어 있지 않아/) });
+    expect(await db.sql`select 1 from cdn_usage_daily u join sites s on s.id = u.site_id where s.slug like 'cfr-%' and u.provider = 'cloudfront'`).toHaveLength(0);
   });
 
   it('keeps another tenant’s rows out of a site’s sync', async () => {

@@ -16,6 +16,7 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import vm from 'node:vm';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createAwsDomainsContract, type ContractCertificate, type ContractDistribution } from './aws-domains.ts';
+import { createCloudFrontLogsContract, listObjectsV2, type CloudFrontLogsContract } from './cloudfront-logs.ts';
 import { json, randomHex, startContractServer, type ContractRequest, type ContractResponse, type ContractServer } from './http.ts';
 
 const FUNCTION_MAX_BYTES = 10 * 1024;
@@ -72,6 +73,8 @@ export interface AwsContract extends ContractServer {
   publishValidation(hostname: string): void;
   /** Bytes of file bodies received by PutObject (under objects/). */
   uploadedBytes(): number;
+  /** The CloudFront standard-log bucket; the main distribution logs there under `cloudfront/` (cloudfront-logs.ts). */
+  logs: CloudFrontLogsContract;
   serve(host: string, path: string): { status: number; body: Buffer; contentType?: string };
 }
 
@@ -103,6 +106,9 @@ export async function startAwsContract(opts: { region?: string; bucket?: string;
   const objects = new Map<string, StoredObject>();
   const functions = new Map<string, CfFunction>();
   let uploadedBytes = 0;
+  const logs = createCloudFrontLogsContract({ bucket: `ww-logs-${randomHex(4)}`, distributions: domains.distributions });
+  logs.setLogging(distributionId, { prefix: 'cloudfront/' });
+  const listSecret = randomHex(16);
 
   /** Null when the request is signed correctly, else the error to answer. */
   async function checkSignature(req: ContractRequest, errorOf: (status: number, code: string, message: string) => ContractResponse): Promise<{ service: string } | ContractResponse> {
@@ -163,9 +169,11 @@ export async function startAwsContract(opts: { region?: string; bucket?: string;
   function s3(req: ContractRequest): ContractResponse {
     const parts = (req.raw.url ?? '/').split('?')[0].split('/').filter(Boolean);
     const [bucketName, ...keyParts] = parts;
+    if (bucketName === logs.bucket) return logs.s3(req, keyParts.map(decodeURIComponent).join('/'));
     if (bucketName !== bucket) return s3Error(404, 'NoSuchBucket', 'The specified bucket does not exist');
     const key = keyParts.map(decodeURIComponent).join('/');
     if (!key) {
+      if (req.method === 'GET' && req.url.searchParams.get('list-type') === '2') return listObjectsV2(bucket, objects, req.url.searchParams, listSecret);
       if (req.method === 'POST' && req.url.searchParams.has('delete')) {
         const hasChecksum = Object.keys(req.headers).some((h) => h === 'content-md5' || h.startsWith('x-amz-checksum-'));
         if (!hasChecksum) return s3Error(400, 'InvalidRequest', 'Missing required header for this request: Content-MD5 or x-amz-checksum-*');
@@ -318,6 +326,7 @@ export async function startAwsContract(opts: { region?: string; bucket?: string;
     distributions: domains.distributions,
     publishValidation: domains.publishValidation,
     uploadedBytes: () => uploadedBytes,
+    logs,
     serve(host, path) {
       // CloudFront answers only names that an enabled distribution carries as an alias.
       if (!domains.servesHost(host)) return { status: 403, body: Buffer.from('The request could not be satisfied: no distribution for this host') };

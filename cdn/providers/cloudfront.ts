@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-cloudfront';
 import { CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { ACMClient } from '@aws-sdk/client-acm';
+import type { Sql } from '../../db/index.ts';
 import { CdnError } from '../errors.ts';
 import { createCloudFrontDomains } from './cloudfront-domains.ts';
 import { createCloudFrontUsage } from './cloudfront-usage.ts';
@@ -37,6 +38,10 @@ export interface CloudFrontConfig {
   cloudWatchEndpoint?: string;
   /** Wait between looks for ACM's DNS validation record after a certificate request; 1 s unless set (tests shorten it). */
   certificatePollMs?: number;
+  /** Keeps the access-log files usage has read and their counts (cloudfront-usage.ts); usage of a shared distribution needs it. */
+  sql?: Sql;
+  /** ListObjectsV2 MaxKeys when usage lists the access logs (1,000 unless set; tests page with less). */
+  logPageSize?: number;
 }
 
 const CONCURRENCY = 8;

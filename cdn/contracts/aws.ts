@@ -7,7 +7,8 @@
 // that x-amz-content-sha256 is the body's SHA-256. Then:
 // - S3: PutObject, HeadObject, CopyObject (x-amz-copy-source, MetadataDirective), DeleteObjects
 //   (needs Content-MD5 or an x-amz-checksum header), in one bucket; XML errors (NoSuchKey,
-//   NoSuchBucket, SignatureDoesNotMatch, SlowDown);
+//   NoSuchBucket, SignatureDoesNotMatch, SlowDown); ListObjectsV2 on it and on the CloudFront log
+//   bucket, whose files the distributions with standard logging on deliver (cloudfront-logs.ts);
 // - CloudFront Functions: Create, Get (DEVELOPMENT/LIVE), Describe, Update and Publish with
 //   If-Match ETags (PreconditionFailed on a stale one), 10 KB code limit, code that must parse.
 // `serve(host, path)` runs the LIVE function on a viewer request and reads the object it points

@@ -71,7 +71,8 @@ describe.skipIf(!engineAnswers)('the docker executor', () => {
     });
     expect(inspected.Config.User).toBe('65534:65534');
     expect(inspected.Config.Image).toMatch(/^windwalker-builder:/);
-    expect(inspected.Mounts.map((m) => m.Destination)).toEqual(['/work']);
+    // Its work folder, and in it the source folder (a developer-mode build's files) read-only.
+    expect(inspected.Mounts.map((m) => [m.Destination, m.RW]).sort()).toEqual([['/work', true], ['/work/src', false]]);
     // NetworkDisabled on top of NetworkMode none: the container has no interface but loopback.
     expect((inspected.Config as { NetworkDisabled?: boolean }).NetworkDisabled).toBe(true);
     expect(Object.keys(inspected.NetworkSettings.Networks ?? {})).toEqual([]);

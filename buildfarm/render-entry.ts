@@ -10,13 +10,15 @@
 // in the work folder. If stdin closes first (the pool drained, or the worker died) it exits
 // without rendering; if stdin closes while it renders (the worker died) it stops at once, so no
 // container outlives the worker that started it.
+// An input of kind 'source' (developer mode) is copied and checked instead (source-check-entry.ts).
 // Reads <work>/input.json, writes every rendered file (or only the paths listed in `only`) to <work>/out/files/<n> and the list of
 // them to <work>/out/manifest.json. Exit code 0: rendered; 2: the document is invalid (a
 // content error, written to <work>/out/errors.json); anything else: the build machinery failed.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createSiteDocument, planSiteRender, templates, validateSiteDocument, type RenderedFile, type SiteAsset, type SiteDocument } from '../site/index.ts';
-import { CONTENT_ERROR_EXIT_CODE, type RenderInput, type RenderManifest } from './executors/types.ts';
+import { CONTENT_ERROR_EXIT_CODE, type RenderInput, type RenderManifest, type SourceCheckInput } from './executors/types.ts';
+import { copyAndCheckSource, isSourceCheck } from './source-check-entry.ts';
 
 const bytesOf = (base64: string | null): Buffer => (base64 === null ? Buffer.alloc(0) : Buffer.from(base64, 'base64'));
 
@@ -27,7 +29,9 @@ const DONE_PREFIX = 'done ';
 const WORKER_GONE_EXIT_CODE = 75;
 
 async function render(workDir: string): Promise<number> {
-  const input = JSON.parse(await readFile(path.join(workDir, 'input.json'), 'utf8')) as RenderInput;
+  const input = JSON.parse(await readFile(path.join(workDir, 'input.json'), 'utf8')) as RenderInput | SourceCheckInput;
+  // A developer-mode build: its files are copied and checked, not rendered (source-check-entry.ts).
+  if (isSourceCheck(input)) return copyAndCheckSource(workDir, input);
   const outDir = path.join(workDir, 'out');
   await mkdir(path.join(outDir, 'files'), { recursive: true });
 

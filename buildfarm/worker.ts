@@ -387,7 +387,8 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       );
     }
     const document = validated.document;
-    // Developer mode: a version with a source snapshot publishes those files (checked) instead of a render.
+    // Developer mode: a version with a source snapshot publishes those files, copied and checked
+    // by the executor (its container or child process), instead of a render.
     const sourceSnapshotId = claimed.sourceSnapshotId;
     const ids = collectAssetIds(document);
     // Originals the document names, and their resized variants (parent_id) for <picture>;
@@ -407,7 +408,10 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     const deploy = async (useCache: boolean) => {
       const renderStarted = Date.now();
       const rendered = sourceSnapshotId
-        ? await sourceBuildOutputs(sql, { tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, snapshotId: sourceSnapshotId })
+        ? await sourceBuildOutputs(sql, {
+            tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, snapshotId: sourceSnapshotId,
+            executor, limits, signal, slowRenderMs: opts.slowRenderMs,
+          })
         : await renderOutputs(job, built, limits, signal, useCache);
       reusedFiles = rendered.reused.length;
       if (signal.aborted) throw new BuildCancelledError('build cancelled after render');

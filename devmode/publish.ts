@@ -1,8 +1,9 @@
 // Publish from code: save the workspace (a commit), copy its publishable files into a source
 // snapshot in PostgreSQL (bodies stored once per site and sha256), and publish through the same
 // build queue as the builder (buildfarm publishSite with the snapshot). A worker on any host
-// reads the snapshot, checks links and assets (buildfarm/source-build.ts) and deploys it the
-// usual way: nothing is half-live.
+// reads the snapshot and hands it to its build container (or child process), which copies the
+// files and checks links and assets (buildfarm/source-build.ts, source-check-entry.ts); only a
+// tree with no problems is deployed, the usual way: nothing is half-live.
 import type PgBoss from 'pg-boss';
 import { publishSite, type PublishResult } from '../buildfarm/index.ts';
 import { withTenant, type Sql } from '../db/index.ts';

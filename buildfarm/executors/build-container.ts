@@ -169,7 +169,8 @@ export async function startBuildContainer(docker: Docker, opts: StartBuildContai
         NetworkMode: 'none',
         ReadonlyRootfs: true,
         Tmpfs: { '/tmp': 'rw,noexec,nosuid,size=64m' },
-        Binds: [`${workspace.dir}:${WORK_IN_CONTAINER}:rw`],
+        // The work folder, and inside it the source folder read-only (a source build's files).
+        Binds: [`${workspace.dir}:${WORK_IN_CONTAINER}:rw`, `${path.join(workspace.dir, 'src')}:${WORK_IN_CONTAINER}/src:ro`],
         Memory: memoryBytes,
         MemorySwap: memoryBytes,
         NanoCpus: Math.round(opts.limits.cpus * 1e9),

@@ -161,7 +161,7 @@ export async function createDockerExecutor(opts: DockerExecutorOptions): Promise
           // since it was taken fails the render, which is retried like any engine failure.
           renaming = warm.container.rename({ name }).catch(() => {});
           try {
-            await writeWorkspaceInput(warm.workspace.dir, request.input);
+            await writeWorkspaceInput(warm.workspace.dir, request.input, request.source);
             current = warm;
           } catch {
             removeLater(warm); // its work folder is gone: start one below
@@ -169,7 +169,7 @@ export async function createDockerExecutor(opts: DockerExecutorOptions): Promise
         }
         if (!current) {
           current = await startBuildContainer(docker, { image, limits: request.limits, warmUp: false, buildId: request.buildId, name });
-          await writeWorkspaceInput(current.workspace.dir, request.input);
+          await writeWorkspaceInput(current.workspace.dir, request.input, request.source);
         }
         const container = current;
         if (reason) await container.kill();

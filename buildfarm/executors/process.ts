@@ -12,7 +12,7 @@ export function createProcessExecutor(opts: { rendererPath: string; rendererVers
     rendererVersion: opts.rendererVersion,
     async render(request: RenderRequest): Promise<RenderedFile[]> {
       if (request.signal.aborted) throw new BuildCancelledError('build cancelled before it started');
-      const workspace = await prepareWorkspace(request.input);
+      const workspace = await prepareWorkspace(request.input, request.source);
       try {
         const tail = new OutputTail();
         const child = spawn(

@@ -32,9 +32,32 @@ export interface RenderInput {
   slowRenderMs?: number;
 }
 
-/** What the renderer writes to <work>/out/manifest.json; bodies are in <work>/out/files/<file>. */
+/**
+ * A developer-mode source build (buildfarm/source-check-entry.ts): the same container or child
+ * process copies the snapshot's files from <work>/src (read-only in a container; each body once,
+ * named by its sha256) into <work>/out and checks their links and assets instead of rendering.
+ */
+export interface SourceCheckInput {
+  kind: 'source';
+  /** The workspace commit the snapshot was taken from (named in the build log). */
+  commit: string;
+  files: { path: string; contentType: string; sha256: string }[];
+  /** As RenderInput's: holds the check this long before it starts. */
+  slowRenderMs?: number;
+}
+
+/** A file a build reads from its source folder (<work>/src/<sha256>). */
+export interface SourceBlob {
+  sha256: string;
+  body: Buffer;
+}
+
+/**
+ * What the renderer writes to <work>/out/manifest.json; bodies are in <work>/out/files/<file>.
+ * A source build also gives each file's sha256, as checked in the container.
+ */
 export interface RenderManifest {
-  files: { path: string; contentType: string; file: string; bytes: number }[];
+  files: { path: string; contentType: string; file: string; bytes: number; sha256?: string }[];
   renderMs: number;
 }
 
@@ -49,7 +72,9 @@ export interface RenderLimits {
 
 export interface RenderRequest {
   buildId: string;
-  input: RenderInput;
+  input: RenderInput | SourceCheckInput;
+  /** A source build's files, written to <work>/src before it starts. */
+  source?: SourceBlob[];
   limits: RenderLimits;
   /** Aborting kills the build's container or process at once. */
   signal: AbortSignal;

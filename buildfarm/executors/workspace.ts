@@ -4,16 +4,16 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import type { RenderedFile } from '../../site/index.ts';
-import { BuildContentError, CONTENT_ERROR_EXIT_CODE, type RenderInput, type RenderManifest } from './types.ts';
+import { BuildContentError, CONTENT_ERROR_EXIT_CODE, type RenderInput, type RenderManifest, type SourceBlob, type SourceCheckInput } from './types.ts';
 
 export interface Workspace {
   dir: string;
   remove(): Promise<void>;
 }
 
-export async function prepareWorkspace(input: RenderInput): Promise<Workspace> {
+export async function prepareWorkspace(input: RenderInput | SourceCheckInput, source?: SourceBlob[]): Promise<Workspace> {
   const workspace = await prepareEmptyWorkspace();
-  await writeWorkspaceInput(workspace.dir, input);
+  await writeWorkspaceInput(workspace.dir, input, source);
   return workspace;
 }
 
@@ -24,6 +24,9 @@ export async function prepareWorkspace(input: RenderInput): Promise<Workspace> {
 export async function prepareEmptyWorkspace(): Promise<Workspace> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ww-build-'));
   await mkdir(path.join(dir, 'out'));
+  // A source build's files (a container has it mounted read-only at /work/src).
+  await mkdir(path.join(dir, 'src'));
+  await chmod(path.join(dir, 'src'), 0o755);
   // The container runs as an unprivileged user (nobody), which must be able to read the input
   // and write the output; the folder holds nothing but this build's own files.
   await chmod(dir, 0o755);
@@ -31,7 +34,13 @@ export async function prepareEmptyWorkspace(): Promise<Workspace> {
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-export async function writeWorkspaceInput(dir: string, input: RenderInput): Promise<void> {
+export async function writeWorkspaceInput(dir: string, input: RenderInput | SourceCheckInput, source: SourceBlob[] = []): Promise<void> {
+  for (const blob of source) {
+    if (!/^[0-9a-f]{64}$/.test(blob.sha256)) throw new Error(`source blob with an unexpected name: ${blob.sha256}`);
+    const file = path.join(dir, 'src', blob.sha256);
+    await writeFile(file, blob.body, { mode: 0o644 });
+    await chmod(file, 0o644); // readable by the container's user whatever the umask did
+  }
   await writeFile(path.join(dir, 'input.json'), JSON.stringify(input), { mode: 0o644 });
   await chmod(path.join(dir, 'input.json'), 0o644); // whatever the umask did
 }

@@ -4,7 +4,8 @@
 // and the next worker on the host removes them; a pool of 0 builds as before.
 // Needs a Docker engine (.ci/run starts dockerd); skipped, saying so, elsewhere.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -88,8 +89,12 @@ describe.skipIf(!engineAnswers)('warm build containers', () => {
     const basic = buildLimitsForPlan('basic');
     const warmInspected = await docker.getContainer(warm.Id).inspect();
     expect(warmInspected.HostConfig).toMatchObject({ NetworkMode: 'none', ReadonlyRootfs: true, Memory: basic.memoryMb * 1024 * 1024, PidsLimit: basic.pids });
-    // Nothing of any build is in its work folder yet.
-    expect(warmInspected.Mounts.map((m) => m.Destination)).toEqual(['/work']);
+    // Nothing of any build is in its work folder yet (its source folder, read-only, is empty).
+    const mounts = Object.fromEntries(warmInspected.Mounts.map((m) => [m.Destination, m]));
+    expect(Object.keys(mounts).sort()).toEqual(['/work', '/work/src']);
+    expect(mounts['/work/src']!.RW).toBe(false);
+    expect(await readdir(mounts['/work/src']!.Source)).toEqual([]);
+    expect(existsSync(path.join(mounts['/work']!.Source, 'input.json'))).toBe(false);
 
     const { buildId } = await publishSite(sql, boss, { tenantId, siteId, userId: null });
     await expect.poll(async () => (await listBuildContainers(docker, buildId)).map((c) => c.Id), { timeout: 10_000, interval: 20 }).toEqual([warm.Id]);

@@ -30,6 +30,15 @@ export const envSchema = z.object({
   DEVMODE_IDLE_MINUTES: z.coerce.number().min(1).max(24 * 60).default(30),
   // Where devmode/install-code-server.sh put Node 24 and code-server (one install per machine).
   DEVMODE_INSTALL_DIR: z.string().default('.data/devmode'),
+  // Developer-mode host agents (devmode/agent.ts, decision 145): the secret the web signs its
+  // requests to them with (the same on the web and every agent; outside production a random one
+  // kept in DATA_DIR when unset), the agent's port, how the web reaches it, and the memory its
+  // host gives editor sessions (default: the host's memory less 2 GiB). Port 0: any free port
+  // (the agent registers the address it got).
+  DEVMODE_AGENT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  DEVMODE_AGENT_PORT: port(0),
+  DEVMODE_AGENT_URL: z.string().regex(/^https?:\/\/[^/\s]+$/, 'http://host:port, no path').optional(),
+  DEVMODE_AGENT_MEMORY_MB: z.coerce.number().int().min(0).optional(),
   UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
   // Outgoing webhooks: first retry after this many seconds, doubling each time (8 retries).
   WEBHOOK_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),

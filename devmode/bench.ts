@@ -10,7 +10,7 @@ import { percentile, type Figures } from '../bench/figures.ts';
 import { connect } from '../db/index.ts';
 import { launchChromium, screenshotPath } from '../e2e/browser.ts';
 import { startPlatform } from '../e2e/platform.ts';
-import { sessionMemoryBytes } from './sessions.ts';
+import { sessionMemoryBytes } from './container.ts';
 
 const OPENS = 5;
 const WORKBENCH_READY = '.monaco-workbench .explorer-folders-view .monaco-list-row';

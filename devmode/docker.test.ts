@@ -1,8 +1,9 @@
 // Developer mode against the real Docker engine and the real code-server image: an owner turns
-// developer mode on, opens the editor (a container with no network and a memory limit), the
-// workbench loads in Chromium through the web app's proxy (screenshot kept), a second open
-// joins, another workspace's member gets 404, the editor's Publish command puts a file written
-// in the workspace on the live site, and an idle session stops with its edits kept.
+// developer mode on, opens the editor (a container with no network and a memory limit, started by
+// this machine's host agent), the workbench loads in Chromium through the web app's proxy and the
+// agent (screenshot kept), a second open joins, another workspace's member gets 404, the
+// editor's Publish command puts a file written in the workspace on the live site, and an idle
+// session stops with its edits kept. (Placement over several agents: agents.test.ts.)
 //
 // Needs the image (devmode/install-code-server.sh + devmode/build-image.sh). Without it the
 // suite is skipped and says why; with CI=true it builds the image instead, or fails.
@@ -25,6 +26,7 @@ import { launchChromium, screenshotPath } from '../e2e/browser.ts';
 import { startTestWeb, type BrowserTab, type TestWeb } from '../web/server/testing.ts';
 import { randomUUID } from 'node:crypto';
 import {
+  agentSecret,
   devmodeImageExists,
   devmodeImageTag,
   devmodeRuntimeFromEnv,
@@ -34,8 +36,11 @@ import {
   SESSION_CONTAINER_LABEL,
   SESSION_SCOPE_LABEL,
   sessionScope,
+  startDevmodeAgent,
   startDevmodeSupervisor,
+  type DevmodeAgent,
 } from './index.ts';
+import { workspaceDir } from './workspace.ts';
 
 const run = promisify(execFile);
 const docker = new Docker();
@@ -113,10 +118,19 @@ describe.skipIf(!state.ready)('developer mode in containers', () => {
   let stranger: BrowserTab;
   let siteId: string;
   let tenantId: string;
+  let agent: DevmodeAgent;
+  let agentDir: string;
+  const agentLog: string[] = [];
 
   beforeAll(async () => {
     web = await startTestWeb();
     sql = connect(web.db.url, { max: 6 });
+    // This machine's host agent, in its own data folder (as npm start runs it).
+    agentDir = await mkdtemp(path.join(os.tmpdir(), 'ww-devmode-agent-'));
+    agent = await startDevmodeAgent({
+      sql, name: `ww-test-host-${Math.random().toString(36).slice(2, 8)}`, dataDir: agentDir, installDir, docker, secret: agentSecret(env()),
+      log: (line) => agentLog.push(line),
+    });
     cdnDir = await mkdtemp(path.join(os.tmpdir(), 'ww-devmode-cdn-'));
     boss = await startQueue(web.db.url);
     worker = await startWorker({ sql, boss, databaseUrl: web.db.url, dataDir: cdnDir, executor: 'process', concurrency: 1 });
@@ -133,6 +147,8 @@ describe.skipIf(!state.ready)('developer mode in containers', () => {
   afterAll(async () => {
     const open = sql ? await sql<{ container_id: string | null }[]>`select container_id from devmode_sessions where status <> 'stopped'` : [];
     for (const row of open) if (row.container_id) await docker.getContainer(row.container_id).remove({ force: true }).catch(() => {});
+    await agent?.stop();
+    if (agentDir) await rm(agentDir, { recursive: true, force: true });
     await worker?.stop({ timeoutMs: 10_000 });
     await edge?.close();
     await boss?.stop({ graceful: false, wait: true });
@@ -271,9 +287,9 @@ describe.skipIf(!state.ready)('developer mode in containers', () => {
 
   it('publishes a file written in the workspace from the editor’s Publish command to the live site', async () => {
     const [session] = await sql<{ id: string }[]>`select id from devmode_sessions where site_id = ${siteId} and status = 'running'`;
-    const workspace = (await getWorkspace(sql, dataDir, tenantId, siteId))!;
-    await writeFile(path.join(workspace.dir, 'hello.html'), '<!doctype html><html lang="ko"><title>안녕</title><p id="from-code">코드에서 만든 페이지</p><a href="/">홈</a></html>\n');
-    const sessionFolder = path.join(dataDir, 'devmode', 'sessions', session.id);
+    // Written where the editor writes: the agent's clone of the workspace, which the container mounts.
+    await writeFile(path.join(workspaceDir(agentDir, siteId), 'hello.html'), '<!doctype html><html lang="ko"><title>안녕</title><p id="from-code">코드에서 만든 페이지</p><a href="/">홈</a></html>\n');
+    const sessionFolder = path.join(agentDir, 'devmode', 'sessions', session.id);
     await writeFile(path.join(sessionFolder, 'publish-request.json'), JSON.stringify({ requestId: 'test-1' }));
     let status: { state?: string; buildId?: string; message?: string } = {};
     await expect.poll(async () => {
@@ -285,7 +301,7 @@ describe.skipIf(!state.ready)('developer mode in containers', () => {
     await expect.poll(async () => (await fetchFromEdge(edge.port, 'devmode-cafe.localhost', '/hello.html')).body, { timeout: 10_000 }).toContain('코드에서 만든 페이지');
   }, 90_000);
 
-  it('reconciles at once when a web process starts: keeps a running editor, closes an abandoned start with its workspace saved, removes this installation’s containers without a session', async () => {
+  it('reconciles at once when a web process starts: keeps a running editor, closes an abandoned start with its workspace saved; the agent removes its installation’s containers without a session', async () => {
     const logged: string[] = [];
     const firstPassOf = async (rt: ReturnType<typeof devmodeRuntimeFromEnv>) => {
       // A web process starting, with a 10-minute interval: only its first pass runs here.
@@ -305,11 +321,11 @@ describe.skipIf(!state.ready)('developer mode in containers', () => {
     expect(Number(running.memory_used_bytes)).toBeGreaterThan(0); // measured again (this pass or the test web's own)
     expect((await owner.get(`/sites/${siteId}/code/editor/?folder=/workspace`)).status).toBe(200);
 
-    // A second host name over the same data folder stands for a host whose web process ended:
-    // only a supervisor of that name looks at its sessions and containers (this test web's own
+    // A second web host name over the same data folder stands for a web host whose process ended:
+    // only a supervisor of that name looks at its workspaces' sessions (this test web's own
     // supervisor, every 5 s, does not), so what changes below is its first pass's doing.
     const restarted = { ...here, hostName: 'ww-restarted-host' };
-    const scope = await sessionScope(restarted);
+    const scope = await sessionScope({ sql, dataDir: agentDir, hostName: agent.name });
     const image = await devmodeImageTag(installDir);
     const created = await stranger.post('/sites/new', { name: '남의 가게', slug: 'devmode-abandoned', template: 'cafe' });
     const otherSite = /^\/sites\/([0-9a-f-]{36})$/.exec(created.location ?? '')![1];
@@ -318,10 +334,10 @@ describe.skipIf(!state.ready)('developer mode in containers', () => {
     await sql`update devmode_workspaces set host = ${restarted.hostName} where site_id = ${otherSite}`;
     const otherWorkspace = (await getWorkspace(sql, dataDir, otherTenant, otherSite))!;
     await writeFile(path.join(otherWorkspace.dir, 'before-crash.txt'), '시작이 멈추기 전에 적은 메모\n');
-    // Its web process recorded a session and created the container 5 minutes ago, then ended.
+    // Its web process placed a session on this agent 5 minutes ago, the container was created, then the web process ended.
     const [abandoned] = await sql<{ id: string }[]>`
       insert into devmode_sessions (tenant_id, site_id, host, status, memory_mb, cpus, pids, started_at)
-      values (${otherTenant}, ${otherSite}, ${restarted.hostName}, 'starting', 1024, 1, 256, now() - interval '5 minutes') returning id`;
+      values (${otherTenant}, ${otherSite}, ${agent.name}, 'starting', 1024, 1, 256, now() - interval '5 minutes') returning id`;
     const make = (sessionId: string, label: string) => docker.createContainer({
       Image: image, name: `ww-devmode-test-${sessionId}`, Cmd: ['--version'], NetworkDisabled: true,
       Labels: { [SESSION_CONTAINER_LABEL]: sessionId, [SESSION_SCOPE_LABEL]: label },
@@ -330,19 +346,23 @@ describe.skipIf(!state.ready)('developer mode in containers', () => {
     await sql`update devmode_sessions set container_id = ${abandonedContainer.id} where id = ${abandoned.id}`;
     const orphanId = randomUUID();
     const orphan = await make(orphanId, scope); // created, then its web process ended before recording it
-    const foreign = await make(randomUUID(), `another_database@${restarted.hostName}:${path.join(os.tmpdir(), 'elsewhere')}`);
+    const foreign = await make(randomUUID(), `another_database@${agent.name}:${path.join(os.tmpdir(), 'elsewhere')}`);
     try {
       await firstPassOf(restarted);
       const [row] = await sql<{ status: string; stop_reason: string }[]>`select status, stop_reason from devmode_sessions where id = ${abandoned.id}`;
       expect(row).toEqual({ status: 'stopped', stop_reason: 'host' });
-      await expect(abandonedContainer.inspect()).rejects.toThrow();
-      await expect(orphan.inspect()).rejects.toThrow();
-      expect((await foreign.inspect()).Id).toBe(foreign.id);
       expect(logged).toContain(`session ${abandoned.id}: left 'starting' by a web process that ended; closing it with the workspace saved`);
-      expect(logged).toContain(`container ${orphan.id.slice(0, 12)} of session ${orphanId} has no open session; removing it`);
       const saves = await listSaves(otherWorkspace);
       expect(saves[0].message).toBe('자동 저장: 서버 정리');
       expect(await readFile(path.join(otherWorkspace.dir, 'before-crash.txt'), 'utf8')).toContain('시작이 멈추기 전에');
+      // The host's agent removes the containers of its installation whose session is not open.
+      await agent.sweep();
+      await expect(abandonedContainer.inspect()).rejects.toThrow();
+      await expect(orphan.inspect()).rejects.toThrow();
+      expect((await foreign.inspect()).Id).toBe(foreign.id);
+      expect(agentLog).toContain(`container ${orphan.id.slice(0, 12)} of session ${orphanId} has no open session; removing it`);
+      // The owner's editor was not touched.
+      expect((await owner.get(`/sites/${siteId}/code/editor/?folder=/workspace`)).status).toBe(200);
     } finally {
       await foreign.remove({ force: true }).catch(() => {});
       await orphan.remove({ force: true }).catch(() => {});
@@ -356,7 +376,7 @@ describe.skipIf(!state.ready)('developer mode in containers', () => {
   it('stops an idle session with its edits saved, and they are still there afterwards', async () => {
     const [session] = await sql<{ id: string; container_id: string }[]>`select id, container_id from devmode_sessions where site_id = ${siteId} and status = 'running'`;
     const workspace = (await getWorkspace(sql, dataDir, tenantId, siteId))!;
-    await writeFile(path.join(workspace.dir, 'notes.txt'), '유휴 종료 전에 적은 메모\n');
+    await writeFile(path.join(workspaceDir(agentDir, siteId), 'notes.txt'), '유휴 종료 전에 적은 메모\n');
     // A supervisor with a 2-second idle limit; the proxy's last activity flush is 10 s at most.
     const rt = { ...devmodeRuntimeFromEnv(sql, env()), idleSeconds: 2 };
     const supervisor = startDevmodeSupervisor(rt, { boss: async () => boss, intervalMs: 60_000 });

@@ -1,7 +1,7 @@
-// Opening the code editor when no host has room: the owner is told plainly, in Korean, with each
-// host's reason, and nothing is started, recorded or left waiting for room. Placement reads the Proxmox cluster
-// (the contract server stands in for the Proxmox API); the Docker engine is one that does not
-// exist, so a refusal that reached for it would fail differently.
+// Placement over the developer-mode host agents, without Docker: opening the code editor when no
+// agent has room is refused plainly, in Korean, with each host's reason, and nothing is started,
+// recorded or left waiting; the agents refuse every request the web did not sign. The agents run
+// here with engines that do not exist, so a refusal that reached for Docker would fail differently.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,73 +10,118 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenantWithSite } from '../buildfarm/testing.ts';
 import { connect, type Sql } from '../db/index.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing/index.ts';
-import { createProxmoxClient } from '../proxmox/index.ts';
-import { startProxmoxContractServer, type ProxmoxContractServer } from '../proxmox/testing/index.ts';
-import { createSourceWorkspace, DevmodeError, openSession, type DevmodeRuntime } from './index.ts';
+import { signAgentRequest, verifyAgentRequest } from './agent-auth.ts';
+import { startDevmodeAgent, type DevmodeAgent } from './agent.ts';
+import { chooseAgent, createSourceWorkspace, DevmodeError, openSession, type DevmodeRuntime } from './index.ts';
 
 const GiB = 2 ** 30;
-const TOKEN = 'windwalker@pve!devmode=5ec12e7';
+const SECRET = 'a-test-secret-of-the-web-and-its-agents-0123456789';
 let db: TestDatabase;
 let sql: Sql;
-let pve: ProxmoxContractServer;
 let dataDir: string;
 let tenantId: string;
 let siteId: string;
+const agents: DevmodeAgent[] = [];
 const owner = { id: 'user-devmode-capacity', name: '박개발', email: 'capacity@momo.kr' };
 
 beforeAll(async () => {
   db = await createTestDatabase();
   sql = connect(db.url, { max: 4 });
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'ww-devmode-capacity-'));
-  pve = await startProxmoxContractServer({
-    token: TOKEN,
-    nodes: [
-      // 0.5 GiB and 0.75 GiB free; a premium editor needs 1 GiB. pve2 is down.
-      { name: 'pve1', cpus: 16, memTotalBytes: 32 * GiB, memUsedBytes: 31.5 * GiB, diskTotalBytes: 1000 * GiB },
-      { name: 'pve2', cpus: 16, memTotalBytes: 32 * GiB, diskTotalBytes: 1000 * GiB, status: 'offline' },
-      { name: 'pve3', cpus: 16, memTotalBytes: 16 * GiB, memUsedBytes: 15.25 * GiB, diskTotalBytes: 1000 * GiB },
-    ],
+  const noEngine = new Docker({ socketPath: path.join(dataDir, 'no-docker.sock') });
+  const agent = (name: string, memory: { total: number; free: number }, capacityBytes?: number) => startDevmodeAgent({
+    sql, name, dataDir: path.join(dataDir, name), installDir: path.join(dataDir, 'no-install'), docker: noEngine, secret: SECRET,
+    memory: async () => ({ totalBytes: memory.total, availableBytes: memory.free }), capacityBytes, heartbeatMs: 60_000, sweepMs: 600_000,
+    log: () => {},
   });
+  // 0.5 GiB free on one; the other has memory but gives editors 2 GiB, 1.25 of it taken; a third stopped beating.
+  agents.push(await agent('devhost-1', { total: 32 * GiB, free: 0.5 * GiB }));
+  agents.push(await agent('devhost-2', { total: 32 * GiB, free: 20 * GiB }, 2 * GiB));
+  agents.push(await agent('devhost-3', { total: 32 * GiB, free: 20 * GiB }));
+  await sql`update devmode_hosts set heartbeat_at = now() - interval '2 minutes' where name = 'devhost-3'`;
   ({ tenantId, siteId } = await createTenantWithSite(sql, { slug: 'full-cafe', siteName: '만석 카페', planCode: 'premium' }));
   await sql`insert into users (id, email, password_hash, display_name) values (${owner.id}, ${owner.email}, 'x', ${owner.name})`;
-  await createSourceWorkspace(sql, { dataDir, hostName: 'pve1', tenantId, siteId, user: owner });
+  await createSourceWorkspace(sql, { dataDir, hostName: 'web-1', tenantId, siteId, user: owner });
+  // Another tenant's editor holds 1.25 GiB of devhost-2's 2 GiB.
+  const other = await createTenantWithSite(sql, { slug: 'other-cafe', siteName: '옆 카페', planCode: 'premium' });
+  await createSourceWorkspace(sql, { dataDir, hostName: 'web-1', tenantId: other.tenantId, siteId: other.siteId, user: owner });
+  await sql`insert into devmode_sessions (tenant_id, site_id, host, status, memory_mb, cpus, pids)
+            values (${other.tenantId}, ${other.siteId}, 'devhost-2', 'running', 1280, 1, 256)`;
 });
 afterAll(async () => {
-  await pve?.close();
+  for (const agent of agents) await agent.stop();
   await sql?.end({ timeout: 5 });
   await db?.drop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-describe('opening the editor when no host has room', () => {
+describe('placing an editor session on a host agent', () => {
+  it('picks the live agent with the most room: free memory, less what open sessions reserve of its capacity', () => {
+    const row = (name: string, free: number, capacity: number, reserved: number, since = 1, stopped = false) => ({
+      name, address: `http://127.0.0.1:${name.length}`, mem_free_bytes: free, capacity_bytes: capacity,
+      reserved_bytes: reserved, seconds_since_beat: since, stopped,
+    });
+    const placed = chooseAgent([
+      row('a', 8 * GiB, 16 * GiB, 0), // 8 GiB of room
+      row('b', 12 * GiB, 16 * GiB, 6 * GiB), // 10 GiB
+      row('c', 30 * GiB, 16 * GiB, 0, 40), // most room, but silent for 40 s
+      row('d', 30 * GiB, 30 * GiB, 0, 1, true), // stopped
+    ], GiB);
+    expect(placed).toMatchObject({ ok: true, agent: { name: 'b' }, roomBytes: 10 * GiB });
+  });
+
   it('refuses in Korean with each host’s reason, and starts, records and queues nothing', async () => {
-    const rt: DevmodeRuntime = {
-      sql,
-      dataDir,
-      installDir: path.join(dataDir, 'no-install'),
-      hostName: 'pve1',
-      docker: new Docker({ socketPath: path.join(dataDir, 'no-docker.sock') }),
-      proxmox: createProxmoxClient({ baseUrl: pve.url, token: TOKEN }),
-      idleSeconds: 1800,
-    };
-    const refused = await openSession(rt, { tenantId, siteId, userId: owner.id }).then(
-      () => null,
-      (error: unknown) => error,
-    );
+    const rt: DevmodeRuntime = { sql, dataDir, installDir: path.join(dataDir, 'no-install'), hostName: 'web-1', agentSecret: SECRET, idleSeconds: 1800 };
+    const refused = await openSession(rt, { tenantId, siteId, userId: owner.id }).then(() => null, (error: unknown) => error);
     expect(refused).toBeInstanceOf(DevmodeError);
     const error = refused as DevmodeError;
     expect(error.code).toBe('NO_CAPACITY');
     expect(error.message).toContain('지금은 코드 편집기(메모리 1024MB)를 열 여유가 있는 서버가 없습니다');
-    expect(error.message).toContain('pve1: 남은 메모리 0.5');
-    expect(error.message).toContain('pve2: 상태가 offline입니다');
-    expect(error.message).toContain('pve3: 남은 메모리 0.8');
+    expect(error.message).toContain('devhost-1: 남은 메모리 0.5 GiB < 필요 1.0 GiB');
+    expect(error.message).toContain('devhost-2: 남은 메모리 0.8 GiB < 필요 1.0 GiB');
+    expect(error.message).toMatch(/devhost-3: 1\d\d초 동안 응답이 없습니다/);
     expect(error.message).toContain('열린 편집기가 닫히면 다시 시도해 주세요. 대기열에 넣지 않았습니다.');
-
-    // Nothing recorded or waiting (an editor waiting for room would be a 'starting' session),
-    // nothing asked of Proxmox but to read the nodes.
+    // Nothing recorded or waiting (an editor waiting for room would be a 'starting' session).
     expect(await sql`select id from devmode_sessions where site_id = ${siteId}`).toHaveLength(0);
-    expect(pve.requests.length).toBeGreaterThan(0);
-    expect(pve.requests.every((r) => r.method === 'GET')).toBe(true);
     expect(await sql`select 1 from audit_log where action = 'site.devmode.session.start'`).toHaveLength(0);
+  });
+});
+
+describe('a host agent', () => {
+  it('registers its host with its memory and capacity', async () => {
+    const rows = await sql<{ name: string; address: string; mem_free_bytes: number; capacity_bytes: number }[]>`
+      select name, address, mem_free_bytes, capacity_bytes from devmode_hosts order by name`;
+    expect(rows.map((r) => r.name)).toEqual(['devhost-1', 'devhost-2', 'devhost-3']);
+    expect(rows[0]).toMatchObject({ address: agents[0].address, mem_free_bytes: 0.5 * GiB, capacity_bytes: 30 * GiB });
+    expect(rows[1].capacity_bytes).toBe(2 * GiB);
+  });
+
+  it('refuses a request without the web’s signature, with a wrong or expired one, or one moved to another path', async () => {
+    const { address } = agents[0];
+    const sessionPath = '/v1/sessions/0b7c6a4e-3f4b-4c1e-9f55-0d6c1f1b2a11/proxy/';
+    const get = (headers: Record<string, string>, at = sessionPath) => fetch(`${address}${at}`, { headers });
+    const unsigned = await get({});
+    expect(unsigned.status).toBe(401);
+    expect(await unsigned.json()).toMatchObject({ code: 'UNSIGNED', message: 'refused: missing signature' });
+    expect((await get({ 'x-windwalker-agent-auth': signAgentRequest('another-secret-another-secret-0000', 'GET', sessionPath) })).status).toBe(401);
+    expect((await get({ 'x-windwalker-agent-auth': signAgentRequest(SECRET, 'GET', sessionPath, '', Date.now() - 120_000) })).status).toBe(401);
+    expect((await get({ 'x-windwalker-agent-auth': signAgentRequest(SECRET, 'GET', '/v1/health') })).status).toBe(401);
+    expect((await get({ 'x-windwalker-agent-auth': signAgentRequest(SECRET, 'POST', sessionPath) })).status).toBe(401);
+    // Signed for this path: past the check (no such session here).
+    const signed = await get({ 'x-windwalker-agent-auth': signAgentRequest(SECRET, 'GET', sessionPath) });
+    expect(signed.status).toBe(404);
+    expect(signed.headers.get('x-windwalker-session')).toBe('gone');
+    const health = await get({ 'x-windwalker-agent-auth': signAgentRequest(SECRET, 'GET', '/v1/health') }, '/v1/health');
+    expect(await health.json()).toEqual({ name: 'devhost-1' });
+  });
+
+  it('checks a signature’s method, path, expiry and metadata', () => {
+    const now = Date.now();
+    const header = signAgentRequest(SECRET, 'POST', '/v1/sessions/x/start', 'meta', now);
+    expect(verifyAgentRequest(SECRET, 'POST', '/v1/sessions/x/start', header, 'meta', now)).toEqual({ ok: true });
+    expect(verifyAgentRequest(SECRET, 'POST', '/v1/sessions/x/start', header, 'other meta', now)).toEqual({ ok: false, reason: 'bad signature' });
+    expect(verifyAgentRequest(SECRET, 'POST', '/v1/sessions/x/start', header, 'meta', now + 61_000)).toEqual({ ok: false, reason: 'expired' });
+    expect(verifyAgentRequest(SECRET, 'POST', '/v1/sessions/x/start', 'garbage', 'meta', now)).toEqual({ ok: false, reason: 'malformed' });
+    expect(verifyAgentRequest(SECRET, 'POST', '/v1/sessions/x/start', undefined, 'meta', now)).toEqual({ ok: false, reason: 'missing' });
   });
 });

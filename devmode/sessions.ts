@@ -1,64 +1,48 @@
-// Editor sessions: "코드 편집기 열기" starts one container of the developer-mode image for a
-// site's workspace on the host with the most free memory (proxmox/ placement; in embedded mode
-// this machine). The container has no network, a read-only root, memory / CPU / pids limits from
-// the plan, and sees three host folders: the workspace (/workspace), its own session folder
-// (/run/windwalker: code-server's unix socket and the Publish command's request file) and the
-// site's editor state (/home/coder: settings, extension state). code-server runs with auth none
-// — the web app's reverse proxy (web/server/devmode-proxy.ts) is the only way in and checks the
-// owner's own session — and with telemetry, update checks, the built-in AI chat and the
-// workspace-trust prompt turned off. A workspace has at most one open session (a unique index);
-// a second open joins it. Idle sessions stop with the workspace saved (devmode/supervisor.ts).
-import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import os from 'node:os';
+// Editor sessions, from the web's side: "코드 편집기 열기" places a session on the live
+// developer-mode host agent (devmode/agent.ts) with the most free memory that has room for the
+// plan's memory limit — in embedded mode the agent npm start runs on this machine — records the
+// host on the session, sends the agent the workspace's history and has it start the container
+// there. The browser reaches the editor only through the web app's authenticated proxy
+// (web/server/devmode-proxy.ts), which forwards to that agent. A workspace has at most one open
+// session (a unique index); a second open joins it. The workspace's repository stays on the web
+// host that made it: the web copies the session's tree back on every supervisor pass, before
+// every save (publish) and when the session stops (decision 145). Idle sessions stop with the
+// workspace saved (devmode/supervisor.ts).
 import path from 'node:path';
-import type Docker from 'dockerode';
 import { getPlan } from '../billing/index.ts';
-import { dockerEngineAnswers } from '../buildfarm/index.ts';
+import { env } from '../config/env.ts';
 import { withTenant, type Sql } from '../db/index.ts';
-import { chooseHostForWorker, currentHostCapacities, type ProxmoxClient } from '../proxmox/index.ts';
+import { agentSecret } from './agent-auth.ts';
+import { AgentRequestError, forgetOnAgent, startOnAgent, stopOnAgent, syncFromAgent, type AgentTarget, type SyncAnswer } from './agent-client.ts';
 import { DevmodeError } from './errors.ts';
 import type { GitAuthor } from './git.ts';
-import { devmodeImageExists, devmodeImageTag, EDITOR_GID, EDITOR_UID } from './image.ts';
 import { sessionLimitsForPlan, type SessionLimits } from './limits.ts';
-import { getWorkspace, saveWorkspace, type WorkspaceRecord } from './workspace.ts';
-
-export const SESSION_CONTAINER_LABEL = 'windwalker.devmode.session';
-/**
- * Which installation (database, host name, data folder) a container belongs to: several (test
- * runs, a bench platform) may share one Docker engine, and each cleans up only its own.
- */
-export const SESSION_SCOPE_LABEL = 'windwalker.devmode.scope';
-
-const databases = new WeakMap<Sql, Promise<string>>();
-export function sessionScope(rt: Pick<DevmodeRuntime, 'sql' | 'dataDir' | 'hostName'>): Promise<string> {
-  let database = databases.get(rt.sql);
-  if (!database) {
-    database = rt.sql<{ db: string }[]>`select current_database() as db`.then(([row]) => row.db);
-    databases.set(rt.sql, database);
-    database.catch(() => databases.delete(rt.sql));
-  }
-  return database.then((db) => `${db}@${rt.hostName}:${path.resolve(rt.dataDir)}`);
-}
-const SOCKET_NAME = 'code-server.sock';
-const SESSION_DIR_IN_CONTAINER = '/run/windwalker';
+import { applyTreeBundle, bundleHistory } from './transfer.ts';
+import { getWorkspace, saveWorkspace, setBeforeSave, type WorkspaceRecord } from './workspace.ts';
 
 export interface DevmodeRuntime {
   sql: Sql;
+  /** The web host's data folder: the workspaces' repositories. */
   dataDir: string;
   /** Where devmode/install-code-server.sh installed Node 24 and code-server (the image is made from it). */
   installDir: string;
-  /** This machine's name in the hosts table (os.hostname() in embedded mode). */
+  /** This web host's name: the workspaces it made (devmode_workspaces.host) are the ones it serves. */
   hostName: string;
-  docker: Docker;
-  /** Placement over the Proxmox nodes when configured; null: this machine is the only host. */
-  proxmox: ProxmoxClient | null;
+  /** Signs the requests to the host agents (DEVMODE_AGENT_SECRET). */
+  agentSecret: string;
   /** A session with no traffic through the proxy this long is stopped (workspace saved). */
   idleSeconds: number;
   /** How long a container may take to answer on its socket. */
   startTimeoutMs?: number;
 }
+
+/** An agent that has not beaten for this long gets no new session. */
+export const AGENT_LIVE_SECONDS = 15;
+/** An agent that has not beaten for this long is taken for dead: its sessions are closed. */
+export const AGENT_DEAD_SECONDS = 30;
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+const formatGiB = (bytes: number) => `${(bytes / GiB).toFixed(1)} GiB`;
 
 export type SessionStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
@@ -79,13 +63,16 @@ export interface EditorSession {
   stopReason: string | null;
   memoryUsedBytes: number | null;
   error: string | null;
+  /** The tree the web last copied from the session's host into the workspace, and when. */
+  syncedTree: string | null;
+  syncedAt: Date | null;
 }
 
 type SessionRow = {
   id: string; tenant_id: string; site_id: string; host: string; status: SessionStatus; container_id: string | null;
   socket_path: string | null; memory_mb: number; cpus: string; pids: number; started_by: string | null; started_at: Date;
   ready_at: Date | null; last_activity_at: Date; stopped_at: Date | null; stop_reason: string | null;
-  memory_used_bytes: string | null; error: string | null;
+  memory_used_bytes: string | null; error: string | null; synced_tree: string | null; synced_at: Date | null;
 };
 
 export const toSession = (r: SessionRow): EditorSession => ({
@@ -93,6 +80,7 @@ export const toSession = (r: SessionRow): EditorSession => ({
   socketPath: r.socket_path, limits: { memoryMb: r.memory_mb, cpus: Number(r.cpus), pids: r.pids }, startedBy: r.started_by,
   startedAt: r.started_at, readyAt: r.ready_at, lastActivityAt: r.last_activity_at, stoppedAt: r.stopped_at,
   stopReason: r.stop_reason, memoryUsedBytes: r.memory_used_bytes === null ? null : Number(r.memory_used_bytes), error: r.error,
+  syncedTree: r.synced_tree, syncedAt: r.synced_at,
 });
 
 const OPEN = ['starting', 'running', 'stopping'] as const;
@@ -114,98 +102,6 @@ export async function listSessions(sql: Sql, tenantId: string, siteId: string, l
   return rows.map(toSession);
 }
 
-export function sessionDir(dataDir: string, sessionId: string): string {
-  return path.join(dataDir, 'devmode', 'sessions', sessionId);
-}
-
-function stateDir(dataDir: string, siteId: string): string {
-  return path.join(dataDir, 'devmode', 'state', siteId);
-}
-
-/** The editor's settings: no telemetry, no update checks, no AI chat, no trust prompt, Korean-friendly defaults. */
-export const EDITOR_SETTINGS = {
-  'telemetry.telemetryLevel': 'off',
-  'telemetry.feedback.enabled': false,
-  'update.mode': 'none',
-  'update.showReleaseNotes': false,
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-  'extensions.ignoreRecommendations': true,
-  'workbench.enableExperiments': false,
-  'workbench.settings.enableNaturalLanguageSearch': false,
-  'workbench.startupEditor': 'none',
-  // The secondary side bar only holds the chat view, which is off.
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'workbench.tips.enabled': false,
-  'security.workspace.trust.enabled': false,
-  'chat.disableAIFeatures': true,
-  'chat.commandCenter.enabled': false,
-  'chat.agent.enabled': false,
-  'github.copilot.enable': { '*': false },
-  'npm.fetchOnlinePackageInfo': false,
-  'git.enabled': false,
-  'files.autoSave': 'afterDelay',
-  'files.autoSaveDelay': 1000,
-};
-
-/** A unix socket's address holds at most 107 bytes; a longer socket path is reached through a short link. */
-const SOCKET_PATH_MAX = 100;
-const SHORT_LINK_PREFIX = 'ww-devmode-';
-
-/**
- * The path the web process connects to for a session folder's socket: the socket itself, or — when
- * DATA_DIR is deep enough to make that too long to connect to — a link to the folder in a fresh
- * private temporary folder (mkdtemp: mode 700, a name no one else can take first).
- */
-async function reachableSocketPath(sessionFolder: string): Promise<string> {
-  const direct = path.join(sessionFolder, SOCKET_NAME);
-  if (Buffer.byteLength(direct) <= SOCKET_PATH_MAX) return direct;
-  const linkFolder = await mkdtemp(path.join(os.tmpdir(), SHORT_LINK_PREFIX));
-  await symlink(sessionFolder, path.join(linkFolder, 's'));
-  const linked = path.join(linkFolder, 's', SOCKET_NAME);
-  if (Buffer.byteLength(linked) > SOCKET_PATH_MAX) {
-    throw new Error(`the editor's socket path is too long to connect to (${direct}, and ${linked} through the temporary folder): use a shorter DATA_DIR or TMPDIR`);
-  }
-  return linked;
-}
-
-/** Removes the short link a socket path went through, if it did. */
-async function removeShortLink(socketPath: string | null): Promise<void> {
-  if (!socketPath || !socketPath.startsWith(path.join(os.tmpdir(), SHORT_LINK_PREFIX))) return;
-  await rm(path.dirname(path.dirname(socketPath)), { recursive: true, force: true }).catch(() => {});
-}
-
-/** code-server's command line in the container. */
-export function codeServerArguments(): string[] {
-  return [
-    '--auth', 'none',
-    '--socket', `${SESSION_DIR_IN_CONTAINER}/${SOCKET_NAME}`,
-    '--socket-mode', '600',
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-workspace-trust',
-    '--disable-getting-started-override',
-    '--disable-proxy',
-    '--user-data-dir', '/home/coder/data',
-    '--extensions-dir', '/home/coder/extensions',
-    '/workspace',
-  ];
-}
-
-/** GET a path from code-server over its unix socket. */
-export function requestOverSocket(socketPath: string, urlPath: string, timeoutMs = 2000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath, path: urlPath, method: 'GET', headers: { Host: 'localhost' }, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 async function tenantPlanCode(sql: Sql, tenantId: string): Promise<string> {
   const [row] = await withTenant(sql, tenantId, (tx) => tx<{ plan_code: string }[]>`select plan_code from tenants where id = ${tenantId}`);
@@ -222,29 +118,6 @@ export async function assertPlanAllowsDevmode(sql: Sql, tenantId: string): Promi
   return planCode;
 }
 
-async function prepareFolders(rt: DevmodeRuntime, sessionId: string, siteId: string): Promise<{ session: string; state: string }> {
-  const session = sessionDir(rt.dataDir, sessionId);
-  const state = stateDir(rt.dataDir, siteId);
-  await rm(session, { recursive: true, force: true });
-  await mkdir(session, { recursive: true });
-  await mkdir(path.join(state, 'data', 'User'), { recursive: true });
-  await mkdir(path.join(state, 'data', 'Machine'), { recursive: true });
-  await mkdir(path.join(state, 'extensions'), { recursive: true });
-  const settings = `${JSON.stringify(EDITOR_SETTINGS, null, 2)}\n`;
-  await writeFile(path.join(state, 'data', 'Machine', 'settings.json'), settings);
-  const userSettings = path.join(state, 'data', 'User', 'settings.json');
-  if (!existsSync(userSettings)) await writeFile(userSettings, settings);
-  // Only the editor's user (and root on the host) may reach the socket and the state.
-  if (process.getuid?.() === 0) {
-    for (const dir of [session, state, path.join(state, 'data'), path.join(state, 'data', 'User'), path.join(state, 'data', 'Machine'), path.join(state, 'extensions')]) {
-      await chown(dir, EDITOR_UID, EDITOR_GID);
-    }
-    await chown(userSettings, EDITOR_UID, EDITOR_GID);
-    await chown(path.join(state, 'data', 'Machine', 'settings.json'), EDITOR_UID, EDITOR_GID);
-  }
-  await chmod(session, 0o700);
-  return { session, state };
-}
 
 async function waitUntilOpen(sql: Sql, tenantId: string, siteId: string, timeoutMs: number): Promise<EditorSession | null> {
   const deadline = Date.now() + timeoutMs;
@@ -261,10 +134,51 @@ export interface OpenSessionResult {
   joined: boolean;
 }
 
+
+export interface AgentHostRow {
+  name: string;
+  address: string;
+  mem_free_bytes: number;
+  capacity_bytes: number;
+  reserved_bytes: number;
+  seconds_since_beat: number;
+  stopped: boolean;
+}
+
+export type AgentPlacement =
+  | { ok: true; agent: AgentTarget; roomBytes: number }
+  | { ok: false; rejected: { host: string; reason: string }[] };
+
 /**
- * Opens the site's editor: joins the running session, or starts one. Refuses (Korean
- * DevmodeError) when the plan lacks developer mode, the site has no workspace, no Docker engine
- * or image is there, or no host has room — nothing is queued silently.
+ * The live agent with the most room: the smaller of its free memory (MemAvailable) and its
+ * capacity less the limits of the sessions open there. An editor is mostly idle and its CPU is
+ * capped, not reserved, so placement weighs memory only.
+ */
+export function chooseAgent(hosts: AgentHostRow[], needBytes: number): AgentPlacement {
+  const candidates: { agent: AgentTarget; roomBytes: number }[] = [];
+  const rejected: { host: string; reason: string }[] = [];
+  for (const host of hosts) {
+    const room = Math.max(0, Math.min(Number(host.mem_free_bytes), Number(host.capacity_bytes) - Number(host.reserved_bytes)));
+    if (host.stopped) rejected.push({ host: host.name, reason: '에이전트가 멈춰 있습니다' });
+    else if (host.seconds_since_beat > AGENT_LIVE_SECONDS) rejected.push({ host: host.name, reason: `${Math.round(host.seconds_since_beat)}초 동안 응답이 없습니다` });
+    else if (room < needBytes) rejected.push({ host: host.name, reason: `남은 메모리 ${formatGiB(room)} < 필요 ${formatGiB(needBytes)}` });
+    else candidates.push({ agent: { name: host.name, address: host.address }, roomBytes: room });
+  }
+  if (candidates.length === 0) return { ok: false, rejected };
+  candidates.sort((a, b) => b.roomBytes - a.roomBytes || a.agent.name.localeCompare(b.agent.name));
+  return { ok: true, ...candidates[0] };
+}
+
+/** The agent of a host, as the web reaches it (null: no agent of that name ever registered). */
+async function agentOf(sql: Sql, tenantId: string, host: string): Promise<(AgentHostRow & { target: AgentTarget }) | null> {
+  const [row] = await withTenant(sql, tenantId, (tx) => tx<AgentHostRow[]>`select * from devmode_agent_hosts() where name = ${host}`);
+  return row ? { ...row, target: { name: row.name, address: row.address } } : null;
+}
+
+/**
+ * Opens the site's editor: joins the running session, or places and starts one. Refuses (Korean
+ * DevmodeError) when the plan lacks developer mode, the site has no workspace, no host has room,
+ * or the chosen host has no Docker engine or image — nothing is queued silently.
  */
 export async function openSession(rt: DevmodeRuntime, opts: { tenantId: string; siteId: string; userId: string }): Promise<OpenSessionResult> {
   const { sql } = rt;
@@ -284,146 +198,127 @@ export async function openSession(rt: DevmodeRuntime, opts: { tenantId: string; 
         : '다른 사람이 이 사이트의 편집기를 여는 중입니다. 잠시 후 다시 열어 주세요.');
     }
     const limits = sessionLimitsForPlan(planCode);
-    // Room first: a full cluster is refused before anything is started or recorded.
-    await placeOnThisHost(rt, limits);
-    const image = await ensureEngineAndImage(rt);
-
-    let row: SessionRow;
+    let placed: { row: SessionRow; agent: AgentTarget };
     try {
-      [row] = await withTenant(sql, opts.tenantId, (tx) => tx<SessionRow[]>`
-        insert into devmode_sessions (tenant_id, site_id, host, status, memory_mb, cpus, pids, started_by)
-        values (${opts.tenantId}, ${opts.siteId}, ${rt.hostName}, 'starting', ${limits.memoryMb}, ${limits.cpus}, ${limits.pids}, ${opts.userId})
-        returning *`);
+      // Placement and the session's row in one transaction, one placement at a time: two opens
+      // at once never both take the last room on a host.
+      placed = await withTenant(sql, opts.tenantId, async (tx) => {
+        await tx`select pg_advisory_xact_lock(hashtext('windwalker.devmode.placement'))`;
+        const hosts = await tx<AgentHostRow[]>`select * from devmode_agent_hosts() order by name`;
+        const choice = chooseAgent(hosts, limits.memoryMb * MiB);
+        if (!choice.ok) {
+          if (hosts.length === 0) {
+            throw new DevmodeError('NO_CAPACITY', '코드 편집기를 열 서버(개발자 모드 호스트 에이전트)가 하나도 등록되어 있지 않습니다. 운영팀에 알려 주세요. 대기열에 넣지 않았습니다.');
+          }
+          const reasons = choice.rejected.map((r) => `${r.host}: ${r.reason}`).join('; ');
+          throw new DevmodeError('NO_CAPACITY', `지금은 코드 편집기(메모리 ${limits.memoryMb}MB)를 열 여유가 있는 서버가 없습니다 (${reasons}). 열린 편집기가 닫히면 다시 시도해 주세요. 대기열에 넣지 않았습니다.`);
+        }
+        const [row] = await tx<SessionRow[]>`
+          insert into devmode_sessions (tenant_id, site_id, host, status, memory_mb, cpus, pids, started_by)
+          values (${opts.tenantId}, ${opts.siteId}, ${choice.agent.name}, 'starting', ${limits.memoryMb}, ${limits.cpus}, ${limits.pids}, ${opts.userId})
+          returning *`;
+        return { row, agent: choice.agent };
+      });
     } catch (error) {
       // Someone opened it at the same moment: the unique index lets one start; join theirs.
       if ((error as { code?: string }).code === '23505') continue;
       throw error;
     }
-    const session = await startContainer(rt, toSession(row), workspace, image);
+    const session = await startOnHost(rt, toSession(placed.row), placed.agent, workspace);
     return { session, joined: false };
   }
   throw new DevmodeError('SESSION_BUSY', '편집기를 여는 요청이 겹쳤습니다. 잠시 후 다시 열어 주세요.');
 }
 
-async function ensureEngineAndImage(rt: DevmodeRuntime): Promise<string> {
-  if (!(await dockerEngineAnswers(rt.docker))) {
-    throw new DevmodeError('NO_ENGINE', '이 서버의 Docker 엔진이 응답하지 않아 코드 편집기를 열 수 없습니다. 운영팀에 알려 주세요.');
-  }
-  let tag: string;
+async function startOnHost(rt: DevmodeRuntime, session: EditorSession, agent: AgentTarget, workspace: WorkspaceRecord): Promise<EditorSession> {
+  const { sql } = rt;
   try {
-    tag = await devmodeImageTag(rt.installDir);
-  } catch (error) {
-    throw new DevmodeError('NO_IMAGE', (error as Error).message, { cause: error });
-  }
-  if (!(await devmodeImageExists(rt.docker, tag))) {
-    throw new DevmodeError('NO_IMAGE', `코드 편집기 이미지(${tag})가 이 서버에 없습니다. 운영팀이 devmode/build-image.sh 로 만들어야 합니다.`);
-  }
-  return tag;
-}
-
-/**
- * The host with the most free memory that can hold the session's memory limit. An editor is
- * mostly idle and its CPU is capped, not reserved, so placement weighs memory only. This web
- * process starts containers on its own host; a placement elsewhere says so instead of queuing.
- */
-async function placeOnThisHost(rt: DevmodeRuntime, limits: SessionLimits): Promise<void> {
-  const hosts = await currentHostCapacities(rt.proxmox, rt.dataDir);
-  if (!rt.proxmox) for (const host of hosts) host.name = rt.hostName;
-  const placed = chooseHostForWorker(hosts, { memBytes: limits.memoryMb * 2 ** 20, cpus: 0 });
-  if (!placed.ok) {
-    const reasons = placed.rejected.map((r) => `${r.host}: ${r.reason}`).join('; ');
-    throw new DevmodeError('NO_CAPACITY', `지금은 코드 편집기(메모리 ${limits.memoryMb}MB)를 열 여유가 있는 서버가 없습니다${reasons ? ` (${reasons})` : ''}. 열린 편집기가 닫히면 다시 시도해 주세요. 대기열에 넣지 않았습니다.`);
-  }
-  if (placed.host.name !== rt.hostName) {
-    throw new DevmodeError('WRONG_HOST', `여유 메모리가 가장 많은 호스트는 ${placed.host.name}이지만, 이 웹 서버는 자기 호스트(${rt.hostName})에서만 편집기를 시작할 수 있습니다. 그 호스트의 웹 서버로 접속해 주세요.`);
-  }
-}
-
-async function startContainer(rt: DevmodeRuntime, session: EditorSession, workspace: WorkspaceRecord, image: string): Promise<EditorSession> {
-  const { sql, docker } = rt;
-  let container: Docker.Container | null = null;
-  let socketPath: string | null = null;
-  try {
-    const folders = await prepareFolders(rt, session.id, session.siteId);
-    const memoryBytes = session.limits.memoryMb * 2 ** 20;
-    container = await docker.createContainer({
-      Image: image,
-      name: `ww-devmode-${session.id}`,
-      Cmd: codeServerArguments(),
-      User: `${EDITOR_UID}:${EDITOR_GID}`,
-      WorkingDir: '/workspace',
-      Env: [
-        'HOME=/home/coder', 'SHELL=/bin/sh', `WINDWALKER_SESSION_DIR=${SESSION_DIR_IN_CONTAINER}`,
-        'NODE_OPTIONS=--max-old-space-size=' + Math.floor(session.limits.memoryMb * 0.6),
-        // Node's compiled-code cache in the site's own editor state: the next open of this site
-        // starts code-server and its extension host from it (never shared between sites).
-        'NODE_COMPILE_CACHE=/home/coder/.cache/node-compile',
-      ],
-      NetworkDisabled: true,
-      Labels: { [SESSION_CONTAINER_LABEL]: session.id, 'windwalker.site': session.siteId, [SESSION_SCOPE_LABEL]: await sessionScope(rt) },
-      HostConfig: {
-        NetworkMode: 'none',
-        ReadonlyRootfs: true,
-        Tmpfs: { '/tmp': 'rw,nosuid,size=128m' },
-        Binds: [
-          `${workspace.dir}:/workspace:rw`,
-          `${folders.session}:${SESSION_DIR_IN_CONTAINER}:rw`,
-          `${folders.state}:/home/coder:rw`,
-        ],
-        Memory: memoryBytes,
-        MemorySwap: memoryBytes,
-        NanoCpus: Math.round(session.limits.cpus * 1e9),
-        PidsLimit: session.limits.pids,
-        CapDrop: ['ALL'],
-        SecurityOpt: ['no-new-privileges'],
-        AutoRemove: false,
-      },
-    });
-    await withTenant(sql, session.tenantId, (tx) => tx`update devmode_sessions set container_id = ${container!.id} where id = ${session.id}`);
-    await container.start();
-    socketPath = await reachableSocketPath(folders.session);
-    const deadline = Date.now() + (rt.startTimeoutMs ?? 60_000);
-    for (;;) {
-      if (existsSync(socketPath)) {
-        const health = await requestOverSocket(socketPath, '/healthz', 1000).catch(() => null);
-        if (health?.status === 200) {
-          // code-server loads VS Code's server on the first workbench request; start that now,
-          // while the owner's browser follows the redirect to the editor (errors show there).
-          requestOverSocket(socketPath, '/', 60_000).catch(() => {});
-          break;
-        }
-      }
-      const state = (await container.inspect()).State;
-      if (!state.Running) {
-        const logs = (await container.logs({ stdout: true, stderr: true, tail: 20 })).toString('utf8');
-        throw new Error(`the editor container exited (${state.OOMKilled ? 'out of memory' : `code ${state.ExitCode}`}): ${logs.replace(/[\x00-\x08]/g, '').slice(-1500)}`);
-      }
-      if (Date.now() > deadline) throw new Error(`code-server did not answer on ${socketPath} within ${rt.startTimeoutMs ?? 60_000} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const bundle = await bundleHistory(workspace);
+    const started = await startOnAgent(rt.agentSecret, agent, session.id, {
+      tenantId: session.tenantId, siteId: session.siteId, limits: session.limits, startTimeoutMs: rt.startTimeoutMs ?? 60_000,
+    }, bundle);
     const [row] = await withTenant(sql, session.tenantId, (tx) => tx<SessionRow[]>`
-      update devmode_sessions set status = 'running', socket_path = ${socketPath}, ready_at = now(), last_activity_at = now()
-      where id = ${session.id} returning *`);
+      update devmode_sessions set status = 'running', container_id = ${started.containerId}, socket_path = ${started.socketPath},
+        ready_at = now(), last_activity_at = now(), synced_tree = ${started.tree}, synced_at = now()
+      where id = ${session.id} and status = 'starting' returning *`);
+    if (!row) throw new Error(`session ${session.id} was closed while it started`);
     await withTenant(sql, session.tenantId, (tx) => tx`
       insert into audit_log (tenant_id, user_id, action, target, detail)
       values (${session.tenantId}, ${session.startedBy}, 'site.devmode.session.start', ${session.siteId},
               ${tx.json({ sessionId: session.id, host: session.host, memoryMb: session.limits.memoryMb })})`);
     return toSession(row);
   } catch (error) {
-    if (container) await container.remove({ force: true }).catch(() => {});
     const message = (error as Error).message;
     await withTenant(sql, session.tenantId, (tx) => tx`
-      update devmode_sessions set status = 'failed', stopped_at = now(), stop_reason = 'failed', error = ${message.slice(0, 4000)}
-      where id = ${session.id}`);
-    await rm(sessionDir(rt.dataDir, session.id), { recursive: true, force: true }).catch(() => {});
-    await removeShortLink(socketPath);
+      update devmode_sessions set status = 'failed', stopped_at = now(), stop_reason = 'failed', error = ${`${agent.name}: ${message}`.slice(0, 4000)}
+      where id = ${session.id} and status = 'starting'`);
+    await forgetOnAgent(rt.agentSecret, agent, session.id).catch(() => {});
+    if (error instanceof AgentRequestError && (error.code === 'NO_ENGINE' || error.code === 'NO_IMAGE')) {
+      throw new DevmodeError(error.code, error.message, { cause: error });
+    }
     throw new DevmodeError('START_FAILED', '코드 편집기를 시작하지 못했습니다. 잠시 후 다시 시도해 주세요. 계속되면 운영팀에 알려 주세요.', { cause: error });
   }
 }
 
+/** Copies a sync's tree into the web's copy of the workspace and records it on the session. */
+async function takeTree(rt: DevmodeRuntime, session: EditorSession, workspace: WorkspaceRecord, answer: SyncAnswer): Promise<void> {
+  if (!answer.tree || !answer.bundle) return;
+  await applyTreeBundle(workspace, answer.bundle, answer.tree);
+  await withTenant(rt.sql, session.tenantId, (tx) => tx`
+    update devmode_sessions set synced_tree = ${answer.tree}, synced_at = now() where id = ${session.id}`);
+}
+
+/** Per workspace, one copy from its host at a time in this process (git's index is one file). */
+const copying = new Map<string, Promise<unknown>>();
+function oneAtATime<T>(siteId: string, work: () => Promise<T>): Promise<T> {
+  const previous = copying.get(siteId) ?? Promise.resolve();
+  const next = previous.catch(() => {}).then(work);
+  copying.set(siteId, next);
+  void next.finally(() => {
+    if (copying.get(siteId) === next) copying.delete(siteId);
+  }).catch(() => {});
+  return next;
+}
+
 /**
- * Stops a session: saves the workspace (a commit, when anything changed), removes the container
- * and its socket folder. Safe to call twice; only one caller does the work.
+ * One sync of a running session: the tree from its host into the web's copy when it changed,
+ * and the facts the supervisor acts on (container running, memory, a Publish request).
+ */
+export async function syncSession(rt: DevmodeRuntime, session: EditorSession): Promise<SyncAnswer> {
+  return oneAtATime(session.siteId, async () => {
+    const agent = await agentOf(rt.sql, session.tenantId, session.host);
+    if (!agent) throw new Error(`no devmode agent ${session.host} is registered`);
+    const workspace = await getWorkspace(rt.sql, rt.dataDir, session.tenantId, session.siteId);
+    if (!workspace) throw new Error(`session ${session.id} has no workspace`);
+    const [current] = await withTenant(rt.sql, session.tenantId, (tx) => tx<{ synced_tree: string | null }[]>`
+      select synced_tree from devmode_sessions where id = ${session.id}`);
+    const answer = await syncFromAgent(rt.agentSecret, agent.target, session.id, current?.synced_tree ?? null);
+    await takeTree(rt, session, workspace, answer);
+    return answer;
+  });
+}
+
+// Before the web saves a workspace (publish, restore) whose editor runs on a host, it takes the
+// tree from there first: a save holds what the owner sees in the editor. A host that does not
+// answer leaves the copy of the last sync (the save still happens).
+setBeforeSave(async (sql, workspace) => {
+  const session = await getOpenSession(sql, workspace.tenantId, workspace.siteId);
+  if (session?.status !== 'running') return;
+  const e = env();
+  // The data folder the workspace record was read from (<DATA_DIR>/devmode/workspaces/<site id>).
+  const dataDir = path.dirname(path.dirname(path.dirname(workspace.dir)));
+  const rt: DevmodeRuntime = { sql, dataDir, installDir: e.devmodeInstallDir, hostName: workspace.host, agentSecret: agentSecret(e), idleSeconds: 0 };
+  await syncSession(rt, session).catch((error) => {
+    console.error(`[devmode] could not take the editor's files of session ${session.id} before saving: ${(error as Error).message}`);
+  });
+});
+
+/**
+ * Stops a session: its host stops the container and sends the last tree, the web saves the
+ * workspace (a commit, when anything changed) and the host forgets its clone. A host that does
+ * not answer, or has not beaten for AGENT_DEAD_SECONDS, is not waited for: the workspace is saved
+ * as of the last sync and the host removes the container once it runs again (its sweep). Safe
+ * to call twice; only one caller does the work.
  */
 export async function stopSession(
   rt: DevmodeRuntime,
@@ -439,9 +334,11 @@ export async function stopSession(
   const { sql } = rt;
   const abandoned = opts.abandoned;
   // stopped_at marks when stopping began until the stop is done (how an abandoned stop is told).
+  // Only a web process of the workspace's host does it: the repository is there.
   const [claimed] = await withTenant(sql, opts.tenantId, (tx) => tx<SessionRow[]>`
     update devmode_sessions set status = 'stopping', stopped_at = now()
-    where id = ${opts.sessionId} and host = ${rt.hostName}
+    where id = ${opts.sessionId}
+      and site_id in (select site_id from devmode_workspaces where host = ${rt.hostName})
       and ${abandoned
         ? tx`(status = 'running' or (status = 'starting' and started_at < ${abandoned.startingBefore}) or (status = 'stopping' and stopped_at < ${abandoned.stoppingBefore}))`
         : tx`status in ('starting', 'running')`}
@@ -450,27 +347,36 @@ export async function stopSession(
   const session = toSession(claimed);
   let savedCommit: string | null = null;
   let error: string | null = null;
+  let note: string | null = null;
+  let forget: AgentTarget | null = null;
   try {
-    if (session.containerId) {
-      const container = rt.docker.getContainer(session.containerId);
-      const stats = await container.stats({ stream: false }).catch(() => null) as { memory_stats?: { usage?: number } } | null;
-      if (stats?.memory_stats?.usage) session.memoryUsedBytes = stats.memory_stats.usage;
-      await container.stop({ t: 3 }).catch(() => {});
-      await container.remove({ force: true }).catch(() => {});
-    }
     const workspace = await getWorkspace(sql, rt.dataDir, session.tenantId, session.siteId);
+    const agent = await agentOf(sql, session.tenantId, session.host);
+    // A host taken for dead is not waited for; any other is asked, an abandoned start's too.
+    if (agent && agent.seconds_since_beat <= AGENT_DEAD_SECONDS) {
+      try {
+        const last = await oneAtATime(session.siteId, () => stopOnAgent(rt.agentSecret, agent.target, session.id, session.syncedTree));
+        if (last.memoryBytes) session.memoryUsedBytes = last.memoryBytes;
+        if (workspace) await oneAtATime(session.siteId, () => takeTree(rt, session, workspace, last));
+        forget = agent.target;
+      } catch (cause) {
+        if (!(cause instanceof AgentRequestError)) throw cause;
+        note = `${cause.message}; the workspace was saved as of the last copy (${session.syncedAt?.toISOString() ?? 'the start'})`;
+      }
+    } else {
+      note = `the devmode agent ${session.host} stopped answering; the workspace was saved as of the last copy (${session.syncedAt?.toISOString() ?? 'the start'})`;
+    }
     if (workspace) {
       const why = { idle: '사용하지 않아 닫음', owner: '편집기 닫음', failed: '편집기가 멈춤', host: '서버 정리' }[opts.reason];
       savedCommit = await saveWorkspace(sql, workspace, { hostName: rt.hostName, message: `자동 저장: ${why}`, author: opts.author });
     }
+    if (forget) await forgetOnAgent(rt.agentSecret, forget, session.id).catch(() => {});
   } catch (cause) {
     error = (cause as Error).message;
   } finally {
-    await rm(sessionDir(rt.dataDir, session.id), { recursive: true, force: true }).catch(() => {});
-    await removeShortLink(session.socketPath);
     await withTenant(sql, session.tenantId, (tx) => tx`
       update devmode_sessions set status = ${error ? 'failed' : 'stopped'}, stopped_at = now(), stop_reason = ${opts.reason},
-        memory_used_bytes = coalesce(${session.memoryUsedBytes}, memory_used_bytes), error = ${error}
+        memory_used_bytes = coalesce(${session.memoryUsedBytes}, memory_used_bytes), error = ${error ?? note}
       where id = ${session.id}`);
   }
   if (error) throw new Error(`stopping session ${session.id} failed: ${error}`);
@@ -485,10 +391,3 @@ export async function touchSessions(sql: Sql, touched: { tenantId: string; sessi
   }
 }
 
-/** Memory in use by a session's container right now (docker stats), or null. */
-export async function sessionMemoryBytes(docker: Docker, containerId: string): Promise<number | null> {
-  const stats = (await docker.getContainer(containerId).stats({ stream: false }).catch(() => null)) as { memory_stats?: { usage?: number; stats?: { inactive_file?: number } } } | null;
-  const usage = stats?.memory_stats?.usage;
-  if (!usage) return null;
-  return usage - (stats?.memory_stats?.stats?.inactive_file ?? 0);
-}

@@ -1,27 +1,27 @@
-// Looks after this host's editor sessions, from the web process that serves them:
-// - a session with no traffic through the proxy for `idleSeconds` is stopped, its workspace
-//   saved (a commit) first;
-// - a session whose container died is closed and its workspace saved;
-// - the editor's Publish command (a request file in the session folder, the container has no
-//   network) publishes the workspace through the build queue and writes the outcome back;
-// - each running session's memory is sampled for the ops capacity view;
-// - editor containers outlive the web process that started them (a restart does not close the
-//   owners' editors), so the first pass runs as soon as the supervisor starts and reconciles:
-//   a running session whose container is gone is closed with its workspace saved, one a web
-//   process that has since ended left 'starting' or 'stopping' is finished, and a container of
-//   this installation (database, host name and data folder: its scope label) with no open
-//   session is removed.
-// Every web process on a host may run one; the database decides who stops what (stopSession
-// claims a session with one UPDATE), and a publish request file is claimed by renaming it.
-import { existsSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+// Looks after the editor sessions of this web host's workspaces, wherever their containers run
+// (each on a host agent: devmode/agent.ts). Every pass, for each running session:
+// - its host agent is asked for the tree (when it changed), whether the container runs, its memory
+//   and a Publish request of the editor, in one signed request; the tree goes into this host's
+//   copy of the workspace (decision 145), so a session whose host dies is closed with the
+//   workspace as of the last pass;
+// - a session with no traffic through the proxy for `idleSeconds` is stopped, its workspace saved
+//   (a commit) first; one whose container died is closed and its workspace saved;
+// - a session whose agent has not beaten for AGENT_DEAD_SECONDS is closed with the workspace
+//   saved as of its last sync (the agent removes the container when it comes back: its sweep);
+// - the editor's Publish command publishes the workspace through the build queue and its
+//   outcome is written back through the agent where the editor reads it;
+// - a session a web process that has since ended left 'starting' or 'stopping' is finished.
+// The first pass runs as soon as the supervisor starts (editors outlive the web process that
+// started them). Every web process on a host may run one; the database decides who stops what
+// (stopSession claims a session with one UPDATE), the agent claims a Publish request by renaming
+// it.
 import type PgBoss from 'pg-boss';
-import { dockerEngineAnswers, getBuild } from '../buildfarm/index.ts';
+import { getBuild } from '../buildfarm/index.ts';
 import { withTenant } from '../db/index.ts';
+import { publishStatusToAgent, type PublishStatus } from './agent-client.ts';
 import { DevmodeError } from './errors.ts';
 import { publishFromSource } from './publish.ts';
-import { SESSION_CONTAINER_LABEL, SESSION_SCOPE_LABEL, sessionDir, sessionMemoryBytes, sessionScope, stopSession, toSession, type DevmodeRuntime } from './sessions.ts';
+import { AGENT_DEAD_SECONDS, stopSession, syncSession, toSession, type DevmodeRuntime, type EditorSession } from './sessions.ts';
 
 /** A 'stopping' session older than this was left by a web process that ended mid-stop. */
 const ABANDONED_STOP_MS = 2 * 60_000;
@@ -35,17 +35,12 @@ export interface DevmodeSupervisor {
 }
 
 interface PublishWatch {
-  tenantId: string;
+  session: EditorSession;
   requestId: string;
   buildId: string;
-  statusFile: string;
 }
 
-async function writeStatus(file: string, status: Record<string, unknown>): Promise<void> {
-  const temporary = `${file}.tmp`;
-  await writeFile(temporary, JSON.stringify(status));
-  await rename(temporary, file);
-}
+type SessionRow = Parameters<typeof toSession>[0];
 
 export function startDevmodeSupervisor(
   rt: DevmodeRuntime,
@@ -56,32 +51,13 @@ export function startDevmodeSupervisor(
   let running: Promise<void> | null = null;
   let stopped = false;
 
-  const openSessionsHere = async () => {
-    // Platform-level read of this host's sessions (which tenants have editors here); every
-    // change below goes through withTenant with the session's own tenant.
-    const rows = await rt.sql<Parameters<typeof toSession>[0][]>`
-      select * from devmode_sessions where host = ${rt.hostName} and status = 'running'`;
-    return rows.map(toSession);
+  const writeStatus = async (session: EditorSession, status: PublishStatus) => {
+    const [agent] = await withTenant(rt.sql, session.tenantId, (tx) => tx<{ name: string; address: string }[]>`
+      select name, address from devmode_agent_hosts() where name = ${session.host}`);
+    if (agent) await publishStatusToAgent(rt.agentSecret, agent, session.id, status);
   };
 
-  const handlePublishRequest = async (session: ReturnType<typeof toSession>) => {
-    const dir = sessionDir(rt.dataDir, session.id);
-    const request = path.join(dir, 'publish-request.json');
-    if (!existsSync(request)) return;
-    const taken = path.join(dir, `publish-request.${process.pid}.taken`);
-    try {
-      await rename(request, taken);
-    } catch {
-      return; // another web process took it
-    }
-    const statusFile = path.join(dir, 'publish-status.json');
-    let requestId = 'unknown';
-    try {
-      requestId = String((JSON.parse(await readFile(taken, 'utf8')) as { requestId?: unknown }).requestId ?? 'unknown').slice(0, 100);
-    } catch {
-      // an unreadable request still publishes; its answer carries no id
-    }
-    await rm(taken, { force: true });
+  const handlePublishRequest = async (session: EditorSession, requestId: string) => {
     try {
       const [user] = await rt.sql<{ id: string; display_name: string; email: string }[]>`
         select id, display_name, email from users where id = ${session.startedBy ?? ''}`;
@@ -89,25 +65,25 @@ export function startDevmodeSupervisor(
         dataDir: rt.dataDir, hostName: rt.hostName, tenantId: session.tenantId, siteId: session.siteId,
         user: { id: user?.id ?? null, name: user?.display_name ?? 'WindWalker', email: user?.email ?? 'devmode@windwalker.invalid' },
       });
-      await writeStatus(statusFile, { requestId, state: 'queued', buildId: published.buildId, message: '게시 대기열에 넣었습니다.' });
-      watches.set(session.id, { tenantId: session.tenantId, requestId, buildId: published.buildId, statusFile });
+      await writeStatus(session, { requestId, state: 'queued', buildId: published.buildId, message: '게시 대기열에 넣었습니다.' });
+      watches.set(session.id, { session, requestId, buildId: published.buildId });
     } catch (error) {
       const message = error instanceof DevmodeError || (error as Error).name === 'PublishError' ? (error as Error).message : '게시를 시작하지 못했습니다. 잠시 후 다시 시도해 주세요.';
       if (!(error instanceof DevmodeError)) log(`publish from the editor of session ${session.id} failed: ${(error as Error).message}`);
-      await writeStatus(statusFile, { requestId, state: 'failed', message }).catch(() => {});
+      await writeStatus(session, { requestId, state: 'failed', message }).catch(() => {});
     }
   };
 
   const followPublishes = async () => {
     for (const [sessionId, watch] of watches) {
-      const build = await getBuild(rt.sql, watch.tenantId, watch.buildId).catch(() => null);
+      const build = await getBuild(rt.sql, watch.session.tenantId, watch.buildId).catch(() => null);
       if (!build) continue;
       if (build.status === 'queued' || build.status === 'running') {
-        await writeStatus(watch.statusFile, { requestId: watch.requestId, state: build.status, buildId: build.id, message: '게시 중입니다.' }).catch(() => {});
+        await writeStatus(watch.session, { requestId: watch.requestId, state: build.status, buildId: build.id, message: '게시 중입니다.' }).catch(() => {});
         continue;
       }
       const succeeded = build.status === 'succeeded';
-      await writeStatus(watch.statusFile, {
+      await writeStatus(watch.session, {
         requestId: watch.requestId, state: succeeded ? 'succeeded' : 'failed', buildId: build.id,
         message: succeeded ? '사이트가 게시되었습니다.' : (build.error ?? '게시하지 못했습니다.'),
       }).catch(() => {});
@@ -115,26 +91,14 @@ export function startDevmodeSupervisor(
     }
   };
 
-  /** The container's state; null when the engine says it does not exist, undefined when the engine did not answer. */
-  const inspectContainer = async (id: string | null) => {
-    if (!id) return null;
-    try {
-      return await rt.docker.getContainer(id).inspect();
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return null;
-      log(`container ${id}: the Docker engine did not answer (${(error as Error).message}); looking again next pass`);
-      return undefined;
-    }
-  };
-
-  /** Sessions a web process that has since ended left half-way on this host. */
+  /** Sessions a web process that has since ended left half-way, of this host's workspaces. */
   const finishAbandoned = async () => {
     const startingBefore = new Date(Date.now() - (rt.startTimeoutMs ?? 60_000) - 30_000);
     const stoppingBefore = new Date(Date.now() - ABANDONED_STOP_MS);
     const rows = await rt.sql<{ id: string; tenant_id: string; status: string }[]>`
-      select id, tenant_id, status from devmode_sessions
-      where host = ${rt.hostName}
-        and ((status = 'starting' and started_at < ${startingBefore}) or (status = 'stopping' and stopped_at < ${stoppingBefore}))`;
+      select s.id, s.tenant_id, s.status from devmode_sessions s join devmode_workspaces w on w.site_id = s.site_id
+      where w.host = ${rt.hostName}
+        and ((s.status = 'starting' and s.started_at < ${startingBefore}) or (s.status = 'stopping' and s.stopped_at < ${stoppingBefore}))`;
     for (const row of rows) {
       log(`session ${row.id}: left '${row.status}' by a web process that ended; closing it with the workspace saved`);
       await stopSession(rt, { tenantId: row.tenant_id, sessionId: row.id, reason: 'host', abandoned: { startingBefore, stoppingBefore } })
@@ -142,36 +106,27 @@ export function startDevmodeSupervisor(
     }
   };
 
-  /** Containers of this installation whose session is over (or was never recorded). */
-  const removeOrphanContainers = async () => {
-    // A host without a Docker engine has no editor containers (opening one says so).
-    if (!(await dockerEngineAnswers(rt.docker))) return;
-    const scope = await sessionScope(rt);
-    // Containers first, then the rows: a container is created after its session's row.
-    const containers = await rt.docker.listContainers({ all: true, filters: { label: [`${SESSION_SCOPE_LABEL}=${scope}`] } });
-    if (containers.length === 0) return;
-    const open = new Set((await rt.sql<{ id: string }[]>`
-      select id from devmode_sessions where status in ('starting', 'running', 'stopping')`).map((r) => r.id));
-    for (const container of containers) {
-      const sessionId = container.Labels[SESSION_CONTAINER_LABEL];
-      if (sessionId && open.has(sessionId)) continue;
-      log(`container ${container.Id.slice(0, 12)} of session ${sessionId ?? '?'} has no open session; removing it`);
-      await rt.docker.getContainer(container.Id).remove({ force: true }).catch((error: { statusCode?: number; message: string }) => {
-        // Gone already, or being removed: the session's own stop got there first.
-        if (error.statusCode !== 404 && error.statusCode !== 409) log(`container ${container.Id.slice(0, 12)}: ${error.message}`);
-      });
-    }
-  };
-
   const pass = async () => {
     await finishAbandoned().catch((error) => log(`abandoned sessions: ${(error as Error).message}`));
-    const sessions = await openSessionsHere();
+    // Platform-level read of this host's workspaces' sessions and their agents' last beat; every
+    // change below goes through withTenant with the session's own tenant.
+    const rows = await rt.sql<(SessionRow & { since_beat: number | null })[]>`
+      select s.*, extract(epoch from now() - h.heartbeat_at)::float8 as since_beat
+      from devmode_sessions s
+      join devmode_workspaces w on w.site_id = s.site_id
+      left join devmode_hosts h on h.name = s.host
+      where w.host = ${rt.hostName} and s.status = 'running'`;
     const now = Date.now();
-    for (const session of sessions) {
+    for (const row of rows) {
+      const session = toSession(row);
       try {
-        const container = await inspectContainer(session.containerId);
-        if (container === undefined) continue;
-        if (!container?.State.Running) {
+        if (row.since_beat === null || row.since_beat > AGENT_DEAD_SECONDS) {
+          log(`session ${session.id}: its host ${session.host} has not answered for ${row.since_beat === null ? '?' : Math.round(row.since_beat)} s; closing it with the workspace saved as of ${session.syncedAt?.toISOString() ?? 'its start'}`);
+          await stopSession(rt, { tenantId: session.tenantId, sessionId: session.id, reason: 'host' });
+          continue;
+        }
+        const answer = await syncSession(rt, session);
+        if (answer.running === false) {
           log(`session ${session.id}: its container is gone; closing it with the workspace saved`);
           await stopSession(rt, { tenantId: session.tenantId, sessionId: session.id, reason: 'failed' });
           continue;
@@ -180,18 +135,16 @@ export function startDevmodeSupervisor(
           await stopSession(rt, { tenantId: session.tenantId, sessionId: session.id, reason: 'idle' });
           continue;
         }
-        await handlePublishRequest(session);
-        const memory = await sessionMemoryBytes(rt.docker, session.containerId!);
-        if (memory !== null) {
+        if (answer.publishRequestId) await handlePublishRequest(session, answer.publishRequestId);
+        if (answer.memoryBytes !== null) {
           await withTenant(rt.sql, session.tenantId, (tx) => tx`
-            update devmode_sessions set memory_used_bytes = ${memory} where id = ${session.id} and status = 'running'`);
+            update devmode_sessions set memory_used_bytes = ${answer.memoryBytes} where id = ${session.id} and status = 'running'`);
         }
       } catch (error) {
         log(`session ${session.id}: ${(error as Error).message}`);
       }
     }
     await followPublishes();
-    await removeOrphanContainers().catch((error) => log(`orphan containers: ${(error as Error).message}`));
   };
 
   const tick = () => {

@@ -328,8 +328,19 @@ function assertOnThisHost(workspace: WorkspaceRecord, hostName: string): void {
 }
 
 /** Commits what the editor saved; returns the new commit or null when nothing changed. */
+/**
+ * What runs before every save: devmode/sessions.ts takes the tree of a running editor from its
+ * host into this copy (decision 145), so a save holds what the owner sees in the editor.
+ */
+type BeforeSave = (sql: Sql, workspace: WorkspaceRecord) => Promise<void>;
+let beforeSave: BeforeSave | null = null;
+export function setBeforeSave(hook: BeforeSave): void {
+  beforeSave = hook;
+}
+
 export async function saveWorkspace(sql: Sql, workspace: WorkspaceRecord, opts: { hostName: string; message: string; author?: GitAuthor }): Promise<string | null> {
   assertOnThisHost(workspace, opts.hostName);
+  await beforeSave?.(sql, workspace);
   const commit = await commitAll(workspace, opts.message, opts.author);
   if (commit) {
     await withTenant(sql, workspace.tenantId, (tx) => tx`
@@ -391,6 +402,10 @@ export async function changesSinceBuilder(workspace: WorkspaceRecord, maxDiffByt
 /** Puts the tree back as it was at `commit` and records that as a new save (nothing is lost). */
 export async function restoreSave(sql: Sql, workspace: WorkspaceRecord, opts: { hostName: string; commit: string; author?: GitAuthor }): Promise<string | null> {
   assertOnThisHost(workspace, opts.hostName);
+  // The editor works on its host's copy, which would write its files over the restored ones.
+  const open = await withTenant(sql, workspace.tenantId, (tx) => tx`
+    select 1 from devmode_sessions where site_id = ${workspace.siteId} and status in ('starting', 'running', 'stopping')`);
+  if (open.length) throw new DevmodeError('SESSION_OPEN', '코드 편집기가 열려 있습니다. 편집기를 먼저 닫은 뒤 저장 기록을 되돌려 주세요.');
   if (!/^[0-9a-f]{40}$/.test(opts.commit)) throw new DevmodeError('NOT_FOUND', '되돌릴 저장 기록을 찾을 수 없습니다.');
   const known = await git(workspace, ['cat-file', '-t', opts.commit]).catch(() => '');
   if (known.trim() !== 'commit') throw new DevmodeError('NOT_FOUND', '되돌릴 저장 기록을 찾을 수 없습니다.');

@@ -4,6 +4,8 @@ export const platformProcesses = {
   worker: 'buildfarm/worker-process.ts',
   monitor: 'monitoring/monitor-process.ts',
   edge: 'cdn/edge-process.ts',
+  // Developer mode's host agent (decision 145): runs the editor containers of this machine.
+  'devmode-agent': 'devmode/agent-process.ts',
 } as const;
 
 export type PlatformProcess = keyof typeof platformProcesses;

@@ -1,9 +1,12 @@
 // The only way into a developer-mode editor: /sites/<site id>/code/editor/… is proxied, HTTP
-// and WebSockets, to the code-server of the site's running session over its unix socket
-// (code-server itself runs with auth none). Every request is checked against the owner's own
-// web session first: logged in, the site belongs to the active workspace (another workspace's
-// member gets 404, as everywhere in the app), an editor or owner there, on a plan with
-// developer mode, and a session running on this host.
+// and WebSockets, to the code-server of the site's running session, through the developer-mode
+// agent of the host the session was placed on (devmode/agent.ts; it forwards to the container's
+// unix socket). code-server itself runs with auth none. Every request is checked against the
+// owner's own web session first: logged in, the site belongs to the active workspace (another
+// workspace's member gets 404, as everywhere in the app), an editor or owner there, on a plan
+// with developer mode, and a running session. Each request to the agent carries an HMAC
+// signature of its method and path made with the secret the web and the agents share (decision
+// 141); the agent refuses any other.
 //
 // http-proxy (1.18.1) does the proxying: it is the library code-server itself uses for its
 // port proxy, handles WebSocket upgrades (proxy.ws) and unix-socket targets (target.socketPath)
@@ -13,9 +16,8 @@
 // The workbench loads ~100 files and opens two WebSockets in its first seconds, so the answer to
 // "may this cookie use this site's editor" is reused for GRANT_TTL_MS, decided once for all the
 // requests that arrive together (one lookup in flight per cookie and site), with the site, plan
-// and session read in one transaction; and the connections to code-server's socket are kept
-// alive between requests (http-proxy closes each one unless it is given an agent).
-import { existsSync } from 'node:fs';
+// and session read in one transaction; and the connections to the agents are kept alive between
+// requests (http-proxy closes each one unless it is given an agent).
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from 'express';
@@ -24,8 +26,11 @@ import type PgBoss from 'pg-boss';
 import { env } from '../../config/env.ts';
 import { withTenant, isUuid, type Sql } from '../../db/index.ts';
 import {
+  AGENT_AUTH_HEADER,
+  agentProxyPrefix,
   assertPlanAllowsDevmode,
   DevmodeError,
+  signAgentRequest,
   devmodeRuntimeFromEnv,
   startDevmodeSupervisor,
   touchSessions,
@@ -45,7 +50,7 @@ const GRANT_TTL_MS = 15_000;
 const ACTIVITY_FLUSH_MS = 10_000;
 
 type Grant =
-  | { ok: true; tenantId: string; sessionId: string; socketPath: string }
+  | { ok: true; tenantId: string; sessionId: string; agentAddress: string }
   | { ok: false; status: number; message: string; location?: string };
 
 export interface DevmodeProxy {
@@ -79,23 +84,30 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
   const runtime = opts.runtime ?? devmodeRuntimeFromEnv(opts.sql, env());
   const grants = new Map<string, { grant: Grant; expires: number }>();
   const deciding = new Map<string, Promise<Grant>>();
-  // Kept-alive connections to the sessions' sockets (the agent pools them per socket path). An
-  // idle one is closed after 4 s, before code-server's own 5 s (Node's default keepAliveTimeout)
-  // could close it under a request being sent; a socket in use is never timed out by the agent.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16, timeout: 4_000 });
+  // Kept-alive connections to the host agents (pooled per agent address). An idle one is closed
+  // after 4 s, before the agent's own 5 s (Node's default keepAliveTimeout) could close it under
+  // a request being sent; a socket in use is never timed out by the pool.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32, timeout: 4_000 });
   const touched = new Map<string, string>(); // session id → tenant id
   const openSockets = new Set<Duplex>();
 
   const proxy = httpProxy.createProxyServer({ ws: true, xfwd: true, proxyTimeout: 0, agent });
-  proxy.on('proxyReq', (proxyReq) => {
+  const prepare = (proxyReq: http.ClientRequest) => {
     const cookie = withoutSessionCookie(proxyReq.getHeader('cookie') as string | undefined);
     if (cookie) proxyReq.setHeader('cookie', cookie);
     else proxyReq.removeHeader('cookie');
-  });
-  proxy.on('proxyReqWs', (proxyReq) => {
-    const cookie = withoutSessionCookie(proxyReq.getHeader('cookie') as string | undefined);
-    if (cookie) proxyReq.setHeader('cookie', cookie);
-    else proxyReq.removeHeader('cookie');
+    // The agent forwards only what the web signed: this method and this path.
+    proxyReq.setHeader(AGENT_AUTH_HEADER, signAgentRequest(runtime.agentSecret, proxyReq.method, proxyReq.path));
+  };
+  proxy.on('proxyReq', prepare);
+  proxy.on('proxyReqWs', prepare);
+  proxy.on('proxyRes', (proxyRes, req) => {
+    // The agent no longer has the session a grant named (closed and reopened within the grant's
+    // life): decide again on the next request.
+    if (proxyRes.headers['x-windwalker-session'] === 'gone') {
+      const siteId = EDITOR_PATH.exec(new URL((req as ExpressRequest).originalUrl ?? req.url ?? '/', 'http://web.internal').pathname)?.[1];
+      if (siteId) grants.delete(grantKey(req, siteId));
+    }
   });
   proxy.on('error', (error, _req, target) => {
     const res = target as ServerResponse | Duplex;
@@ -132,13 +144,14 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
     const membership = active.membership;
     if (!membership) return notFound;
     const tenantId = membership.tenant.id;
-    // The site, the workspace's plan and this host's running session in one transaction.
-    const [site] = await withTenant(opts.sql, tenantId, (tx) => tx<{ plan_code: string; devmode: boolean | null; session_id: string | null; socket_path: string | null }[]>`
-      select t.plan_code, p.devmode, ds.id as session_id, ds.socket_path
+    // The site, the workspace's plan, its running session and that session's host agent in one transaction.
+    const [site] = await withTenant(opts.sql, tenantId, (tx) => tx<{ plan_code: string; devmode: boolean | null; session_id: string | null; agent_address: string | null }[]>`
+      select t.plan_code, p.devmode, ds.id as session_id, h.address as agent_address
       from sites s
       join tenants t on t.id = s.tenant_id
       left join plans p on p.code = t.plan_code
-      left join devmode_sessions ds on ds.site_id = s.id and ds.status = 'running' and ds.host = ${runtime.hostName}
+      left join devmode_sessions ds on ds.site_id = s.id and ds.status = 'running'
+      left join devmode_agent_hosts() h on h.name = ds.host
       where s.id = ${siteId}`);
     if (!site) return notFound;
     if (membership.tenant.status === 'suspended') return { ok: false, status: 403, message: `'${membership.tenant.name}' 워크스페이스는 정지되었습니다. 고객센터에 문의해 주세요.` };
@@ -152,18 +165,18 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
         throw error;
       }
     }
-    const session = site.session_id ? { id: site.session_id, socket_path: site.socket_path } : null;
-    if (!session?.socket_path) {
+    if (!site.session_id || !site.agent_address) {
       return { ok: false, status: 409, message: '열린 코드 편집기가 없습니다. 코드 편집기 페이지에서 편집기를 열어 주세요.', location: `/sites/${siteId}/code` };
     }
-    return { ok: true, tenantId, sessionId: session.id, socketPath: session.socket_path };
+    return { ok: true, tenantId, sessionId: site.session_id, agentAddress: site.agent_address };
   };
 
+  const grantKey = (req: IncomingMessage, siteId: string) => `${cookieValue(req.headers.cookie, SESSION_COOKIE) ?? ''}|${siteId}`;
+
   const authorise = async (req: IncomingMessage, siteId: string): Promise<Grant> => {
-    const key = `${cookieValue(req.headers.cookie, SESSION_COOKIE) ?? ''}|${siteId}`;
+    const key = grantKey(req, siteId);
     const cached = grants.get(key);
-    // A session closed and reopened within the grant's life has a new socket: decide again.
-    if (cached && cached.expires > Date.now() && cached.grant.ok && existsSync(cached.grant.socketPath)) return cached.grant;
+    if (cached && cached.expires > Date.now() && cached.grant.ok) return cached.grant;
     // The requests that arrive together wait for one decision.
     const inFlight = deciding.get(key);
     if (inFlight) return inFlight;
@@ -200,7 +213,7 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
         touched.set(grant.sessionId, grant.tenantId);
         const prefix = `/sites/${siteId}/code/editor`;
         req.url = req.originalUrl.slice(prefix.length) || '/';
-        proxy.web(req, res, { target: { socketPath: grant.socketPath } as never });
+        proxy.web(req, res, { target: `${grant.agentAddress}${agentProxyPrefix(grant.sessionId)}` });
       })
       .catch(next);
   };
@@ -225,7 +238,7 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
         // Traffic on an open editor keeps the session from counting as idle.
         socket.on('data', () => touched.set(grant.sessionId, grant.tenantId));
         req.url = (req.url ?? '/').slice(`/sites/${siteId}/code/editor`.length) || '/';
-        proxy.ws(req, socket, head, { target: { socketPath: grant.socketPath } as never });
+        proxy.ws(req, socket, head, { target: `${grant.agentAddress}${agentProxyPrefix(grant.sessionId)}` });
       })
       .catch((error) => {
         console.error(`[devmode] editor socket refused after an error: ${(error as Error).message}`);

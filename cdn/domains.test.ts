@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BillingError } from '../billing/index.ts';
 import type { Sql } from '../db/index.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing/index.ts';
+import { stableNameFor } from './dns-stable-names.ts';
 import { verificationRecordName } from './domains-local.ts';
 import {
   activateDeployment, addSiteDomain, CdnError, createLocalProvider, deploySite, DOMAIN_VERIFIED_CHANNEL, listSiteDomains, normaliseDomain,
@@ -103,7 +104,8 @@ describe('adding, verifying and serving custom domains', () => {
     expect(added).toMatchObject({ hostname: 'www.momo-cafe.co.kr', provider: 'local', status: 'pending', isPrimary: false, verifiedAt: null });
     const [row] = await db.sql`select dns_records from cdn_domains where hostname = 'www.momo-cafe.co.kr'`;
     expect(row.dns_records).toEqual([
-      { type: 'CNAME', name: 'www.momo-cafe.co.kr', value: 'momo.sites.windwalker.kr', purpose: '사이트 연결' },
+      // The site's stable name (decision 143; SITE_BASE_DOMAIN's zone here, as no DNS_ZONE_NAME is set).
+      { type: 'CNAME', name: 'www.momo-cafe.co.kr', value: stableNameFor(site, 'localhost'), purpose: '사이트 연결' },
       { type: 'TXT', name: verificationRecordName('www.momo-cafe.co.kr'), value: expect.stringMatching(/^windwalker-verify=[0-9a-f]{32}$/), purpose: '도메인 소유 확인' },
     ]);
     // Not served while pending.

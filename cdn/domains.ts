@@ -11,9 +11,10 @@ import { domainToASCII } from 'node:url';
 import { assertWithinPlanLimit, BillingError, planInForce, UPGRADE_URL } from '../billing/index.ts';
 import { env } from '../config/index.ts';
 import { isUuid, withTenant, type Sql, type TransactionSql } from '../db/index.ts';
+import { adoptStableName, observeStableTarget, releaseStableName, stableNamesFromEnv, type ResolveCname, type StableNameConfig } from './dns-stable-names.ts';
 import { DOMAIN_VERIFIED_CHANNEL, DOMAINS_CHANGED_CHANNEL, selectDomainHolder, selectDueDomains } from './domains.sql.ts';
 import { CdnError } from './errors.ts';
-import type { CdnProvider, DnsRecord, DomainPhase, ProviderName } from './providers/types.ts';
+import type { CdnProvider, DnsRecord, DomainPhase, DomainState, ProviderName } from './providers/types.ts';
 
 export interface SiteDomain {
   hostname: string;
@@ -26,6 +27,10 @@ export interface SiteDomain {
   checkedAt: Date | null;
   verifiedAt: Date | null;
   createdAt: Date;
+  /** Where the owner's CNAME points: our stable name (the domain moves with the site) or a provider's host (decision 143). */
+  dnsTarget: 'stable' | 'provider';
+  /** The site's stable name (<key>.cname.<zone>), when it has one. */
+  stableName: string | null;
 }
 
 /** The providers this process can use (createProviders); a domain is handled by the one it was attached on. */
@@ -114,28 +119,33 @@ interface DomainRow {
   checked_at: Date | null;
   verified_at: Date | null;
   created_at: Date;
+  dns_target: 'stable' | 'provider';
+  stable_name: string | null;
 }
 
 function toSiteDomain(r: DomainRow): SiteDomain {
   return {
     hostname: r.hostname, provider: r.provider, status: r.status, certificateStatus: r.certificate_status, dnsRecords: r.dns_records,
     isPrimary: r.is_primary, detail: r.detail, checkedAt: r.checked_at, verifiedAt: r.verified_at, createdAt: r.created_at,
+    dnsTarget: r.dns_target, stableName: r.stable_name,
   };
 }
 
-async function requireSite(tx: TransactionSql, siteId: string): Promise<{ cdnProvider: string }> {
-  const [site] = await tx<{ cdn_provider: string }[]>`select cdn_provider from sites where id = ${siteId}`;
+async function requireSite(tx: TransactionSql, siteId: string): Promise<{ cdnProvider: string; slug: string }> {
+  const [site] = await tx<{ cdn_provider: string; slug: string }[]>`select cdn_provider, slug from sites where id = ${siteId}`;
   if (!site) throw siteNotFound();
-  return { cdnProvider: site.cdn_provider };
+  return { cdnProvider: site.cdn_provider, slug: site.slug };
 }
 
 async function domainRow(tx: TransactionSql, siteId: string, hostname: string, lock = false): Promise<DomainRow | undefined> {
   const [row] = lock
     ? await tx<DomainRow[]>`
-        select id, hostname, provider, status, certificate_status, dns_records, is_primary, detail, checked_at, verified_at, created_at
+        select id, hostname, provider, status, certificate_status, dns_records, is_primary, detail, checked_at, verified_at, created_at, dns_target,
+          (select s.name from cdn_stable_names s where s.site_id = cdn_domains.site_id) as stable_name
         from cdn_domains where site_id = ${siteId} and hostname = ${hostname} for update`
     : await tx<DomainRow[]>`
-        select id, hostname, provider, status, certificate_status, dns_records, is_primary, detail, checked_at, verified_at, created_at
+        select id, hostname, provider, status, certificate_status, dns_records, is_primary, detail, checked_at, verified_at, created_at, dns_target,
+          (select s.name from cdn_stable_names s where s.site_id = cdn_domains.site_id) as stable_name
         from cdn_domains where site_id = ${siteId} and hostname = ${hostname}`;
   return row;
 }
@@ -166,7 +176,8 @@ export async function listSiteDomains(sql: Sql, tenantId: string, siteId: string
   return withTenant(sql, tenantId, async (tx) => {
     await requireSite(tx, siteId);
     const rows = await tx<DomainRow[]>`
-      select id, hostname, provider, status, certificate_status, dns_records, is_primary, detail, checked_at, verified_at, created_at
+      select id, hostname, provider, status, certificate_status, dns_records, is_primary, detail, checked_at, verified_at, created_at, dns_target,
+          (select s.name from cdn_stable_names s where s.site_id = cdn_domains.site_id) as stable_name
       from cdn_domains where site_id = ${siteId} order by is_primary desc, created_at, hostname`;
     return rows.map(toSiteDomain);
   });
@@ -191,7 +202,7 @@ export async function getSiteDomain(sql: Sql, tenantId: string, siteId: string, 
  */
 export async function addSiteDomain(
   sql: Sql, providers: DomainProviders, tenantId: string, siteId: string, hostname: string,
-  opts: { ownDomains?: readonly string[] } = {},
+  opts: { ownDomains?: readonly string[]; stableNames?: StableNameConfig } = {},
 ): Promise<SiteDomain> {
   if (!isUuid(siteId)) throw siteNotFound();
   const name = normaliseDomain(hostname, opts.ownDomains);
@@ -205,6 +216,7 @@ export async function addSiteDomain(
   // Count and reserve in one transaction: two additions at once queue on the workspace row, so
   // the second counts the first one's reservation.
   let providerName: string;
+  let slug = '';
   try {
     providerName = await withTenant(sql, tenantId, async (tx) => {
       await tx`select 1 from tenants where id = ${tenantId} for update`;
@@ -228,6 +240,7 @@ export async function addSiteDomain(
       await tx`
         insert into cdn_domains (tenant_id, site_id, hostname, provider, detail)
         values (${tenantId}, ${siteId}, ${name}, ${site.cdnProvider}, 'reserved; attaching at the provider')`;
+      slug = site.slug;
       return site.cdnProvider;
     });
   } catch (error) {
@@ -235,14 +248,17 @@ export async function addSiteDomain(
     throw error;
   }
   const provider = providerFor(providers, providerName);
+  let state: DomainState;
   try {
-    await provider.attachDomain({ tenantId, siteId, hostname: name });
+    state = await provider.attachDomain({ tenantId, siteId, hostname: name });
   } catch (error) {
     await withTenant(sql, tenantId, (tx) => tx`delete from cdn_domains where site_id = ${siteId} and hostname = ${name}`).catch((cleanup) =>
       console.error(`[cdn] could not release domain ${name} after a failed attach: ${(cleanup as Error).message}`));
     if (error instanceof CdnError) throw error;
     throw new CdnError('provider_failed', `CDN(${providerName})에 도메인 '${name}'을(를) 연결하지 못했습니다. 잠시 뒤 다시 시도해 주세요.`, { cause: error });
   }
+  // The owner is told to CNAME to the site's stable name, so the domain follows the site's moves (decision 143).
+  await adoptStableName(sql, opts.stableNames ?? stableNamesFromEnv(), { tenantId, siteId, slug, provider: providerName as ProviderName, state });
   return settle(sql, tenantId, siteId, name);
 }
 
@@ -276,7 +292,10 @@ async function settle(sql: Sql, tenantId: string, siteId: string, hostname: stri
 }
 
 /** Asks the domain's provider again whether DNS and the certificate are in place. */
-export async function recheckSiteDomain(sql: Sql, providers: DomainProviders, tenantId: string, siteId: string, hostname: string): Promise<SiteDomain> {
+export async function recheckSiteDomain(
+  sql: Sql, providers: DomainProviders, tenantId: string, siteId: string, hostname: string,
+  opts: { resolveCname?: ResolveCname; stableNames?: StableNameConfig } = {},
+): Promise<SiteDomain> {
   if (!isUuid(siteId)) throw siteNotFound();
   const name = lookupName(hostname);
   const row = await withTenant(sql, tenantId, async (tx) => {
@@ -294,6 +313,8 @@ export async function recheckSiteDomain(sql: Sql, providers: DomainProviders, te
       where id = ${row.id}`);
     throw new CdnError('provider_failed', `CDN(${row.provider})에서 도메인 '${name}'의 상태를 가져오지 못했습니다. 잠시 뒤 다시 확인해 주세요.`, { cause: error });
   }
+  // Where does the owner's name point now: our stable name or a provider's host (decision 143)?
+  await observeStableTarget(sql, opts.stableNames ?? stableNamesFromEnv(), { tenantId, siteId, hostname: name, resolveCname: opts.resolveCname });
   return settle(sql, tenantId, siteId, name);
 }
 
@@ -317,7 +338,9 @@ export async function setPrimaryDomain(sql: Sql, tenantId: string, siteId: strin
  * detachDomain just stops being asked about it), then deletes the row. When it was the primary,
  * the oldest other active domain becomes primary, so the redirects keep one target.
  */
-export async function removeSiteDomain(sql: Sql, providers: DomainProviders, tenantId: string, siteId: string, hostname: string): Promise<void> {
+export async function removeSiteDomain(
+  sql: Sql, providers: DomainProviders, tenantId: string, siteId: string, hostname: string, opts: { stableNames?: StableNameConfig } = {},
+): Promise<void> {
   if (!isUuid(siteId)) throw siteNotFound();
   const name = lookupName(hostname);
   const row = await withTenant(sql, tenantId, async (tx) => {
@@ -343,6 +366,7 @@ export async function removeSiteDomain(sql: Sql, providers: DomainProviders, ten
     }
     await announceChange(tx, siteId);
   });
+  await releaseStableName(sql, opts.stableNames ?? stableNamesFromEnv(), tenantId, siteId);
 }
 
 export interface RecheckRound {

@@ -4,7 +4,13 @@
 // serving until its deployments are removed after it (the edge keeps serving a site's last
 // local deployment until then, see platform.sql.ts). The move is recorded in cdn_migrations
 // with the monthly cost the router computed before and after.
+//
+// Custom domains whose owner points at the site's stable name move with it (decision 143,
+// cdn/dns-stable-names.ts): attached on the new provider before the switch, our DNS record flipped
+// right after it, their new status recorded, detached from the old provider last. Domains that
+// point straight at the old provider stay there (traffic and admin moves do not move such a site).
 import { isUuid, withTenant, type Sql } from '../db/index.ts';
+import { planDomainMove, stableNamesFromEnv, type StableNameConfig } from './dns-stable-names.ts';
 import { CdnError } from './errors.ts';
 import type { CdnProvider } from './providers/types.ts';
 import type { DeployFile } from './types.ts';
@@ -30,6 +36,10 @@ export interface MigrateSiteOptions {
   keepOld?: boolean;
   /** The ops or admin user who asked for the move (reason 'admin'). */
   requestedBy?: string | null;
+  /** The stable names' zone and DNS API (stableNamesFromEnv() unless set). */
+  stableNames?: StableNameConfig;
+  /** Custom domains: how long to wait for the new provider to report them active, and for cached DNS answers to expire (decision 143). */
+  domainTiming?: { activeWaitMs?: number; drainMs?: number };
 }
 
 export interface MigrationResult {
@@ -43,6 +53,14 @@ export async function migrateSite(sql: Sql, opts: MigrateSiteOptions): Promise<M
   const { tenantId, siteId, from, to } = opts;
   if (!isUuid(siteId)) throw new CdnError('not_found', '사이트를 찾을 수 없습니다. 사이트 목록에서 다시 선택해 주세요.');
   if (from.name === to.name) throw new Error(`migrateSite: the site is already on ${to.name}`);
+  const [site] = await withTenant(sql, tenantId, (tx) => tx<{ name: string; slug: string; live_deployment_id: string | null }[]>`
+    select name, slug, live_deployment_id from sites where id = ${siteId}`);
+  if (!site) throw new CdnError('not_found', '사이트를 찾을 수 없습니다. 사이트 목록에서 다시 선택해 주세요.');
+  // Refuses (before anything is deployed) a move whose domains cannot follow: no DNS API, …
+  const domains = await planDomainMove(sql, {
+    tenantId, siteId, siteName: site.name, slug: site.slug, from, to, config: opts.stableNames ?? stableNamesFromEnv(),
+    keepOld: opts.keepOld ?? false, ...opts.domainTiming,
+  });
   const migrationId = await withTenant(sql, tenantId, async (tx) => {
     const [site] = await tx<{ live_deployment_id: string | null; cdn_provider: string }[]>`
       select live_deployment_id, cdn_provider from sites where id = ${siteId}`;
@@ -57,18 +75,37 @@ export async function migrateSite(sql: Sql, opts: MigrateSiteOptions): Promise<M
     return row.id;
   });
 
+  const fail = async (cause: unknown): Promise<never> => {
+    const detail = [(cause as Error).message, ...domains.notes].join(' · ').slice(0, 500);
+    await withTenant(sql, tenantId, (tx) => tx`
+      update cdn_migrations set status = 'failed', detail = ${detail}, finished_at = now() where id = ${migrationId}`);
+    if (cause instanceof CdnError) throw cause;
+    throw new Error(`Moving site ${siteId} from ${from.name} to ${to.name} failed; it stays on ${from.name}: ${detail}`, { cause });
+  };
   let deploymentId: string;
   try {
     const deployed = await to.deploy({ tenantId, siteId, buildId: null, files: opts.files });
     deploymentId = deployed.deploymentId;
+    await domains.attach();
     await to.activate({ tenantId, siteId, deploymentId });
   } catch (cause) {
-    const detail = (cause as Error).message.slice(0, 500);
-    await withTenant(sql, tenantId, (tx) => tx`
-      update cdn_migrations set status = 'failed', detail = ${detail}, finished_at = now() where id = ${migrationId}`);
-    throw new Error(`Moving site ${siteId} from ${from.name} to ${to.name} failed; it stays on ${from.name}: ${detail}`, { cause });
+    await domains.abandon();
+    return fail(cause);
+  }
+  try {
+    await domains.flip();
+  } catch (cause) {
+    // Our record still leads to the old provider: the site goes back there, whole.
+    try {
+      if (site.live_deployment_id) await from.activate({ tenantId, siteId, deploymentId: site.live_deployment_id });
+      await domains.abandon();
+    } catch (back) {
+      domains.notes.push(`switching back to ${from.name} failed: ${(back as Error).message}`);
+    }
+    return fail(new Error(`flipping the stable name failed: ${(cause as Error).message}`, { cause }));
   }
   await opts.afterSwitch?.();
+  await domains.settle();
 
   // Clean up: every deployment the site still has on the old provider.
   const old = opts.keepOld ? [] : await withTenant(sql, tenantId, (tx) => tx<{ id: string }[]>`
@@ -85,7 +122,7 @@ export async function migrateSite(sql: Sql, opts: MigrateSiteOptions): Promise<M
   }
   await withTenant(sql, tenantId, (tx) => tx`
     update cdn_migrations set status = 'done', to_deployment_id = ${deploymentId}, finished_at = now(),
-      detail = ${opts.keepOld ? `old deployments left on ${from.name} (it is down)` : problems.length ? `old deployments left: ${problems.join('; ').slice(0, 500)}` : `removed ${removed} old deployment(s)`}
+      detail = ${[opts.keepOld ? `old deployments left on ${from.name} (it is down)` : problems.length ? `old deployments left: ${problems.join('; ').slice(0, 500)}` : `removed ${removed} old deployment(s)`, ...domains.notes].join(' · ').slice(0, 1500)}
     where id = ${migrationId}`);
   return { migrationId, deploymentId, removed };
 }

@@ -13,6 +13,7 @@
 // edit does not redeploy every site at once. Hysteresis is the router's (cdn/router.ts).
 import { isUuid, withTenant, type Sql } from '../db/index.ts';
 import { liveSiteFiles } from './deployment-files.ts';
+import type { StableNameConfig } from './dns-stable-names.ts';
 import { CdnError } from './errors.ts';
 import { downProviders, MOVES_LOCK } from './failover.ts';
 import { migrateSite } from './migration.ts';
@@ -101,14 +102,15 @@ async function sitesHeldByFailover(sql: Sql): Promise<Map<string, ProviderName>>
 }
 
 /**
- * Custom domains per site (site id → host names). A site with one is not moved by traffic nor by an
- * admin here: each domain's DNS records point at the provider it was connected on (decision 132),
- * so a move would leave the owner's own address on the old provider until the owner changes DNS.
+ * Custom domains per site (site id → host names) whose owner points straight at the provider they
+ * were connected on (decision 132; cdn_domains.dns_target = 'provider'). A site with one is not moved
+ * by traffic nor by an admin here: a move would leave that address on the old provider until the
+ * owner changes DNS. Domains pointing at the site's stable name move with it (decision 143).
  */
 async function siteDomains(sql: Sql, siteIds?: string[]): Promise<Map<string, string[]>> {
   const rows = await sql<{ siteId: string; hostname: string }[]>`
     select site_id as "siteId", hostname from cdn_domains
-    where ${siteIds ? sql`site_id = any(${siteIds}::uuid[])` : sql`true`} order by hostname`;
+    where dns_target = 'provider' and ${siteIds ? sql`site_id = any(${siteIds}::uuid[])` : sql`true`} order by hostname`;
   const bySite = new Map<string, string[]>();
   for (const r of rows) bySite.set(r.siteId, [...(bySite.get(r.siteId) ?? []), r.hostname]);
   return bySite;
@@ -148,6 +150,9 @@ export interface TrafficMovesOptions {
   providers: ReadonlyMap<ProviderName, CdnProvider>;
   dataDir: string;
   policy?: RouterPolicy;
+  /** The stable names custom domains point at (migrateSite's default unless set; decision 143). */
+  stableNames?: StableNameConfig;
+  domainTiming?: { activeWaitMs?: number; drainMs?: number };
 }
 
 /**
@@ -204,6 +209,7 @@ async function trafficRound(sql: Sql, opts: TrafficMovesOptions, limit: number):
       const result = await migrateSite(sql, {
         tenantId: site.tenantId, siteId: site.siteId, from: providers.get(from)!, to: providers.get(to)!, files, reason: 'traffic',
         costBeforeKrw: decision.currentCostKrw, costAfterKrw: decision.monthlyCostKrw,
+        stableNames: opts.stableNames, domainTiming: opts.domainTiming,
       });
       await noteRouterReason(sql, site.tenantId, result.migrationId, decision.reason);
       round.moved.push({
@@ -234,6 +240,8 @@ export interface AdminMoveInput {
   userId: string;
   /** How long to wait for a failover round or a traffic round to finish; 15 s unless set. */
   lockWaitMs?: number;
+  stableNames?: StableNameConfig;
+  domainTiming?: { activeWaitMs?: number; drainMs?: number };
 }
 
 export interface AdminMoveResult {
@@ -276,7 +284,8 @@ export async function moveSiteForAdmin(sql: Sql, input: AdminMoveInput): Promise
   if (hostnames) {
     throw new CdnError(
       'unsupported',
-      `'${site.name}'에 연결된 도메인(${hostnames.join(', ')})이 있어 옮길 수 없습니다. 도메인의 DNS 레코드가 지금의 ${PROVIDER_LABELS[from] ?? from}을(를) 가리키므로, 옮기면 그 주소가 새 CDN의 사이트를 보여 주지 않습니다. 도메인을 먼저 연결 해제한 뒤 옮기고 다시 연결해 주세요.`,
+      `'${site.name}'에 연결된 도메인(${hostnames.join(', ')})이 있어 옮길 수 없습니다. 도메인의 DNS 레코드가 지금의 ${PROVIDER_LABELS[from] ?? from}을(를) 직접 가리키므로, 옮기면 그 주소가 새 CDN의 사이트를 보여 주지 않습니다. ` +
+        `소유자가 도메인 연결 페이지에 나온 WindWalker 이름으로 CNAME을 바꾸고 '다시 확인'하면 도메인과 함께 옮길 수 있습니다(아니면 연결 해제 → 이동 → 다시 연결).`,
     );
   }
   if (!providers.has(from)) {
@@ -303,12 +312,14 @@ export async function moveSiteForAdmin(sql: Sql, input: AdminMoveInput): Promise
         tenantId: site.tenantId, siteId: input.siteId, from: providers.get(from)!, to: providers.get(to)!, files, reason: 'admin',
         costBeforeKrw, costAfterKrw, requestedBy: input.userId,
         // Off a provider that is down, its old deployments stay (removing them would only wait out its retries).
-        keepOld: down.has(from),
+        keepOld: down.has(from), stableNames: input.stableNames, domainTiming: input.domainTiming,
       });
       const note = `관리자 요청 (라우터: ${decision.reason})`;
       await noteRouterReason(sql, site.tenantId, result.migrationId, note);
       return { migrationId: result.migrationId, siteName: site.name, from, to, costBeforeKrw, costAfterKrw };
     } catch (cause) {
+      // A refusal in Korean already (the stable name's DNS API not configured, …) reaches the admin as it is.
+      if (cause instanceof CdnError && cause.code !== 'provider_failed') throw cause;
       throw new CdnError(
         'provider_failed',
         `${toLabel}에 배포하지 못해 '${site.name}'은(는) ${PROVIDER_LABELS[from]}에 그대로 있습니다: ${(cause as Error).message.slice(0, 300)}`,
@@ -336,7 +347,7 @@ export interface SiteRoute {
   currentCostKrw: number | null;
   /** The provider failover moved the site away from and will move it back to, if any. */
   heldFor: ProviderName | null;
-  /** Its custom domains: a site with any is not moved here (see siteDomains). */
+  /** Its custom domains that point straight at its provider: a site with any is not moved here (see siteDomains). */
   domains: string[];
   /** Providers an admin may move it to: configured, up, not where it is; with their monthly cost. */
   targets: { provider: ProviderName; monthlyCostKrw: number | null }[];

@@ -57,6 +57,12 @@ export const envSchema = z.object({
   CLOUDFLARE_API_BASE: optionalUrl,
   // The Cloudflare zone of SITE_BASE_DOMAIN: Pages sites' daily usage comes from its GraphQL analytics.
   CLOUDFLARE_ZONE_ID: optionalSecret,
+  // The zone of the stable names custom domains point at (<key>.cname.<DNS_ZONE_NAME>, decision 143;
+  // SITE_BASE_DOMAIN unless set) and its Cloudflare DNS API: the zone id and a token with DNS edit
+  // (CLOUDFLARE_API_TOKEN unless set). Without DNS_ZONE_ID the names are kept in our database only.
+  DNS_ZONE_NAME: z.string().regex(/^[a-z0-9.-]+$/, 'a zone name such as windwalker.kr').optional(),
+  DNS_ZONE_ID: z.string().regex(/^[0-9a-f]{32}$/, 'the 32-hex-digit Cloudflare zone id').optional(),
+  DNS_API_TOKEN: optionalSecret,
   VERCEL_TOKEN: optionalSecret,
   VERCEL_TEAM_ID: optionalSecret,
   VERCEL_API_BASE: z.string().url().default('https://api.vercel.com'),

@@ -109,7 +109,8 @@ describe('POST /api/v1/sites/{siteId}/domains', () => {
     const hostname = new URL('http://모모카페.한국/').hostname;
     expect(answer.json).toMatchObject({ hostname, status: 'pending', certificateStatus: 'pending', isPrimary: false, statusText: '도메인 확인 대기 중 · 인증서 확인 대기 중' });
     expect(answer.json.dnsRecords).toEqual([
-      { type: 'CNAME', name: hostname, value: 'momo-domains.localhost', purpose: '사이트 연결' },
+      // The site's stable name, which leads to the edge (decision 143).
+      { type: 'CNAME', name: hostname, value: expect.stringMatching(/^[0-9a-f]{16}\.cname\.localhost$/), purpose: '사이트 연결' },
       { type: 'TXT', name: `_windwalker.${hostname}`, value: expect.stringMatching(/^windwalker-verify=/), purpose: '도메인 소유 확인' },
     ]);
     expect(answer.json.instructions[1]).toMatch(/TXT 레코드를 만들고/);

@@ -292,6 +292,20 @@ export function createAwsDomainsContract(opts: { distributionId: string; bucket:
     publishValidation(hostname: string): void {
       for (const c of certificates.values()) if (c.domainName === hostname || c.sans.includes(hostname)) published.add(c.record.Name);
     },
+    /**
+     * The enabled distribution that carries `host` as an alias, and the name of the function
+     * associated with its default cache behaviour on viewer-request (null when none); undefined
+     * when no distribution answers the host.
+     */
+    viewerRequestFunction(host: string): string | null | undefined {
+      const d = [...distributions.values()].find((x) => tag(x.configXml, 'Enabled') === 'true' && aliasesOf(x.configXml).some((a) => covers(a, host.toLowerCase())));
+      if (!d) return undefined;
+      const behaviour = tag(d.configXml, 'DefaultCacheBehavior') ?? '';
+      const association = [...behaviour.matchAll(/<FunctionAssociation>([\s\S]*?)<\/FunctionAssociation>/g)].map((m) => m[1])
+        .find((a) => tag(a, 'EventType') === 'viewer-request');
+      const arn = association ? tag(association, 'FunctionARN') : undefined;
+      return arn ? arn.slice(arn.lastIndexOf('/') + 1) : null;
+    },
     /** CloudFront answers a host only when an enabled distribution carries it as an alias. */
     servesHost(host: string): boolean {
       return [...distributions.values()].some((d) => tag(d.configXml, 'Enabled') === 'true' && aliasesOf(d.configXml).some((a) => covers(a, host.toLowerCase())));

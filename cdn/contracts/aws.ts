@@ -11,8 +11,10 @@
 //   bucket, whose files the distributions with standard logging on deliver (cloudfront-logs.ts);
 // - CloudFront Functions: Create, Get (DEVELOPMENT/LIVE), Describe, Update and Publish with
 //   If-Match ETags (PreconditionFailed on a stale one), 10 KB code limit, code that must parse.
-// `serve(host, path)` runs the LIVE function on a viewer request and reads the object it points
-// at, as an edge would.
+// `serve(host, path)` runs the LIVE stage of the function associated (viewer-request) with the
+// distribution that carries the host, on a viewer request with the path's query string, and
+// answers what it returns (a redirect with its Location) or reads the object it points at, as an
+// edge would.
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import vm from 'node:vm';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -76,7 +78,7 @@ export interface AwsContract extends ContractServer {
   uploadedBytes(): number;
   /** The CloudFront standard-log bucket; the main distribution logs there under `cloudfront/` (cloudfront-logs.ts). */
   logs: CloudFrontLogsContract;
-  serve(host: string, path: string): { status: number; body: Buffer; contentType?: string };
+  serve(host: string, path: string): { status: number; body: Buffer; contentType?: string; location?: string };
 }
 
 function xml(status: number, body: string, headers: Record<string, string> = {}): ContractResponse {
@@ -328,15 +330,30 @@ export async function startAwsContract(opts: { region?: string; bucket?: string;
     publishValidation: domains.publishValidation,
     uploadedBytes: () => uploadedBytes,
     logs,
-    serve(host, path) {
+    serve(host, pathAndQuery) {
       // CloudFront answers only names that an enabled distribution carries as an alias.
-      if (!domains.servesHost(host)) return { status: 403, body: Buffer.from('The request could not be satisfied: no distribution for this host') };
-      const fn = [...functions.values()].find((f) => f.live);
-      if (!fn?.live) return { status: 404, body: Buffer.from('no function published') };
-      const event = { request: { method: 'GET', uri: path, headers: { host: { value: host } }, querystring: {} } };
-      const result = vm.runInNewContext(`${fn.live.toString('utf8')}\nhandler(event);`, { event }) as { uri?: string; statusCode?: number };
-      if (result.statusCode) return { status: result.statusCode, body: Buffer.alloc(0) };
-      const object = objects.get(result.uri!.slice(1));
+      const associated = domains.viewerRequestFunction(host);
+      if (associated === undefined) return { status: 403, body: Buffer.from('The request could not be satisfied: no distribution for this host') };
+      const [path, search = ''] = pathAndQuery.split('?', 2);
+      const querystring: Record<string, { value: string; multiValue?: { value: string }[] }> = {};
+      for (const pair of search.split('&').filter(Boolean)) {
+        const [name, value = ''] = pair.split('=', 2);
+        const existing = querystring[name];
+        if (!existing) querystring[name] = { value };
+        else existing.multiValue = [...(existing.multiValue ?? [{ value: existing.value }]), { value }];
+      }
+      let uri = path;
+      if (associated !== null) {
+        const fn = functions.get(associated);
+        if (!fn?.live) return { status: 404, body: Buffer.from(`no function published (${associated} has no LIVE stage)`) };
+        const event = { version: '1.0', context: { eventType: 'viewer-request' }, request: { method: 'GET', uri: path, headers: { host: { value: host } }, querystring, cookies: {} } };
+        const result = vm.runInNewContext(`${fn.live.toString('utf8')}\nhandler(event);`, { event }) as {
+          uri?: string; statusCode?: number; headers?: Record<string, { value: string }>;
+        };
+        if (result.statusCode) return { status: result.statusCode, body: Buffer.alloc(0), location: result.headers?.location?.value };
+        uri = result.uri!;
+      }
+      const object = objects.get(uri.slice(1));
       return object ? { status: 200, body: object.body, contentType: object.contentType } : { status: 403, body: Buffer.from('AccessDenied') };
     },
   };

@@ -8,10 +8,16 @@
 // - an asset is at most 25 MiB, a deployment at most 20,000 files, keys are 32 hex characters,
 //   uploads are base64 and must decode, a manifest may only name uploaded assets;
 // - the live production deployment cannot be deleted; rollback only to a production deployment.
-// `sites(host)` serves what a project serves now, so tests can request the site itself.
+// - a project is deleted with its domains and deployments unless it has more than 100
+//   deployments (8000076, Cloudflare's known limit: delete deployments first).
+// Bulk Redirects (account lists and the redirect phase) are in cloudflare-redirects.ts;
+// `serve(project, path)` serves what a project serves now, and `request(url)` answers a visitor
+// as Cloudflare would: a Bulk Redirect first, else the project that has the host as an active
+// custom domain (or <project>.pages.dev).
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { bearer, json, parseJson, randomHex, startContractServer, type ContractRequest, type ContractResponse, type ContractServer } from './http.ts';
 import { createCloudflareAnalytics, type CloudflareAnalytics } from './cloudflare-analytics.ts';
+import { createCloudflareRedirects, type CloudflareRedirects } from './cloudflare-redirects.ts';
 
 const MAX_ASSET_BYTES = 25 * 1024 * 1024;
 const MAX_FILES = 20_000;
@@ -60,6 +66,10 @@ export interface CloudflareContract extends ContractServer {
   verifyDomain(projectName: string, hostname: string): void;
   /** What the project's live deployment serves at `path` (404 when nothing). */
   serve(projectName: string, path: string): { status: number; body: Buffer; contentType: string };
+  /** Account lists and the http_request_redirect phase (Bulk Redirects). */
+  redirects: CloudflareRedirects;
+  /** A visitor's request for `url` (https://host/path?query): a Bulk Redirect, else the project serving the host. */
+  request(url: string): { status: number; location?: string; body: Buffer };
 }
 
 function envelope(result: unknown): ContractResponse {
@@ -174,7 +184,10 @@ export async function startCloudflareContract(opts: { apiToken?: string; account
     return failure(404, 7003, 'No route for that URI');
   }
 
+  const redirects = createCloudflareRedirects();
+
   async function account(req: ContractRequest, rest: string[]): Promise<ContractResponse> {
+    if (rest[0] === 'rules' || rest[0] === 'rulesets') return redirects.handle(req, rest);
     // rest: ['pages', 'projects', name?, sub?, id?, action?]
     if (rest[0] !== 'pages' || rest[1] !== 'projects') return failure(404, 7003, 'No route for that URI');
     const [, , name, sub, id, action] = rest;
@@ -203,6 +216,13 @@ export async function startCloudflareContract(opts: { apiToken?: string; account
     }
     const project = projects.get(name);
     if (!project) return failure(404, 8000007, 'Project not found. The specified project name does not match any of your existing projects.');
+    if (!sub && req.method === 'DELETE') {
+      if (project.deployments.size > 100) {
+        return failure(400, 8000076, 'Your project has too many deployments to be deleted, follow this guide to delete them: https://cfl.re/3CXesln');
+      }
+      projects.delete(project.name);
+      return envelope(null);
+    }
     if (!sub) return req.method === 'GET' ? envelope(projectJson(project)) : failure(405, 10000, 'method not allowed');
     if (sub === 'upload-token' && req.method === 'GET') return envelope({ jwt: issueJwt(project.name) });
 
@@ -272,6 +292,16 @@ export async function startCloudflareContract(opts: { apiToken?: string; account
     return failure(404, 7003, 'No route for that URI');
   }
 
+  function serve(projectName: string, path: string): { status: number; body: Buffer; contentType: string } {
+    const project = projects.get(projectName);
+    const live = project?.liveId ? project.deployments.get(project.liveId) : undefined;
+    if (!project || !live) return { status: 404, body: Buffer.from('no deployment'), contentType: 'text/plain' };
+    const key = live.manifest[path] ?? live.manifest[`${path.replace(/\/$/, '')}/index.html`];
+    const asset = key ? project.assets.get(key) : undefined;
+    if (!asset) return { status: 404, body: Buffer.from('not found'), contentType: 'text/plain' };
+    return { status: 200, body: asset.body, contentType: asset.contentType };
+  }
+
   const server = await startContractServer(
     async (req) => {
       const parts = req.url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -302,19 +332,21 @@ export async function startCloudflareContract(opts: { apiToken?: string; account
     projects,
     analytics,
     uploadedBytes: () => uploadedBytes,
+    redirects,
+    request(url) {
+      const redirect = redirects.redirectFor(url);
+      if (redirect) return { status: redirect.status, location: redirect.location, body: Buffer.alloc(0) };
+      const { hostname, pathname } = new URL(url);
+      const project = [...projects.values()].find((p) => hostname === `${p.name}.pages.dev` || p.domains.get(hostname)?.status === 'active');
+      if (!project) return { status: 522, body: Buffer.from('no Pages project serves this host') };
+      const served = serve(project.name, pathname);
+      return { status: served.status, body: served.body };
+    },
     verifyDomain(projectName, hostname) {
       const domain = projects.get(projectName)?.domains.get(hostname);
       if (!domain) throw new Error(`no domain ${hostname} on project ${projectName}`);
       domain.status = 'active';
     },
-    serve(projectName, path) {
-      const project = projects.get(projectName);
-      const live = project?.liveId ? project.deployments.get(project.liveId) : undefined;
-      if (!project || !live) return { status: 404, body: Buffer.from('no deployment'), contentType: 'text/plain' };
-      const key = live.manifest[path] ?? live.manifest[`${path.replace(/\/$/, '')}/index.html`];
-      const asset = key ? project.assets.get(key) : undefined;
-      if (!asset) return { status: 404, body: Buffer.from('not found'), contentType: 'text/plain' };
-      return { status: 200, body: asset.body, contentType: asset.contentType };
-    },
+    serve,
   };
 }

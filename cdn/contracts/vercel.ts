@@ -7,7 +7,12 @@
 // - POST /v13/deployments answers `missing_files` with the digests it lacks (a file's size must
 //   match what was uploaded); a deployment is QUEUED, then READY;
 // - an alias may be a *.vercel.app name or a verified domain of the deployment's project;
-// - a domain verifies only once its TXT record is "published" (publishDns()).
+// - a domain verifies only once its TXT record is "published" (publishDns());
+// - a project domain may redirect to another domain of the same project (`redirect`,
+//   `redirectStatusCode` 301/302/307/308, 307 when left out) — set when added (POST /v10) or
+//   changed (PATCH /v9 …/domains/{name}); not to itself, not to a domain that redirects, and not
+//   while another domain redirects to it (no chains). `request(host, path)` answers as Vercel's
+//   edge would: the redirect first, else the aliased deployment.
 import { createHash } from 'node:crypto';
 import { bearer, json, parseJson, randomHex, startContractServer, type ContractRequest, type ContractResponse, type ContractServer } from './http.ts';
 import { createVercelUsage, type VercelUsage } from './vercel-usage.ts';
@@ -26,7 +31,11 @@ interface Domain {
   project: string;
   verified: boolean;
   txtValue: string;
+  redirect: string | null;
+  redirectStatusCode: number | null;
 }
+
+const REDIRECT_CODES = new Set([301, 302, 307, 308]);
 
 export interface VercelContract extends ContractServer {
   token: string;
@@ -37,6 +46,9 @@ export interface VercelContract extends ContractServer {
   publishDns(hostname: string): void;
   /** What an alias (host) serves now. */
   serve(host: string, path: string): { status: number; body: Buffer };
+  /** A visitor's request to `host`: the domain's redirect when it has one, else what serve() answers. */
+  request(host: string, pathAndQuery: string): { status: number; location?: string; body: Buffer };
+  domains: Map<string, Domain>;
   aliases: Map<string, string>;
   /** GET /v2/usage (record traffic there for usage tests). */
   usage: VercelUsage;
@@ -65,7 +77,26 @@ export async function startVercelContract(opts: { token?: string; teamId?: strin
     return {
       name: d.name, apexName: apex, projectId: projects.get(d.project)?.id, verified: d.verified,
       verification: d.verified ? [] : [{ type: 'TXT', domain: `_vercel.${apex}`, value: d.txtValue, reason: 'pending_domain_verification' }],
+      redirect: d.redirect, redirectStatusCode: d.redirectStatusCode, gitBranch: null,
     };
+  }
+
+  /** Checks a redirect change for `name` in `project` as Vercel does; the values to store, or the error. */
+  function redirectChange(project: string, name: string, body: Record<string, unknown>): { redirect: string | null; redirectStatusCode: number | null } | ContractResponse {
+    const redirect = body.redirect ?? null;
+    const code = body.redirectStatusCode ?? null;
+    if (redirect !== null && typeof redirect !== 'string') return error(400, 'bad_request', 'Invalid request: `redirect` should be string or null');
+    if (code !== null && (typeof code !== 'number' || !REDIRECT_CODES.has(code))) {
+      return error(400, 'bad_request', 'Invalid request: `redirectStatusCode` should be equal to one of the allowed values 301, 302, 307, 308');
+    }
+    if (redirect === null) return { redirect: null, redirectStatusCode: null };
+    if (redirect === name) return error(400, 'invalid_redirect', `${name} cannot redirect to itself`);
+    const target = domains.get(redirect);
+    if (!target || target.project !== project) return error(400, 'invalid_redirect', `The redirect target ${redirect} is not a domain of this project`);
+    if (target.redirect) return error(400, 'invalid_redirect', `${redirect} redirects to ${target.redirect} itself; redirect to ${target.redirect} instead`);
+    const pointing = [...domains.values()].find((d) => d.project === project && d.redirect === name);
+    if (pointing) return error(400, 'invalid_redirect', `${pointing.name} redirects to ${name}; change it first`);
+    return { redirect, redirectStatusCode: code ?? 307 };
   }
 
   function handle(req: ContractRequest): ContractResponse {
@@ -160,17 +191,29 @@ export async function startVercelContract(opts: { token?: string; teamId?: strin
       const project = projects.get(parts[2]);
       if (!project) return error(404, 'not_found', 'Project not found');
       if (req.method === 'POST' && parts[0] === 'v10' && !parts[4]) {
-        const body = parseJson(req.body) as { name?: unknown } | undefined;
+        const body = parseJson(req.body) as Record<string, unknown> | undefined;
         if (typeof body?.name !== 'string' || !/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(body.name)) return error(400, 'invalid_domain', 'Invalid domain name');
         const existing = domains.get(body.name);
         if (existing) return error(409, 'domain_already_in_use', `${body.name} is already assigned to a project`);
-        const domain: Domain = { name: body.name, project: project.name, verified: false, txtValue: `vc-domain-verify=${body.name},${randomHex(10)}` };
+        const redirect = redirectChange(project.name, body.name, body);
+        if ('status' in redirect) return redirect;
+        const domain: Domain = { name: body.name, project: project.name, verified: false, txtValue: `vc-domain-verify=${body.name},${randomHex(10)}`, ...redirect };
         domains.set(domain.name, domain);
         return json(200, domainJson(domain));
       }
       const domain = parts[4] ? domains.get(parts[4]) : undefined;
       if (!domain || domain.project !== project.name) return error(404, 'not_found', 'Domain not found on this project');
       if (req.method === 'GET' && parts[0] === 'v9' && !parts[5]) return json(200, domainJson(domain));
+      if (req.method === 'PATCH' && parts[0] === 'v9' && !parts[5]) {
+        const body = parseJson(req.body);
+        if (!body || typeof body !== 'object' || Array.isArray(body)) return error(400, 'bad_request', 'Invalid request: the body should be an object');
+        const extra = Object.keys(body).find((k) => !['gitBranch', 'redirect', 'redirectStatusCode', 'customEnvironmentId'].includes(k));
+        if (extra) return error(400, 'bad_request', `Invalid request: should NOT have additional property \`${extra}\``);
+        const redirect = redirectChange(project.name, domain.name, body as Record<string, unknown>);
+        if ('status' in redirect) return redirect;
+        Object.assign(domain, redirect);
+        return json(200, domainJson(domain));
+      }
       if (req.method === 'DELETE' && parts[0] === 'v9' && !parts[5]) {
         domains.delete(domain.name);
         return json(200, {});
@@ -187,6 +230,14 @@ export async function startVercelContract(opts: { token?: string; teamId?: strin
     return error(404, 'not_found', `No route for ${req.method} ${req.url.pathname}`);
   }
 
+  function serve(host: string, path: string): { status: number; body: Buffer } {
+    const deployment = deployments.get(aliases.get(host) ?? '');
+    if (!deployment) return { status: 404, body: Buffer.from('DEPLOYMENT_NOT_FOUND') };
+    const sha = deployment.files.get(path) ?? deployment.files.get(`${path.replace(/\/$/, '')}/index.html`);
+    const body = sha ? files.get(sha) : undefined;
+    return body ? { status: 200, body } : { status: 404, body: Buffer.from('NOT_FOUND') };
+  }
+
   const server = await startContractServer(handle, (fault) => fault.status === 429
     ? error(429, 'rate_limited', 'Rate limit exceeded', { limit: { remaining: 0, reset: Math.floor(Date.now() / 1000) + 1, total: 100 } })
     : error(fault.status, 'internal_server_error', 'An unexpected internal error occurred'));
@@ -197,16 +248,18 @@ export async function startVercelContract(opts: { token?: string; teamId?: strin
     teamId,
     aliases,
     usage,
+    domains,
     uploadedBytes: () => uploadedBytes,
+    request(host, pathAndQuery) {
+      const domain = domains.get(host);
+      if (domain?.redirect) {
+        return { status: domain.redirectStatusCode ?? 307, location: `https://${domain.redirect}${pathAndQuery}`, body: Buffer.alloc(0) };
+      }
+      return serve(host, pathAndQuery.split('?')[0]);
+    },
     publishDns(hostname) {
       dnsPublished.add(hostname);
     },
-    serve(host, path) {
-      const deployment = deployments.get(aliases.get(host) ?? '');
-      if (!deployment) return { status: 404, body: Buffer.from('DEPLOYMENT_NOT_FOUND') };
-      const sha = deployment.files.get(path) ?? deployment.files.get(`${path.replace(/\/$/, '')}/index.html`);
-      const body = sha ? files.get(sha) : undefined;
-      return body ? { status: 200, body } : { status: 404, body: Buffer.from('NOT_FOUND') };
-    },
+    serve,
   };
 }

@@ -11,6 +11,7 @@ describeProviderContract('cloudflare', async (db) => {
     provider,
     serve: async (siteId, path) => contract.serve(pagesProjectName(siteId), path),
     verifyDomain: async (siteId, hostname) => contract.verifyDomain(pagesProjectName(siteId), hostname),
+    request: async (host, pathAndQuery) => contract.request(`https://${host}${pathAndQuery}`),
     failNext: (count, fault) => contract.failNext(count, fault),
     log: contract.log,
     uploadedBytes: () => contract.uploadedBytes(),

@@ -7,6 +7,14 @@
 //              (Pages switches the project to it in one step); a deployment that was live
 //              before is made live again with Pages' own rollback endpoint.
 //
+//   redirects = Pages cannot redirect by host (_redirects matches paths only), so the site's other
+//              domains go in the account's Bulk Redirects: one list of kind `redirect`
+//              (REDIRECT_LIST) holding an item per name (source <name>/ → https://<primary>/, 301,
+//              subpath matching, path suffix and query kept), enabled by one rule in the account's
+//              http_request_redirect phase. Item changes are asynchronous bulk operations, polled
+//              to completion (Cloudflare allows one pending per account).
+//   removeSite = the site's redirect items out of the list, then the Pages project deleted.
+//
 // The asset key is Pages' own: blake3 over (base64 of the body + the file's extension), hex,
 // first 32 characters — what wrangler computes (docs/decisions/030-cdn-provider-keys.md).
 // Retries: the SDK retries 408/409/429/5xx with backoff and honours Retry-After.
@@ -16,7 +24,7 @@ import type CloudflareClient from 'cloudflare';
 import { CdnError } from '../errors.ts';
 import { cloudflareUsage } from './cloudflare-usage.ts';
 import type { RemoteBackend, RemoteSite } from './remote.ts';
-import type { DnsRecord, DomainPhase, DomainState } from './types.ts';
+import { REDIRECT_STATUS, type DnsRecord, type DomainPhase, type DomainState } from './types.ts';
 
 export interface CloudflareConfig {
   apiToken: string;
@@ -28,6 +36,24 @@ export interface CloudflareConfig {
   zoneId?: string;
   /** Sites answer at <slug>.<siteBaseDomain> (SITE_BASE_DOMAIN). */
   siteBaseDomain?: string;
+  /** Wait between looks at a pending list operation; 250 ms unless set. */
+  operationPollMs?: number;
+}
+
+/** The account-level Bulk Redirect List every site's redirects live in (names: a-z, 0-9, _). */
+export const REDIRECT_LIST = 'windwalker_domain_redirects';
+const REDIRECT_PHASE = 'http_request_redirect';
+const REDIRECT_RULE = 'WindWalker: custom domains to their site\'s primary domain';
+
+/** The list item comment that names the site an item belongs to. */
+export function redirectItemComment(siteId: string): string {
+  return `windwalker site ${siteId}`;
+}
+
+interface RedirectItem {
+  id: string;
+  comment?: string;
+  redirect?: { source_url: string; target_url: string; status_code?: number; subpath_matching?: boolean; preserve_path_suffix?: boolean; preserve_query_string?: boolean; include_subdomains?: boolean };
 }
 
 /** Pages' limits for direct upload. */
@@ -111,6 +137,85 @@ export function createCloudflareBackend(config: CloudflareConfig): RemoteBackend
       dnsRecords: records,
       detail: errors.length ? errors.join('; ') : `pages domain ${domain.status}`,
     };
+  }
+
+  let redirectListId: string | undefined;
+
+  /** The id of REDIRECT_LIST, created (kind redirect) and enabled by the phase rule the first time. */
+  async function redirectList(): Promise<string> {
+    if (redirectListId) return redirectListId;
+    const client = await cloudflare();
+    let id: string | undefined;
+    for await (const list of client.rules.lists.list(account)) {
+      if (list.name === REDIRECT_LIST) id = list.id;
+    }
+    id ??= (await client.rules.lists.create({
+      ...account, name: REDIRECT_LIST, kind: 'redirect', description: 'WindWalker: custom domains that redirect to their site\'s primary domain',
+    })).id;
+    // The list does nothing until a rule in the account's redirect phase names it.
+    let rules: { id?: string; action?: string; action_parameters?: unknown; expression?: string; description?: string; enabled?: boolean }[] = [];
+    try {
+      rules = ((await client.rulesets.phases.get(REDIRECT_PHASE, account)).rules ?? []) as typeof rules;
+    } catch (error) {
+      if (!isApiError(error, 404)) throw error;
+    }
+    const ours = rules.find((r) => (r.action_parameters as { from_list?: { name?: string } } | undefined)?.from_list?.name === REDIRECT_LIST);
+    if (!ours || ours.enabled === false) {
+      const rule = {
+        action: 'redirect' as const, description: REDIRECT_RULE, enabled: true,
+        expression: `http.request.full_uri in $${REDIRECT_LIST}`,
+        action_parameters: { from_list: { name: REDIRECT_LIST, key: 'http.request.full_uri' } },
+      };
+      // PUT replaces the phase's rules: the account's other rules go back as they were (id kept).
+      const others = rules.filter((r) => r !== ours).map(({ id: ruleId, action, action_parameters, expression, description, enabled }) => ({
+        id: ruleId, action, action_parameters, expression, description, enabled,
+      }));
+      await client.rulesets.phases.update(REDIRECT_PHASE, { ...account, rules: [...others, rule] as never });
+    }
+    redirectListId = id;
+    return id;
+  }
+
+  /** Waits for a bulk list operation to finish; throws with Cloudflare's words when it failed. */
+  async function settled(operationId: string): Promise<void> {
+    const client = await cloudflare();
+    for (let attempt = 0; ; attempt++) {
+      const operation = await client.rules.lists.bulkOperations.get(operationId, account);
+      if (operation.status === 'completed') return;
+      if (operation.status === 'failed') throw new Error(`Cloudflare list operation ${operationId} failed: ${operation.error}`);
+      if (attempt >= 120) throw new Error(`Cloudflare list operation ${operationId} still ${operation.status} after ${attempt} looks`);
+      await new Promise((resolve) => setTimeout(resolve, config.operationPollMs ?? 250));
+    }
+  }
+
+  async function replaceRedirects(site: RemoteSite, primary: string | null, from: string[]): Promise<void> {
+    const client = await cloudflare();
+    const listId = await redirectList();
+    const comment = redirectItemComment(site.siteId);
+    const hosts = new Set([...site.domains, ...from]);
+    const wanted = new Map(from.map((host) => [`${host}/`, {
+      redirect: {
+        source_url: `${host}/`, target_url: `https://${primary}/`, status_code: REDIRECT_STATUS,
+        subpath_matching: true, preserve_path_suffix: true, preserve_query_string: true, include_subdomains: false,
+      },
+      comment,
+    }]));
+    const stale: string[] = [];
+    for await (const raw of client.rules.lists.items.list(listId, { ...account, per_page: 500 })) {
+      const item = raw as unknown as RedirectItem;
+      const source = item.redirect?.source_url ?? '';
+      const host = source.replace(/^https?:\/\//, '').split('/')[0].toLowerCase();
+      if (item.comment !== comment && !hosts.has(host)) continue;
+      const want = wanted.get(source);
+      const same = want && item.redirect?.target_url === want.redirect.target_url && item.redirect.status_code === REDIRECT_STATUS &&
+        item.redirect.subpath_matching === true && item.redirect.preserve_path_suffix === true && item.redirect.preserve_query_string === true &&
+        item.comment === comment;
+      if (same) wanted.delete(source);
+      else stale.push(item.id);
+    }
+    // Out first: a source URL may be in the list once, so a changed target is removed, then added.
+    if (stale.length) await settled((await client.rules.lists.items.delete(listId, { ...account, items: stale.map((id) => ({ id })) })).operation_id);
+    if (wanted.size) await settled((await client.rules.lists.items.create(listId, { ...account, body: [...wanted.values()] })).operation_id);
   }
 
   return {
@@ -235,6 +340,19 @@ export function createCloudflareBackend(config: CloudflareConfig): RemoteBackend
       } catch (error) {
         if (!isApiError(error, 404)) throw error;
       }
+    },
+
+    setRedirects: (site, primary, from) => replaceRedirects(site, primary, from),
+
+    async removeSite(site) {
+      await replaceRedirects(site, null, []);
+      const name = pagesProjectName(site.siteId);
+      try {
+        await (await cloudflare()).pages.projects.delete(name, account);
+      } catch (error) {
+        if (!isApiError(error, 404)) throw error;
+      }
+      knownProjects.delete(name);
     },
 
     usage: (site, from, to) => cloudflareUsage(config, site, from, to),

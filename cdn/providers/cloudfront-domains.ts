@@ -35,8 +35,8 @@ export interface CloudFrontDomainsOptions {
   /** The main distribution, whose configuration each domain's distribution copies. */
   distributionId: string;
   siteBaseDomain: string;
-  /** Changes the router function's Host → prefix map (cloudfront.ts); return false to leave it as it is. */
-  writeRoutes(change: (routes: Record<string, string>) => void | false): Promise<void>;
+  /** Changes the router function's Host → prefix and Host → primary maps (cloudfront.ts); return false to leave them as they are. */
+  writeRoutes(change: (routes: Record<string, string>, redirects: Record<string, string>) => void | false): Promise<void>;
   /** ACM shows the validation record a few seconds after the request: how long to wait between looks. */
   pollMs?: number;
 }
@@ -206,9 +206,12 @@ export function createCloudFrontDomains(o: CloudFrontDomainsOptions) {
           if (!(error instanceof NoSuchDistribution)) throw error;
         }
       }
-      await o.writeRoutes((routes) => {
-        if (!(hostname in routes)) return false;
+      // Out of the router map, and out of the redirect map (as a redirecting name or a target).
+      await o.writeRoutes((routes, redirects) => {
+        const redirecting = Object.entries(redirects).filter(([host, target]) => host === hostname || target === hostname);
+        if (!(hostname in routes) && redirecting.length === 0) return false;
         delete routes[hostname];
+        for (const [host] of redirecting) delete redirects[host];
       });
       if (known.certificateArn) {
         try {

@@ -26,6 +26,7 @@ describeProviderContract('cloudfront', async (db) => {
       return contract.serve(`${site.slug}.${BASE_DOMAIN}`, path);
     },
     verifyDomain: async (_siteId, hostname) => contract.publishValidation(hostname),
+    request: async (host, pathAndQuery) => contract.serve(host, pathAndQuery),
     failNext: (count, fault) => contract.failNext(count, fault),
     log: contract.log,
     uploadedBytes: () => contract.uploadedBytes(),

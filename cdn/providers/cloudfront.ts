@@ -10,6 +10,11 @@
 //              If-Match, so two writers cannot lose each other's change) and PublishFunction
 //              makes the new map LIVE on every edge at once. A rollback is the same switch.
 //              Prefixes never change once written, so nothing needs invalidating.
+//   redirects = the same function carries a Host → primary map: a site's other custom domains
+//              answer 301 to https://<primary> with the path and query (setRedirects). One
+//              viewer-request function per cache behaviour is all CloudFront allows, and every
+//              custom domain's distribution is a clone of the main one with this function
+//              associated, so the map is live on all of them with the same publish.
 // See docs/decisions/010-cdn-providers.md for why a function map and not an origin-path switch.
 import {
   CloudFrontClient, CreateFunctionCommand, DescribeFunctionCommand, GetFunctionCommand, NoSuchFunctionExists,
@@ -22,6 +27,7 @@ import { CdnError } from '../errors.ts';
 import { createCloudFrontDomains } from './cloudfront-domains.ts';
 import { createCloudFrontUsage } from './cloudfront-usage.ts';
 import type { RemoteBackend, RemoteSite, UploadObject } from './remote.ts';
+import { REDIRECT_STATUS } from './types.ts';
 
 export interface CloudFrontConfig {
   accessKeyId: string;
@@ -48,6 +54,7 @@ const CONCURRENCY = 8;
 /** CloudFront Functions accept at most 10 KB of code. */
 export const FUNCTION_MAX_BYTES = 10 * 1024;
 const ROUTES_START = '// windwalker-routes:';
+const REDIRECTS_START = 'var REDIRECTS = ';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'public, max-age=0, must-revalidate';
 
@@ -59,13 +66,30 @@ export function deploymentPrefix(siteId: string, deploymentId: string): string {
   return `sites/${siteId}/${deploymentId}`;
 }
 
-/** The viewer-request function: Host → deployment prefix, '/' and extension-less paths → index.html. */
-export function routerFunctionCode(routes: Record<string, string>): string {
+/**
+ * The viewer-request function: a redirecting host (Host → primary) answers 301 to the primary
+ * with the same path and query; otherwise Host → deployment prefix, '/' and extension-less paths
+ * → index.html. (CloudFront Functions run ES5.1-style JavaScript: var, no template literals.)
+ */
+export function routerFunctionCode(routes: Record<string, string>, redirects: Record<string, string> = {}): string {
   return `${ROUTES_START}${JSON.stringify(routes)}
 var ROUTES = ${JSON.stringify(routes)};
+${REDIRECTS_START}${JSON.stringify(redirects)};
+function query(qs) {
+  var parts = [];
+  for (var name in qs) {
+    var values = qs[name].multiValue || [qs[name]];
+    for (var i = 0; i < values.length; i++) parts.push(values[i].value === '' ? name : name + '=' + values[i].value);
+  }
+  return parts.length ? '?' + parts.join('&') : '';
+}
 function handler(event) {
   var request = event.request;
   var host = request.headers.host ? request.headers.host.value.toLowerCase() : '';
+  var primary = REDIRECTS[host];
+  if (primary) {
+    return { statusCode: ${REDIRECT_STATUS}, statusDescription: 'Moved Permanently', headers: { location: { value: 'https://' + primary + request.uri + query(request.querystring || {}) } } };
+  }
   var prefix = ROUTES[host];
   if (!prefix) {
     return { statusCode: 404, statusDescription: 'Not Found' };
@@ -86,6 +110,12 @@ export function routesOf(code: string): Record<string, string> {
   const first = code.split('\n', 1)[0];
   if (!first.startsWith(ROUTES_START)) throw new Error('the CloudFront router function was not written by WindWalker (no routes line)');
   return JSON.parse(first.slice(ROUTES_START.length)) as Record<string, string>;
+}
+
+/** The Host → primary map of a router function's code ({} for code written before redirects existed). */
+export function redirectsOf(code: string): Record<string, string> {
+  const line = code.split('\n').find((l) => l.startsWith(REDIRECTS_START));
+  return line ? JSON.parse(line.slice(REDIRECTS_START.length).replace(/;$/, '')) as Record<string, string> : {};
 }
 
 function notFound(error: unknown): boolean {
@@ -130,11 +160,11 @@ export function createCloudFrontBackend(config: CloudFrontConfig): RemoteBackend
   }
 
   /** Reads the DEVELOPMENT code and its ETag; creates the function (empty map) when it does not exist. */
-  async function readRouter(): Promise<{ routes: Record<string, string>; etag: string }> {
+  async function readRouter(): Promise<{ routes: Record<string, string>; redirects: Record<string, string>; etag: string }> {
     try {
       const code = await cloudfront.send(new GetFunctionCommand({ Name: functionName, Stage: 'DEVELOPMENT' }));
       const text = Buffer.from(code.FunctionCode ?? new Uint8Array()).toString('utf8');
-      return { routes: routesOf(text), etag: code.ETag! };
+      return { routes: routesOf(text), redirects: redirectsOf(text), etag: code.ETag! };
     } catch (error) {
       if (!(error instanceof NoSuchFunctionExists)) throw error;
       const created = await cloudfront.send(new CreateFunctionCommand({
@@ -142,15 +172,15 @@ export function createCloudFrontBackend(config: CloudFrontConfig): RemoteBackend
         FunctionConfig: { Comment: 'WindWalker: Host → deployment prefix', Runtime: 'cloudfront-js-2.0' },
         FunctionCode: Buffer.from(routerFunctionCode({})),
       }));
-      return { routes: {}, etag: created.ETag! };
+      return { routes: {}, redirects: {}, etag: created.ETag! };
     }
   }
 
-  async function writeRoutes(change: (routes: Record<string, string>) => void | false): Promise<void> {
+  async function writeRoutes(change: (routes: Record<string, string>, redirects: Record<string, string>) => void | false): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const { routes, etag } = await readRouter();
-      if (change(routes) === false) return;
-      const code = Buffer.from(routerFunctionCode(routes));
+      const { routes, redirects, etag } = await readRouter();
+      if (change(routes, redirects) === false) return;
+      const code = Buffer.from(routerFunctionCode(routes, redirects));
       if (code.length > FUNCTION_MAX_BYTES) {
         throw new CdnError('provider_failed', 'CloudFront 라우팅 함수가 10KB 한도에 닿아 더 많은 사이트를 실을 수 없습니다. 관리자에게 배포(distribution)를 하나 더 만들어 달라고 요청해 주세요.');
       }
@@ -232,6 +262,19 @@ export function createCloudFrontBackend(config: CloudFrontConfig): RemoteBackend
         }));
         if (result.Errors?.length) throw new Error(`S3 could not delete ${result.Errors.length} object(s): ${result.Errors[0].Code} ${result.Errors[0].Message}`);
       }
+    },
+
+    async setRedirects(site, primary, from) {
+      const hosts = new Set([...site.domains, ...from]);
+      await writeRoutes((_routes, redirects) => {
+        const before = JSON.stringify(redirects);
+        // The site's names, and any name still sent to one of them, start from nothing.
+        for (const [host, target] of Object.entries(redirects)) {
+          if (hosts.has(host) || hosts.has(target)) delete redirects[host];
+        }
+        if (primary !== null) for (const host of from) redirects[host] = primary;
+        if (JSON.stringify(redirects) === before) return false;
+      });
     },
 
     // Custom domains: an ACM certificate and a distribution of their own (cloudfront-domains.ts).

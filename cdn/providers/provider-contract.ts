@@ -1,7 +1,8 @@
 // The story every hosted provider must tell against its contract server (test support, used
 // by cloudflare.test.ts, vercel.test.ts and cloudfront.test.ts): a 50-file site deployed and
 // live, a one-page change that uploads one file, a rollback, a custom domain attached and
-// verified, a deployment deleted, and 429 / 5xx answers survived by retrying.
+// verified, a custom domain redirecting to the site's primary domain (and back when the primary
+// changes), a deployment deleted, and 429 / 5xx answers survived by retrying.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/index.ts';
 import type { Fault, LoggedRequest } from '../contracts/http.ts';
@@ -15,6 +16,8 @@ export interface ContractHarness {
   serve(siteId: string, path: string): Promise<{ status: number; body: Buffer }>;
   /** The owner created the DNS records the provider asked for. */
   verifyDomain(siteId: string, hostname: string): Promise<void>;
+  /** A visitor's GET of https://<host><pathAndQuery> at the provider's edge: a redirect's status and Location, or what is served. */
+  request(host: string, pathAndQuery: string): Promise<{ status: number; location?: string; body: Buffer }>;
   failNext(count: number, fault: Fault): void;
   log: LoggedRequest[];
   /** Bytes of file bodies the contract server has received so far. */
@@ -113,6 +116,41 @@ export function describeProviderContract(
       // The provider no longer knows the name: asking about it fails there.
       await expect(harness.provider.domainStatus({ tenantId, siteId, hostname })).rejects.toThrow();
       await db.sql`delete from cdn_domains where hostname = ${hostname}`;
+    });
+
+    it.runIf(options.customDomains)('redirects the other custom domain to the primary, follows a change of primary, and stops when cleared', async () => {
+      const apex = `${name}-cafe.kr`;
+      const shop = `shop.${name}-cafe.kr`;
+      for (const hostname of [apex, shop]) {
+        await harness.provider.attachDomain({ tenantId, siteId, hostname });
+        await harness.verifyDomain(siteId, hostname);
+        expect(await harness.provider.domainStatus({ tenantId, siteId, hostname })).toMatchObject({ status: 'active' });
+      }
+      // Publishing again puts the live deployment on the new names too (Vercel aliases them at activation).
+      const [{ live }] = await db.sql<{ live: string }[]>`select live_deployment_id as live from sites where id = ${siteId}`;
+      await harness.provider.activate({ tenantId, siteId, deploymentId: live });
+      expect(harness.provider.setRedirects).toBeTypeOf('function');
+      await harness.provider.setRedirects!({ tenantId, siteId, primary: apex, from: [shop] });
+      expect(await harness.request(shop, '/page-7/index.html?utm=kakao')).toMatchObject({ status: 301, location: `https://${apex}/page-7/index.html?utm=kakao` });
+      expect(await harness.request(shop, '/')).toMatchObject({ status: 301, location: `https://${apex}/` });
+      const primary = await harness.request(apex, '/page-7/index.html');
+      expect(primary.status).toBe(200);
+      expect(primary.body.toString('utf8')).toContain('페이지 7');
+      // The same plan again changes nothing and still holds.
+      await harness.provider.setRedirects!({ tenantId, siteId, primary: apex, from: [shop] });
+      expect((await harness.request(shop, '/')).status).toBe(301);
+
+      await harness.provider.setRedirects!({ tenantId, siteId, primary: shop, from: [apex] });
+      expect(await harness.request(apex, '/page-8/index.html')).toMatchObject({ status: 301, location: `https://${shop}/page-8/index.html` });
+      expect((await harness.request(shop, '/page-8/index.html')).status).toBe(200);
+
+      await harness.provider.setRedirects!({ tenantId, siteId, primary: null, from: [] });
+      expect((await harness.request(apex, '/index.html')).status).toBe(200);
+      expect((await harness.request(shop, '/index.html')).status).toBe(200);
+      for (const hostname of [apex, shop]) {
+        await harness.provider.detachDomain!({ tenantId, siteId, hostname });
+        await db.sql`delete from cdn_domains where hostname = ${hostname}`;
+      }
     });
 
     it('refuses a malformed domain with a Korean sentence naming it', async () => {

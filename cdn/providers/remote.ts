@@ -11,7 +11,8 @@ import { SITE_LIVE_CHANNEL, type SiteLiveNotification } from '../deployments.ts'
 import { CdnError } from '../errors.ts';
 import type { DeployFile, DeploymentManifest, DeploymentStatus, DeployResult } from '../types.ts';
 import type {
-  CdnProvider, DailyUsage, DomainState, ProviderDeploymentRef, ProviderDomainRef, ProviderHealth, ProviderName, UsagePeriod,
+  CdnProvider, DailyUsage, DomainState, ProviderDeploymentRef, ProviderDomainRef, ProviderHealth, ProviderName, ProviderSiteRef, RedirectPlan,
+  UsagePeriod,
 } from './types.ts';
 
 export interface RemoteSite {
@@ -61,6 +62,13 @@ export interface RemoteBackend {
   domainStatus(site: RemoteSite, hostname: string, stored: Record<string, unknown>): Promise<DomainState>;
   /** Disconnects the domain at the provider (a domain already gone there is not an error). */
   detachDomain?(site: RemoteSite, hostname: string, stored: Record<string, unknown>): Promise<void>;
+  /**
+   * Each name in `from` answers REDIRECT_STATUS to https://<primary> (same path and query); the
+   * site's other names (site.domains) stop redirecting. `primary` null clears the site's redirects.
+   */
+  setRedirects?(site: RemoteSite, primary: string | null, from: string[]): Promise<void>;
+  /** Deletes what the provider keeps for the site (nothing of it is live there any more). */
+  removeSite?(site: RemoteSite): Promise<void>;
   usage(site: RemoteSite, from: string, to: string): Promise<DailyUsage[]>;
   /** A cheap authenticated call; resolves with a line for ops, throws when the provider fails. */
   probe(): Promise<string>;
@@ -249,6 +257,22 @@ export function createRemoteProvider(sql: Sql, backend: RemoteBackend): CdnProvi
           const hostname = normaliseHostname(ref.hostname);
           const site = await findSite(ref.tenantId, ref.siteId);
           await backend.detachDomain!(site, hostname, await storedDomainData(site, hostname));
+        }
+      : undefined,
+
+    setRedirects: backend.setRedirects
+      ? async (plan: RedirectPlan) => {
+          const primary = plan.primary === null ? null : normaliseHostname(plan.primary);
+          const from = [...new Set(plan.from.map(normaliseHostname))].filter((h) => h !== primary);
+          const site = await findSite(plan.tenantId, plan.siteId);
+          await backend.setRedirects!(site, primary, primary === null ? [] : from.sort());
+        }
+      : undefined,
+
+    removeSite: backend.removeSite
+      ? async (ref: ProviderSiteRef) => {
+          const site = await findSite(ref.tenantId, ref.siteId);
+          await backend.removeSite!(site);
         }
       : undefined,
 

@@ -42,6 +42,20 @@ export interface ProviderSiteRef {
   siteId: string;
 }
 
+/** The HTTP status every provider answers a redirecting domain with (the edge's too): permanent. */
+export const REDIRECT_STATUS = 301 as const;
+
+/**
+ * Where a site's custom domains on one provider send visitors: each name in `from` answers
+ * REDIRECT_STATUS to the same path (and query) on https://<primary>. The whole wanted state for the
+ * site on that provider — a name of the site not in `from` stops redirecting; `primary` null
+ * (no primary) clears them all. The site's own <slug> address is never in `from`.
+ */
+export interface RedirectPlan extends ProviderSiteRef {
+  primary: string | null;
+  from: string[];
+}
+
 export interface ProviderDeploymentRef extends ProviderSiteRef {
   /** Our deployments.id (the provider's own id is stored in deployments.provider_ref). */
   deploymentId: string;
@@ -92,6 +106,16 @@ export interface CdnProvider {
   domainStatus(ref: ProviderDomainRef): Promise<DomainState>;
   /** Disconnects a custom domain at the provider; a provider without it only stops being asked about the name. */
   detachDomain?(ref: ProviderDomainRef): Promise<void>;
+  /**
+   * Makes the provider redirect the site's other domains to its primary (idempotent: the plan is the
+   * whole wanted state). The local edge has none: it reads the primary from cdn_domains itself.
+   */
+  setRedirects?(plan: RedirectPlan): Promise<void>;
+  /**
+   * Removes what the provider still keeps for a site that moved elsewhere (its project, its
+   * redirects), once nothing of the site is live there. Not an error when it is already gone.
+   */
+  removeSite?(ref: ProviderSiteRef): Promise<void>;
   /** Requests and bytes the site served, per day of the period. */
   usage(period: UsagePeriod): Promise<DailyUsage[]>;
   health(): Promise<ProviderHealth>;

@@ -11,6 +11,7 @@ describeProviderContract('vercel', async (db) => {
     provider,
     serve: async (siteId, path) => contract.serve(vercelSiteHost(siteId), path),
     verifyDomain: async (_siteId, hostname) => contract.publishDns(hostname),
+    request: async (host, pathAndQuery) => contract.request(host, pathAndQuery),
     failNext: (count, fault) => contract.failNext(count, fault),
     log: contract.log,
     uploadedBytes: () => contract.uploadedBytes(),

@@ -8,11 +8,14 @@
 //   activate = POST /v2/deployments/{id}/aliases for the site's vercel.app name and each of its
 //              custom domains — Vercel moves an alias in one step, so it is also the rollback.
 //   domains  = POST /v10/projects/{project}/domains, …/verify, GET /v6/domains/{name}/config.
+//   redirects = each other domain of the project carries `redirect: <primary>` and
+//              `redirectStatusCode: 301` (PATCH /v9/projects/{project}/domains/{name}); Vercel
+//              answers the redirect itself, keeping path and query.
 import { createHash } from 'node:crypto';
 import { CdnError } from '../errors.ts';
 import { fetchWithRetry, type RetryOptions } from './http-retry.ts';
 import type { RemoteBackend, RemoteSite, UploadObject } from './remote.ts';
-import type { DnsRecord, DomainState } from './types.ts';
+import { REDIRECT_STATUS, type DnsRecord, type DomainState } from './types.ts';
 import { vercelUsage } from './vercel-usage.ts';
 
 export interface VercelConfig {
@@ -55,6 +58,8 @@ interface VercelDomain {
   name: string;
   verified: boolean;
   verification?: { type: string; domain: string; value: string; reason: string }[];
+  redirect?: string | null;
+  redirectStatusCode?: number | null;
 }
 
 export function createVercelBackend(config: VercelConfig): RemoteBackend {
@@ -222,6 +227,40 @@ export function createVercelBackend(config: VercelConfig): RemoteBackend {
         await call('DELETE', `/v9/projects/${vercelProjectName(site.siteId)}/domains/${hostname}`);
       } catch (error) {
         if (!(error instanceof VercelApiError) || error.status !== 404) throw error;
+      }
+    },
+
+    async setRedirects(site, primary, from) {
+      const projectName = vercelProjectName(site.siteId);
+      if (primary !== null && from.length && !site.domains.includes(primary)) {
+        throw new Error(`the primary domain ${primary} is not a domain of Vercel project ${projectName}; Vercel redirects only to the project's own domains`);
+      }
+      const wanted = new Map<string, string | null>(site.domains.map((host) => [host, null]));
+      for (const host of from) wanted.set(host, primary);
+      // What each domain does now (a domain the project no longer has needs no change).
+      const current = new Map<string, VercelDomain>();
+      await Promise.all([...wanted.keys()].map(async (host) => {
+        try {
+          current.set(host, await call<VercelDomain>('GET', `/v9/projects/${projectName}/domains/${host}`));
+        } catch (error) {
+          if (!(error instanceof VercelApiError) || error.status !== 404) throw error;
+          if (wanted.get(host)) throw new Error(`domain ${host} is not on Vercel project ${projectName}; connect it again`);
+        }
+      }));
+      const changes = [...current.entries()].filter(([host, domain]) => {
+        const target = wanted.get(host) ?? null;
+        return (domain.redirect ?? null) !== target || (target !== null && domain.redirectStatusCode !== REDIRECT_STATUS);
+      });
+      // Vercel refuses a redirect chain: first the domains that stop redirecting (the new
+      // primary among them), then those nothing points at, last the old target (the old primary).
+      const pointedAt = new Set([...current.values()].map((d) => d.redirect).filter(Boolean));
+      const rank = ([host]: [string, VercelDomain]) => (wanted.get(host) === null ? 0 : pointedAt.has(host) ? 2 : 1);
+      changes.sort((a, b) => rank(a) - rank(b));
+      for (const [host] of changes) {
+        const target = wanted.get(host) ?? null;
+        await call('PATCH', `/v9/projects/${projectName}/domains/${host}`, target === null
+          ? { redirect: null, redirectStatusCode: null }
+          : { redirect: target, redirectStatusCode: REDIRECT_STATUS });
       }
     },
 

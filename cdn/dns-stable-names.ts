@@ -538,6 +538,10 @@ export async function adoptStableName(
   const { tenantId, siteId, state } = input;
   const target = siteRecordTarget(state) ?? defaultProviderTarget(input.provider, { siteId, slug: input.slug }, config.siteBaseDomain);
   if (!target) return false;
+  // One name leads to one host: a second CloudFront domain has its own distribution, so its owner
+  // is told that host rather than our name being taken from the first domain.
+  const current = await getStableName(sql, tenantId, siteId);
+  if (current && current.provider === input.provider && current.target !== target) return false;
   let name: string;
   try {
     ({ name } = await pointStableName(sql, config, { tenantId, siteId, provider: input.provider, target }));

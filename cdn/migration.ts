@@ -79,7 +79,8 @@ export async function migrateSite(sql: Sql, opts: MigrateSiteOptions): Promise<M
     const detail = [(cause as Error).message, ...domains.notes].join(' · ').slice(0, 500);
     await withTenant(sql, tenantId, (tx) => tx`
       update cdn_migrations set status = 'failed', detail = ${detail}, finished_at = now() where id = ${migrationId}`);
-    if (cause instanceof CdnError) throw cause;
+    // The domains' own refusals (decision 143) are Korean sentences already; everything else says where the site stays.
+    if (cause instanceof CdnError && (cause.code === 'unsupported' || cause.code === 'not_configured')) throw cause;
     throw new Error(`Moving site ${siteId} from ${from.name} to ${to.name} failed; it stays on ${from.name}: ${detail}`, { cause });
   };
   let deploymentId: string;

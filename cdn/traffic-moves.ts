@@ -319,7 +319,7 @@ export async function moveSiteForAdmin(sql: Sql, input: AdminMoveInput): Promise
       return { migrationId: result.migrationId, siteName: site.name, from, to, costBeforeKrw, costAfterKrw };
     } catch (cause) {
       // A refusal in Korean already (the stable name's DNS API not configured, …) reaches the admin as it is.
-      if (cause instanceof CdnError && cause.code !== 'provider_failed') throw cause;
+      if (cause instanceof CdnError && (cause.code === 'not_configured' || cause.code === 'unsupported')) throw cause;
       throw new CdnError(
         'provider_failed',
         `${toLabel}에 배포하지 못해 '${site.name}'은(는) ${PROVIDER_LABELS[from]}에 그대로 있습니다: ${(cause as Error).message.slice(0, 300)}`,

@@ -304,8 +304,18 @@ export default function Domains() {
                 <p className="field-hint">
                   가비아·카페24처럼 호스트 칸 뒤에 도메인이 붙어 있는 곳에서는 이름의 앞부분만(예: www 또는 _windwalker.www) 넣습니다. 루트 도메인(mycafe.co.kr)은
                   CNAME 대신 ALIAS/ANAME 레코드를 쓰는 곳도 있습니다.
+                  {d.dnsTarget === 'stable' && d.stableName
+                    ? ` CNAME 값 ${d.stableName}은(는) WindWalker가 관리하는 이름이라, 사이트가 더 알맞은 CDN으로 옮겨 가도 DNS를 다시 바꿀 필요가 없습니다.`
+                    : ''}
                 </p>
               </>
+            ) : null}
+            {d.dnsTarget === 'provider' && d.stableName ? (
+              <p className="field-hint">
+                이 도메인은 CDN 주소를 직접 가리키고 있어, 이대로는 사이트가 더 알맞은 CDN으로 옮겨 갈 수 없습니다(옮기면 이 주소가 따라가지 못합니다). DNS
+                관리에서 {d.hostname}의 CNAME 값을 <CopyValue value={d.stableName} label="WindWalker 이름" />(으)로 바꾼 뒤 ‘다시 확인’을 눌러 주세요. 그
+                뒤로는 CDN을 옮겨도 DNS를 바꿀 필요가 없습니다.
+              </p>
             ) : null}
           </section>
         ))

@@ -368,7 +368,8 @@ export async function startDevmodeAgent(opts: DevmodeAgentOptions): Promise<Devm
         .then((record) => {
           if (!record || !existsSync(sessionDir(dataDir, id))) {
             // The web drops its grant on this header: the session it knew is over.
-            return answerJson(res, 404, { code: 'NO_SESSION', message: '열린 코드 편집기가 없습니다.' }, { 'x-windwalker-session': 'gone' });
+            res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'x-windwalker-session': 'gone' });
+            return res.end('열린 코드 편집기가 없습니다. 코드 편집기 페이지에서 편집기를 다시 열어 주세요.');
           }
           req.url = `${match[4] || '/'}${match[5] ?? ''}`;
           proxy.web(req, res, { target: { socketPath: record.socketPath } as never });

@@ -255,6 +255,23 @@ describe.skipIf(notReady !== null)('developer mode across host agents', () => {
     const [again] = await sql<{ host: string }[]>`select host from devmode_sessions where site_id = ${siteId} and status = 'running'`;
     expect(again.host).toBe(names.large);
     expect(await readFile(path.join(workspaceDir(dataDirs[names.large], siteId), 'last-words.txt'), 'utf8')).toContain('마지막 동기화 전에');
+    // Closed and opened again while the proxy still holds its grant for the old session: a
+    // request on the old grant is sent back to the same address once, then reaches the new one.
+    const editorUrl = `/sites/${siteId}/code/editor/?folder=/workspace`;
+    // The proxy's grant from before still names the agent's old address (it restarted on
+    // another port): that request is sent back once, and the next one reaches the new session.
+    const first = await owner.get(editorUrl);
+    if (first.status === 307) expect(first.location).toBe(editorUrl);
+    else expect(first.status).toBe(200);
+    expect((await owner.get(editorUrl)).status).toBe(200);
+    expect((await owner.post(`/sites/${siteId}/code`, { intent: 'stop' })).status).toBe(200);
+    expect((await owner.post(`/sites/${siteId}/code`, { intent: 'open' })).status).toBe(302);
+    const stale = await owner.get(editorUrl);
+    expect(stale.status).toBe(307);
+    expect(stale.location).toBe(editorUrl);
+    const fresh = await owner.get(editorUrl);
+    expect(fresh.status).toBe(200);
+    expect(fresh.body).toContain('vscode-workbench-web-configuration');
     const closed = await owner.post(`/sites/${siteId}/code`, { intent: 'stop' });
     expect(closed.status).toBe(200);
     expect(existsSync(workspaceDir(dataDirs[names.large], siteId))).toBe(false);

@@ -3,7 +3,7 @@
 // code publishes through the real queue and worker (process executor) to the edge — checked for
 // broken links first. Another workspace's ids find nothing.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type PgBoss from 'pg-boss';
@@ -26,6 +26,7 @@ import {
   saveWorkspace,
   type WorkspaceRecord,
 } from './index.ts';
+import { handTreeToEditor } from './workspace.ts';
 
 let db: TestDatabase;
 let sql: Sql;
@@ -165,10 +166,34 @@ describe('publishing from code', () => {
     expect(after.length).toBeGreaterThan(before);
     expect(after[0].message).toContain('되돌림');
     await expect(restoreSave(sql, workspace, { hostName: HOST, commit: 'f'.repeat(40) })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // The editor works on its host's copy, which would write its files over the restored ones.
+    const [open] = await sql<{ id: string }[]>`
+      insert into devmode_sessions (tenant_id, site_id, host, status, memory_mb, cpus, pids)
+      values (${tenantId}, ${siteId}, 'devhost-elsewhere', 'running', 1024, 1, 256) returning id`;
+    try {
+      await expect(restoreSave(sql, workspace, { hostName: HOST, commit: good.commit })).rejects.toMatchObject({ code: 'SESSION_OPEN', message: expect.stringContaining('편집기를 먼저 닫은 뒤') });
+    } finally {
+      await sql`update devmode_sessions set status = 'stopped' where id = ${open.id}`;
+    }
   });
 
   it('records a save only when something changed', async () => {
     expect(await saveWorkspace(sql, workspace, { hostName: HOST, message: '아무것도 안 바뀜' })).toBeNull();
+  });
+
+  it('publishes no link made in the editor, and hands the tree over without touching what a link points at', async () => {
+    const outside = path.join(dataDir, 'host-secret.txt');
+    await writeFile(outside, '호스트의 파일\n');
+    await symlink(outside, path.join(workspace.dir, 'leak.txt'));
+    try {
+      await handTreeToEditor(workspace.dir);
+      expect((await stat(outside)).uid).toBe(process.getuid?.() ?? 0);
+      await expect(publishFromSource(sql, boss, { dataDir, hostName: HOST, tenantId, siteId, user: { id: owner.id, name: owner.name, email: owner.email } }))
+        .rejects.toMatchObject({ code: 'INVALID_DOCUMENT', message: expect.stringContaining('leak.txt: 링크나 특수 파일은 게시할 수 없습니다') });
+    } finally {
+      await rm(path.join(workspace.dir, 'leak.txt'), { force: true });
+      await saveWorkspace(sql, workspace, { hostName: HOST, message: '링크 지움' });
+    }
   });
 });
 

@@ -7,7 +7,7 @@
 // discards the code.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chown, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chown, lchown, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import mime from 'mime-types';
 import { siteUrl } from '../cdn/index.ts';
@@ -226,8 +226,11 @@ async function writeTree(dir: string, files: { path: string; body: Buffer }[]): 
 export async function handTreeToEditor(dir: string): Promise<void> {
   if (process.getuid?.() !== 0) return;
   const walk = async (at: string) => {
-    await chown(at, EDITOR_UID, EDITOR_GID);
     const info = await lstat(at);
+    // A link the owner made in the editor is given over itself, never the file it points at
+    // (chown follows links: this runs as root on the host).
+    if (info.isSymbolicLink()) return lchown(at, EDITOR_UID, EDITOR_GID);
+    await chown(at, EDITOR_UID, EDITOR_GID);
     if (!info.isDirectory()) return;
     for (const entry of await readdir(at)) await walk(path.join(at, entry));
   };
@@ -422,6 +425,11 @@ export async function readSourceFiles(workspace: WorkspaceRecord): Promise<Sourc
   const files: SourceFile[] = [];
   for (const relative of listed.split('\0').filter(Boolean)) {
     if (UNPUBLISHED_FILES.has(relative)) continue;
+    // Only regular files: a link made in the editor could point at any file of this host.
+    const info = await lstat(path.join(workspace.dir, relative));
+    if (!info.isFile()) {
+      throw new DevmodeError('INVALID_DOCUMENT', `${relative}: 링크나 특수 파일은 게시할 수 없습니다. 일반 파일로 바꾼 뒤 다시 게시해 주세요.`);
+    }
     const body = await readFile(path.join(workspace.dir, relative));
     const type = mime.lookup(relative);
     const contentType = type ? (/^text\/|javascript|json|xml|svg/.test(type) ? `${type}; charset=utf-8` : type) : 'application/octet-stream';

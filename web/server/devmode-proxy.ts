@@ -84,6 +84,8 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
   const runtime = opts.runtime ?? devmodeRuntimeFromEnv(opts.sql, env());
   const grants = new Map<string, { grant: Grant; expires: number }>();
   const deciding = new Map<string, Promise<Grant>>();
+  /** Requests let through on a grant decided before they came (see 'proxyRes'). */
+  const onCachedGrant = new WeakSet<IncomingMessage>();
   // Kept-alive connections to the host agents (pooled per agent address). An idle one is closed
   // after 4 s, before the agent's own 5 s (Node's default keepAliveTimeout) could close it under
   // a request being sent; a socket in use is never timed out by the pool.
@@ -102,18 +104,33 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
   proxy.on('proxyReq', prepare);
   proxy.on('proxyReqWs', prepare);
   proxy.on('proxyRes', (proxyRes, req) => {
-    // The agent no longer has the session a grant named (closed and reopened within the grant's
-    // life): decide again on the next request.
-    if (proxyRes.headers['x-windwalker-session'] === 'gone') {
-      const siteId = EDITOR_PATH.exec(new URL((req as ExpressRequest).originalUrl ?? req.url ?? '/', 'http://web.internal').pathname)?.[1];
-      if (siteId) grants.delete(grantKey(req, siteId));
+    // The agent no longer has the session a grant named (the editor was closed and reopened
+    // within the grant's life): decide again, and send a request made on the old grant back to
+    // the same address (307), which then reaches the new session. A request decided just now
+    // gets the agent's answer as it is (no loop).
+    if (proxyRes.headers['x-windwalker-session'] !== 'gone') return;
+    const originalUrl = (req as ExpressRequest).originalUrl ?? req.url ?? '/';
+    const siteId = EDITOR_PATH.exec(new URL(originalUrl, 'http://web.internal').pathname)?.[1];
+    if (siteId) grants.delete(grantKey(req, siteId));
+    if (siteId && onCachedGrant.has(req)) {
+      proxyRes.statusCode = 307;
+      proxyRes.headers.location = originalUrl;
+      proxyRes.headers['cache-control'] = 'no-store';
     }
   });
-  proxy.on('error', (error, _req, target) => {
+  proxy.on('error', (error, req, target) => {
     const res = target as ServerResponse | Duplex;
+    // The agent a grant named did not answer (its host's agent restarted on another address, or
+    // the host died): decide again; a request on an older grant is sent back once to try that.
+    const originalUrl = (req as ExpressRequest).originalUrl ?? req.url ?? '/';
+    const siteId = EDITOR_PATH.exec(new URL(originalUrl, 'http://web.internal').pathname)?.[1];
+    if (siteId) grants.delete(grantKey(req, siteId));
     if ('writeHead' in res && typeof res.writeHead === 'function') {
       const response = res as ServerResponse;
-      if (!response.headersSent) {
+      if (!response.headersSent && siteId && onCachedGrant.has(req)) {
+        response.writeHead(307, { Location: originalUrl, 'Cache-Control': 'no-store' });
+        response.end();
+      } else if (!response.headersSent) {
         response.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
         response.end('코드 편집기가 응답하지 않습니다. 코드 편집기 페이지에서 편집기를 다시 열어 주세요.');
       } else {
@@ -176,7 +193,10 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
   const authorise = async (req: IncomingMessage, siteId: string): Promise<Grant> => {
     const key = grantKey(req, siteId);
     const cached = grants.get(key);
-    if (cached && cached.expires > Date.now() && cached.grant.ok) return cached.grant;
+    if (cached && cached.expires > Date.now() && cached.grant.ok) {
+      onCachedGrant.add(req);
+      return cached.grant;
+    }
     // The requests that arrive together wait for one decision.
     const inFlight = deciding.get(key);
     if (inFlight) return inFlight;

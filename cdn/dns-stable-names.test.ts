@@ -6,12 +6,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetEnvForTests } from '../config/env.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing/index.ts';
 import { startCloudflareContract, type CloudflareContract } from './contracts/cloudflare.ts';
 import { startCloudflareDnsContract, type CloudflareDnsContract } from './contracts/cloudflare-dns.ts';
 import { createCloudflareDnsApi, stableNameFor, type StableNameConfig } from './dns-stable-names.ts';
 import { addSiteDomain, recheckSiteDomain } from './domains.ts';
 import { startEdge, type Edge } from './edge.ts';
+import { runFailoverRound } from './failover.ts';
+import { migrateSite } from './migration.ts';
 import { createCloudflareBackend, pagesProjectName } from './providers/cloudflare.ts';
 import { createLocalProvider } from './providers/local.ts';
 import { createRemoteProvider } from './providers/remote.ts';
@@ -62,6 +65,21 @@ beforeAll(async () => {
     api: createCloudflareDnsApi({ apiToken: zone.apiToken, zoneId: zone.zoneId, baseUrl: zone.url, maxRetries: 1 }),
   };
   await db.sql`insert into users (id, email, password_hash, display_name) values (${OPS_USER}, 'ops@stable.example', 'x', '운영 담당 박')`;
+  // Cloudflare Pages sees an owner's name as soon as our record leads to the project it is attached
+  // to (in production: seconds to minutes after the flip — the gap decision 143 describes).
+  zone.onChange((record) => {
+    if (!record.content.endsWith('.pages.dev')) return;
+    const project = pages.projects.get(record.content.slice(0, -'.pages.dev'.length));
+    for (const [hostname, ours] of ownerCnames) if (ours === record.name && project?.domains.has(hostname)) pages.verifyDomain(project.name, hostname);
+  });
+  // Resolvers see a flip to the edge once the edge serves the site (its load takes milliseconds, DNS far longer).
+  zone.onChange(async (record, action) => {
+    if (action !== 'update' || !record.content.endsWith('.localhost')) return;
+    for (const [hostname, ours] of ownerCnames) {
+      if (ours !== record.name) continue;
+      await pollUntil(async () => ((await request(edge.port, hostname, '/')).status === 200 ? true : undefined), `the edge to serve ${hostname}`);
+    }
+  });
 });
 afterAll(async () => {
   await edge?.close();
@@ -179,20 +197,6 @@ describe('moving a site whose custom domain points at its stable name', () => {
   beforeAll(async () => {
     site = await siteOnEdge('안정된 이름 카페', 'stable-cafe');
     stableName = stableNameFor(site.siteId, ZONE);
-    // Cloudflare Pages sees the name as soon as our record leads to the project (in production:
-    // seconds to minutes after the flip — the gap decision 143 describes).
-    zone.onChange((record) => {
-      const project = pagesProjectName(site.siteId);
-      if (record.name === stableName && record.content === `${project}.pages.dev` && pages.projects.get(project)?.domains.has(hostname)) {
-        pages.verifyDomain(project, hostname);
-      }
-    });
-    // Resolvers see a flip to the edge once the edge serves the site (its load takes milliseconds, DNS far longer).
-    zone.onChange(async (record, action) => {
-      if (action === 'update' && record.name === stableName && record.content === 'stable-cafe.localhost') {
-        await pollUntil(async () => ((await request(edge.port, hostname, '/')).status === 200 ? true : undefined), 'the edge to serve the moved site');
-      }
-    });
   });
 
   it('tells the owner to CNAME to the stable name, which points at the edge, and the edge answers once the owner did', async () => {
@@ -247,7 +251,8 @@ describe('moving a site whose custom domain points at its stable name', () => {
 
     expect(result).toMatchObject({ from: 'cloudflare', to: 'local' });
     expect(zone.resolve(stableName)).toBe('stable-cafe.localhost');
-    expect(pages.projects.get(pagesProjectName(site.siteId))?.domains.has(hostname)).toBe(false);
+    // Detached at Cloudflare (or the whole Pages project removed once nothing of the site is there).
+    expect(pages.projects.get(pagesProjectName(site.siteId))?.domains.has(hostname) ?? false).toBe(false);
     expect(visitor.answers.filter((a) => a.status !== 200 || !a.ok)).toEqual([]);
     expect(new Set(visitor.answers.map((a) => a.via))).toEqual(new Set(['cloudflare', 'edge']));
     const [row] = await db.sql`select provider, status, dns_target from cdn_domains where hostname = ${hostname}`;
@@ -266,6 +271,8 @@ describe('a domain whose owner points straight at the provider', () => {
     const checked = await recheckSiteDomain(db.sql, providers, site.tenantId, site.siteId, hostname, { resolveCname, stableNames });
     expect(checked.dnsTarget).toBe('provider');
 
+    // Only this site asks to move this round.
+    await db.sql`delete from cdn_usage_daily`;
     await seedTraffic(site);
     await setTrafficMoveSettings(db.sql, { enabled: true, userId: OPS_USER });
     const round = await runTrafficMoves(db.sql, { providers, dataDir, stableNames, domainTiming: { activeWaitMs: 2_000, drainMs: 200 } });
@@ -322,5 +329,48 @@ describe('embedded mode (no DNS API)', () => {
     const [row] = await db.sql`select cdn_provider from sites where id = ${site.siteId}`;
     expect(row.cdn_provider).toBe('local');
     expect((await request(edge.port, hostname, '/')).status).toBe(200);
+  });
+});
+
+describe('failover', () => {
+  const DNS_ENV = ['DNS_ZONE_ID', 'DNS_API_TOKEN', 'DNS_ZONE_NAME', 'CLOUDFLARE_API_BASE'] as const;
+  afterAll(() => {
+    for (const name of DNS_ENV) delete process.env[name];
+    resetEnvForTests();
+    pages.heal();
+  });
+
+  it('moves the domain with the site when Cloudflare goes down: our record leads to the edge, the name stays attached on the down provider', async () => {
+    const site = await siteOnEdge('장애에도 도메인 카페', 'failover-domain-cafe');
+    const hostname = 'www.failover-domain-cafe.co.kr';
+    await addSiteDomain(db.sql, providers, site.tenantId, site.siteId, hostname, { ownDomains: ['localhost'], stableNames });
+    const name = stableNameFor(site.siteId, ZONE);
+    ownerCnames.set(hostname, name);
+    await recheckSiteDomain(db.sql, providers, site.tenantId, site.siteId, hostname, { resolveCname, stableNames });
+    await migrateSite(db.sql, {
+      tenantId: site.tenantId, siteId: site.siteId, from: local, to: cloudflare, files: site.files, reason: 'admin', stableNames,
+      domainTiming: { activeWaitMs: 2_000, drainMs: 0 },
+    });
+    const project = pagesProjectName(site.siteId);
+    expect(zone.resolve(name)).toBe(`${project}.pages.dev`);
+
+    // The monitor's failover round reads the DNS API from the environment (config/env.ts).
+    Object.assign(process.env, { DNS_ZONE_ID: zone.zoneId, DNS_API_TOKEN: zone.apiToken, DNS_ZONE_NAME: ZONE, CLOUDFLARE_API_BASE: zone.url });
+    resetEnvForTests();
+    const policy = { downAfterFailures: 2, upAfterSuccesses: 2, minDownSeconds: 0, checkTimeoutMs: 5_000 };
+    pages.failAll({ status: 503 });
+    await runFailoverRound(db.sql, { providers, dataDir, policy });
+    const round = await runFailoverRound(db.sql, { providers, dataDir, policy });
+    expect(round.failed).toEqual([]);
+    expect(round.moved).toContainEqual(expect.objectContaining({ siteId: site.siteId, from: 'cloudflare', to: 'local', kind: 'site_failover' }));
+
+    expect(zone.resolve(name)).toBe('failover-domain-cafe.localhost');
+    expect((await request(edge.port, hostname, '/')).status).toBe(200);
+    const [row] = await db.sql`select provider, status, dns_target from cdn_domains where hostname = ${hostname}`;
+    expect(row).toEqual({ provider: 'local', status: 'active', dns_target: 'stable' });
+    // Detaching it from a provider that is down would only wait out its retries: it stays there.
+    expect(pages.projects.get(project)?.domains.has(hostname)).toBe(true);
+    const [move] = await db.sql`select detail from cdn_migrations where id = ${round.moved.find((m) => m.siteId === site.siteId)!.migrationId}`;
+    expect(move.detail).toContain('domains left attached on cloudflare (it is down)');
   });
 });

@@ -102,22 +102,24 @@ export function stableInstructions(records: DnsRecord[], hostname: string, stabl
 
 // ── Configuration ────────────────────────────────────────────────────────────────────────────────
 
-let fromEnv: StableNameConfig | undefined;
+const fromEnv = new WeakMap<object, StableNameConfig>();
 
-/** The installation's stable-name configuration (config/env.ts), built once. */
+/** The installation's stable-name configuration (config/env.ts), built once per parsed environment. */
 export function stableNamesFromEnv(): StableNameConfig {
-  if (fromEnv) return fromEnv;
   const config = env();
+  const known = fromEnv.get(config);
+  if (known) return known;
   const token = config.DNS_API_TOKEN ?? config.CLOUDFLARE_API_TOKEN;
   const zoneName = (config.DNS_ZONE_NAME ?? config.SITE_BASE_DOMAIN).toLowerCase();
-  fromEnv = {
+  const built: StableNameConfig = {
     zoneName,
     siteBaseDomain: config.SITE_BASE_DOMAIN.toLowerCase(),
     api: config.DNS_ZONE_ID && token
       ? createCloudflareDnsApi({ apiToken: token, zoneId: config.DNS_ZONE_ID, baseUrl: config.CLOUDFLARE_API_BASE })
       : null,
   };
-  return fromEnv;
+  fromEnv.set(config, built);
+  return built;
 }
 
 /** The Korean refusal when a move needs our DNS record changed and the DNS API is not configured. */

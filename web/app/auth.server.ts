@@ -8,13 +8,13 @@
 // Sessions live in user_sessions (lucia 3 + the postgres.js adapter); the session's tenant_id
 // is the active workspace. Passwords are hashed with Argon2id (memory-hard). Lucia is no longer
 // developed upstream, so nothing outside this file imports it: swapping it touches only here.
-import { hash, verify } from '@node-rs/argon2';
 import { PostgresJsAdapter } from '@lucia-auth/adapter-postgresql';
 import { json, redirect } from '@remix-run/node';
 import { generateIdFromEntropySize, Lucia, TimeSpan } from 'lucia';
 import { env } from '../../config/env.ts';
 import { isUuid, type Sql } from '../../db/index.ts';
 import { startTrial } from '../../billing/index.ts';
+import { hashPassword, verifyPassword } from './argon2.server.ts';
 import { recordAudit } from './audit.server.ts';
 import { sql } from './db.server.ts';
 import { clearLoginAttempts, formatWait, recordLoginFailure, takeLoginAttempt } from './login-throttle.server.ts';
@@ -87,9 +87,6 @@ function lucia(): Lucia<SessionAttributes, UserAttributes> {
   return instance;
 }
 
-// Argon2id with the OWASP minimum for memory-hard hashing (19 MiB, 2 passes).
-const ARGON2 = { memoryCost: 19_456, timeCost: 2, outputLen: 32, parallelism: 1 } as const;
-const hashPassword = (password: string) => hash(password, ARGON2);
 // Verified against when the email is unknown, so both paths take the same time.
 let decoyHash: Promise<string> | undefined;
 
@@ -354,8 +351,8 @@ export async function logIn(input: { email: string; password: string }): Promise
     select id, password_hash from users where lower(email) = ${email}`;
   decoyHash ??= hashPassword('windwalker-decoy-password');
   const valid = user
-    ? await verify(user.password_hash, input.password).catch(() => false)
-    : (await verify(await decoyHash, input.password).catch(() => false)) && false;
+    ? await verifyPassword(user.password_hash, input.password).catch(() => false)
+    : (await verifyPassword(await decoyHash, input.password).catch(() => false)) && false;
   if (!user || !valid) {
     await recordLoginFailure(sql, ip);
     await recordAudit(sql, {

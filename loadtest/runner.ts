@@ -1,6 +1,7 @@
 // `npm run loadtest` as a function: find or start the platform, seed it, run each scenario at each
 // target with k6, store every run in loadtest_runs and print the tables. loadtest/run.ts (the
 // command) and loadtest/smoke.ts (CI's short run) both call it.
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,7 +67,12 @@ export async function openPlatform(options: {
   const name = options.name ?? 'loadtest';
   const dataDir = path.resolve(`.data/${name}`);
   options.log(`[platform] starting WindWalker (npm start) with its data in ${dataDir}…`);
-  const extraEnv: Record<string, string> = { NODE_ENV: 'production' };
+  // Production mode wants the secret the web and the developer-mode host agent share (decision
+  // 145); a platform started for one load test gets a fresh one unless the caller set it.
+  const extraEnv: Record<string, string> = {
+    NODE_ENV: 'production',
+    DEVMODE_AGENT_SECRET: process.env.DEVMODE_AGENT_SECRET || randomBytes(32).toString('hex'),
+  };
   if (options.keepData !== false) extraEnv.DATA_DIR = dataDir;
   if (options.profileDir) {
     await mkdir(options.profileDir, { recursive: true });

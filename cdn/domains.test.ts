@@ -156,7 +156,7 @@ describe('adding, verifying and serving custom domains', () => {
     expect(https.headers.location).toBe('https://www.momo-cafe.co.kr/');
 
     // The owner makes the short name the primary: now www redirects to it.
-    await setPrimaryDomain(db.sql, tenant, site, 'momo-cafe.co.kr');
+    await setPrimaryDomain(db.sql, providers, tenant, site, 'momo-cafe.co.kr');
     const flipped = await pollUntil(async () => {
       const r = await request(edge.port, 'www.momo-cafe.co.kr', '/');
       return r.status === 301 ? r : undefined;
@@ -192,7 +192,7 @@ describe('adding, verifying and serving custom domains', () => {
     await expect(listSiteDomains(db.sql, stranger, site)).rejects.toMatchObject({ code: 'not_found' });
     await expect(addSiteDomain(db.sql, providers, stranger, site, 'shop.stranger.kr', { ownDomains: OWN })).rejects.toMatchObject({ code: 'not_found' });
     await expect(recheckSiteDomain(db.sql, providers, stranger, site, 'www.momo-cafe.co.kr')).rejects.toMatchObject({ code: 'not_found' });
-    await expect(setPrimaryDomain(db.sql, stranger, site, 'www.momo-cafe.co.kr')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(setPrimaryDomain(db.sql, providers, stranger, site, 'www.momo-cafe.co.kr')).rejects.toMatchObject({ code: 'not_found' });
     await expect(removeSiteDomain(db.sql, providers, stranger, site, 'www.momo-cafe.co.kr')).rejects.toMatchObject({ code: 'not_found' });
     const [row] = await db.sql`select count(*)::int as n from cdn_domains where hostname = 'www.momo-cafe.co.kr'`;
     expect(row.n).toBe(1);

@@ -4,14 +4,16 @@
 // provider (CdnProvider.attachDomain), which writes the DNS records into the row. A re-check asks
 // the provider again (domainStatus); the first time a domain turns active it is announced once
 // on DOMAIN_VERIFIED_CHANNEL (web turns that into the webhook event domain.verified) and, when
-// the site has no primary domain yet, becomes its primary. Non-primary active domains redirect
-// to the primary (the edge answers 301). Every change is announced on DOMAINS_CHANGED_CHANNEL so
-// the edge reloads its host map at once.
+// the site has no primary domain yet, becomes its primary. Non-primary domains redirect to the
+// primary: the edge answers 301 from cdn_domains, the hosted CDNs are told in the transaction that
+// changes the primary (domains-redirects.ts, decision 146). Every change is announced on
+// DOMAINS_CHANGED_CHANNEL so the edge reloads its host map at once.
 import { domainToASCII } from 'node:url';
 import { assertWithinPlanLimit, BillingError, planInForce, UPGRADE_URL } from '../billing/index.ts';
 import { env } from '../config/index.ts';
 import { isUuid, withTenant, type Sql, type TransactionSql } from '../db/index.ts';
 import { adoptStableName, observeStableTarget, releaseStableName, stableNamesFromEnv, type ResolveCname, type StableNameConfig } from './dns-stable-names.ts';
+import { applyRedirectPlans, redirectPlans, siteRedirectRows } from './domains-redirects.ts';
 import { DOMAIN_VERIFIED_CHANNEL, DOMAINS_CHANGED_CHANNEL, selectDomainHolder, selectDueDomains } from './domains.sql.ts';
 import { CdnError } from './errors.ts';
 import type { CdnProvider, DnsRecord, DomainPhase, DomainState, ProviderName } from './providers/types.ts';
@@ -259,17 +261,22 @@ export async function addSiteDomain(
   }
   // The owner is told to CNAME to the site's stable name, so the domain follows the site's moves (decision 143).
   await adoptStableName(sql, opts.stableNames ?? stableNamesFromEnv(), { tenantId, siteId, slug, provider: providerName as ProviderName, state });
-  return settle(sql, tenantId, siteId, name);
+  return settle(sql, tenantId, siteId, name, { providers, added: true });
 }
 
 /**
  * After the provider wrote its answer: the first time the domain is active, stamp verified_at
  * (one winner), make it the primary when the site has none, and announce it. Returns the row.
  */
-async function settle(sql: Sql, tenantId: string, siteId: string, hostname: string): Promise<SiteDomain> {
+async function settle(
+  sql: Sql, tenantId: string, siteId: string, hostname: string, redirects: { providers: DomainProviders; added: boolean },
+): Promise<SiteDomain> {
   return withTenant(sql, tenantId, async (tx) => {
+    // The site row first: redirect changes of one site are serialised (setPrimaryDomain, removal).
+    await tx`select 1 from sites where id = ${siteId} for update`;
     const row = await domainRow(tx, siteId, hostname, true);
     if (!row) throw domainNotFound(hostname);
+    let becamePrimary = false;
     if (row.status === 'active' && !row.verified_at) {
       const [stamped] = await tx<{ verified_at: Date }[]>`
         update cdn_domains set verified_at = now() where id = ${row.id} and verified_at is null returning verified_at`;
@@ -279,12 +286,20 @@ async function settle(sql: Sql, tenantId: string, siteId: string, hostname: stri
         if (!primary) {
           await tx`update cdn_domains set is_primary = true where id = ${row.id}`;
           row.is_primary = true;
+          becamePrimary = true;
         }
         const notification: DomainVerifiedNotification = {
           tenantId, siteId, domainId: row.id, hostname, verifiedAt: stamped.verified_at.toISOString(),
         };
         await tx`select pg_notify(${DOMAIN_VERIFIED_CHANNEL}, ${JSON.stringify(notification)})`;
       }
+    }
+    // The hosted CDNs redirect to the primary only when told: a new name joins the redirects of a
+    // site that has a primary, a first primary makes the others redirect. (A failure rolls back
+    // the stamp: the next re-check tries again.)
+    if (becamePrimary || redirects.added) {
+      const rows = await siteRedirectRows(tx, siteId);
+      if (rows.some((r) => r.isPrimary)) await applyRedirectPlans(redirects.providers, redirectPlans(tenantId, siteId, rows));
     }
     await announceChange(tx, siteId);
     return toSiteDomain(row);
@@ -315,20 +330,26 @@ export async function recheckSiteDomain(
   }
   // Where does the owner's name point now: our stable name or a provider's host (decision 143)?
   await observeStableTarget(sql, opts.stableNames ?? stableNamesFromEnv(), { tenantId, siteId, hostname: name, resolveCname: opts.resolveCname });
-  return settle(sql, tenantId, siteId, name);
+  return settle(sql, tenantId, siteId, name, { providers, added: false });
 }
 
-/** Makes one connected, active domain the site's primary address (the others redirect to it). */
-export async function setPrimaryDomain(sql: Sql, tenantId: string, siteId: string, hostname: string): Promise<void> {
+/**
+ * Makes one connected, active domain the site's primary address (the others redirect to it): the
+ * hosted CDNs holding the site's domains are told inside the transaction, so the primary only
+ * changes once they redirect to it.
+ */
+export async function setPrimaryDomain(sql: Sql, providers: DomainProviders, tenantId: string, siteId: string, hostname: string): Promise<void> {
   if (!isUuid(siteId)) throw siteNotFound();
   const name = lookupName(hostname);
   await withTenant(sql, tenantId, async (tx) => {
     await requireSite(tx, siteId);
+    await tx`select 1 from sites where id = ${siteId} for update`;
     const domain = await domainRow(tx, siteId, name, true);
     if (!domain) throw domainNotFound(name);
     if (domain.status !== 'active') throw new CdnError('not_ready', `도메인 '${name}'이(가) 아직 확인되지 않았습니다. DNS 레코드를 만든 뒤 다시 확인해 주세요.`);
     await tx`update cdn_domains set is_primary = false where site_id = ${siteId} and is_primary`;
     await tx`update cdn_domains set is_primary = true where site_id = ${siteId} and hostname = ${name}`;
+    await applyRedirectPlans(providers, redirectPlans(tenantId, siteId, await siteRedirectRows(tx, siteId)));
     await announceChange(tx, siteId);
   });
 }
@@ -348,6 +369,15 @@ export async function removeSiteDomain(
     return domainRow(tx, siteId, name);
   });
   if (!row) throw domainNotFound(name);
+  // First nothing redirects to the leaving name any more (a new primary when it was the primary).
+  await withTenant(sql, tenantId, async (tx) => {
+    await tx`select 1 from sites where id = ${siteId} for update`;
+    // The same choice the deletion below makes.
+    const [next] = row.is_primary ? await tx<{ hostname: string }[]>`
+      select hostname from cdn_domains where site_id = ${siteId} and status = 'active' and id <> ${row.id} order by verified_at, created_at limit 1` : [];
+    const plans = redirectPlans(tenantId, siteId, await siteRedirectRows(tx, siteId), { without: name, ...(row.is_primary ? { primary: next?.hostname ?? null } : {}) });
+    await applyRedirectPlans(providers, plans, { skipUnconfigured: true });
+  });
   const provider = providers.get(row.provider as ProviderName);
   if (provider?.detachDomain) {
     try {

@@ -11,6 +11,7 @@
 // point straight at the old provider stay there (traffic and admin moves do not move such a site).
 import { isUuid, withTenant, type Sql } from '../db/index.ts';
 import { planDomainMove, stableNamesFromEnv, type StableNameConfig } from './dns-stable-names.ts';
+import { retireSiteOn, syncRedirectsAfterMove } from './domains-redirects.ts';
 import { CdnError } from './errors.ts';
 import type { CdnProvider } from './providers/types.ts';
 import type { DeployFile } from './types.ts';
@@ -106,7 +107,12 @@ export async function migrateSite(sql: Sql, opts: MigrateSiteOptions): Promise<M
     return fail(new Error(`flipping the stable name failed: ${(cause as Error).message}`, { cause }));
   }
   await opts.afterSwitch?.();
+  // The names that moved redirect to the primary on the new provider too (decision 146).
+  const redirected = await syncRedirectsAfterMove(sql, to, tenantId, siteId);
+  if (redirected) domains.notes.push(redirected);
   await domains.settle();
+  const cleared = opts.keepOld ? null : await syncRedirectsAfterMove(sql, from, tenantId, siteId);
+  if (cleared) domains.notes.push(cleared);
 
   // Clean up: every deployment the site still has on the old provider.
   const old = opts.keepOld ? [] : await withTenant(sql, tenantId, (tx) => tx<{ id: string }[]>`
@@ -121,6 +127,9 @@ export async function migrateSite(sql: Sql, opts: MigrateSiteOptions): Promise<M
       problems.push(`${id}: ${(error as Error).message}`);
     }
   }
+  // Cloudflare keeps a Pages project (and its live deployment) until it is deleted (decision 146).
+  const retired = opts.keepOld ? null : await retireSiteOn(sql, from, tenantId, siteId);
+  if (retired) domains.notes.push(retired);
   await withTenant(sql, tenantId, (tx) => tx`
     update cdn_migrations set status = 'done', to_deployment_id = ${deploymentId}, finished_at = now(),
       detail = ${[opts.keepOld ? `old deployments left on ${from.name} (it is down)` : problems.length ? `old deployments left: ${problems.join('; ').slice(0, 500)}` : `removed ${removed} old deployment(s)`, ...domains.notes].join(' · ').slice(0, 1500)}

@@ -230,14 +230,23 @@ export function createCloudflareBackend(config: CloudflareConfig): RemoteBackend
       if (tooBig) {
         throw new CdnError('invalid_files', `${tooBig.paths[0]} 파일이 Cloudflare Pages의 파일당 한도 25MiB를 넘습니다. 더 작은 파일로 바꿔 주세요.`);
       }
-      const projectName = await ensureProject(site);
+      let projectName = await ensureProject(site);
       const keys = new Map<string, string>();
       for (const object of objects) for (const p of object.paths) keys.set(p, pagesAssetKey(object.body, p));
       // One upload per asset key (the key includes the extension, so one body may have two keys).
       const byKey = new Map<string, { body: Buffer; contentType: string }>();
       for (const object of objects) for (const p of object.paths) byKey.set(keys.get(p)!, { body: object.body, contentType: object.contentType });
 
-      let { jwt } = await (await cloudflare()).pages.projects.getUploadToken(projectName, account);
+      let jwt: string;
+      try {
+        ({ jwt } = await (await cloudflare()).pages.projects.getUploadToken(projectName, account));
+      } catch (error) {
+        // Another process deleted the project when the site last left Cloudflare: create it again.
+        if (!isApiError(error, 404)) throw error;
+        knownProjects.delete(projectName);
+        projectName = await ensureProject(site);
+        ({ jwt } = await (await cloudflare()).pages.projects.getUploadToken(projectName, account));
+      }
       const withJwt = () => ({ headers: { Authorization: `Bearer ${jwt}` } });
       const refreshOn401 = async <T>(call: () => Promise<T>): Promise<T> => {
         try {

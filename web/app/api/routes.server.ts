@@ -498,7 +498,7 @@ export const operations: ApiOperation[] = [
     errors: [400, 401, 403, 404, 409, 429],
     async handle(ctx) {
       try {
-        await setPrimaryDomain(ctx.sql, ctx.key.tenantId, ctx.params.siteId, ctx.params.domain);
+        await setPrimaryDomain(ctx.sql, domainProviders(ctx.sql), ctx.key.tenantId, ctx.params.siteId, ctx.params.domain);
         return { status: 200, body: domainOut(await getSiteDomain(ctx.sql, ctx.key.tenantId, ctx.params.siteId, ctx.params.domain)) };
       } catch (error) {
         throw domainApiError(error, true);

@@ -84,7 +84,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         });
       }
       case 'primary':
-        await setPrimaryDomain(sql, tenant.id, site.id, hostname);
+        await setPrimaryDomain(sql, providers, tenant.id, site.id, hostname);
         return json<ActionAnswer>({ ok: true, message: `${hostname}을(를) 기본 도메인으로 정했습니다. 다른 도메인으로 들어온 방문자는 이 주소로 옮겨집니다.` });
       case 'remove':
         await removeSiteDomain(sql, providers, tenant.id, site.id, hostname);

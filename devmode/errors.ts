@@ -12,6 +12,7 @@ export type DevmodeErrorCode =
   | 'NO_CAPACITY'
   | 'NO_ENGINE'
   | 'NO_IMAGE'
+  | 'NOT_CONFIGURED'
   | 'START_FAILED';
 
 export class DevmodeError extends Error {

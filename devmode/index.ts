@@ -74,7 +74,8 @@ export function devmodeRuntimeFromEnv(sql: Sql, env: Env): DevmodeRuntime {
     dataDir: env.dataDir,
     installDir: env.devmodeInstallDir,
     hostName: os.hostname(),
-    agentSecret: agentSecret(env),
+    // Production without DEVMODE_AGENT_SECRET: the web runs, and opening an editor says what is missing.
+    agentSecret: env.DEVMODE_AGENT_SECRET || env.NODE_ENV !== 'production' ? agentSecret(env) : '',
     idleSeconds: env.DEVMODE_IDLE_MINUTES * 60,
   };
 }

@@ -12,7 +12,8 @@ import { connect, type Sql } from '../db/index.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing/index.ts';
 import { signAgentRequest, verifyAgentRequest } from './agent-auth.ts';
 import { startDevmodeAgent, type DevmodeAgent } from './agent.ts';
-import { chooseAgent, createSourceWorkspace, DevmodeError, openSession, type DevmodeRuntime } from './index.ts';
+import { parseEnv } from '../config/index.ts';
+import { chooseAgent, createSourceWorkspace, DevmodeError, devmodeRuntimeFromEnv, openSession, type DevmodeRuntime } from './index.ts';
 
 const GiB = 2 ** 30;
 const SECRET = 'a-test-secret-of-the-web-and-its-agents-0123456789';
@@ -84,6 +85,16 @@ describe('placing an editor session on a host agent', () => {
     // Nothing recorded or waiting (an editor waiting for room would be a 'starting' session).
     expect(await sql`select id from devmode_sessions where site_id = ${siteId}`).toHaveLength(0);
     expect(await sql`select 1 from audit_log where action = 'site.devmode.session.start'`).toHaveLength(0);
+  });
+});
+
+describe('a web process without the agents’ secret', () => {
+  it('starts (production, DEVMODE_AGENT_SECRET unset) and refuses opening the editor saying what is missing', async () => {
+    const rt = devmodeRuntimeFromEnv(sql, parseEnv({ NODE_ENV: 'production', DATA_DIR: dataDir }));
+    expect(rt.agentSecret).toBe('');
+    const refused = await openSession({ ...rt, hostName: 'web-1' }, { tenantId, siteId, userId: owner.id }).then(() => null, (error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'NOT_CONFIGURED', message: expect.stringContaining('DEVMODE_AGENT_SECRET') });
+    expect(await sql`select id from devmode_sessions where site_id = ${siteId}`).toHaveLength(0);
   });
 });
 

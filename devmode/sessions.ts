@@ -28,7 +28,7 @@ export interface DevmodeRuntime {
   installDir: string;
   /** This web host's name: the workspaces it made (devmode_workspaces.host) are the ones it serves. */
   hostName: string;
-  /** Signs the requests to the host agents (DEVMODE_AGENT_SECRET). */
+  /** Signs the requests to the host agents (DEVMODE_AGENT_SECRET); '' when it is not configured. */
   agentSecret: string;
   /** A session with no traffic through the proxy this long is stopped (workspace saved). */
   idleSeconds: number;
@@ -185,6 +185,9 @@ export async function openSession(rt: DevmodeRuntime, opts: { tenantId: string; 
   const planCode = await assertPlanAllowsDevmode(sql, opts.tenantId);
   const workspace = await getWorkspace(sql, rt.dataDir, opts.tenantId, opts.siteId);
   if (!workspace) throw new DevmodeError('NO_WORKSPACE', '이 사이트는 아직 개발자 모드가 아닙니다. 먼저 개발자 모드를 켜 주세요.');
+  if (!rt.agentSecret) {
+    throw new DevmodeError('NOT_CONFIGURED', '이 웹 서버에 편집기 호스트와 함께 쓰는 비밀 값(DEVMODE_AGENT_SECRET)이 설정되지 않아 코드 편집기를 열 수 없습니다. 운영팀에 알려 주세요.');
+  }
   if (workspace.host !== rt.hostName) {
     throw new DevmodeError('WRONG_HOST', `이 사이트의 소스는 호스트 ${workspace.host}에 있어 이 서버(${rt.hostName})에서 편집기를 열 수 없습니다.`);
   }

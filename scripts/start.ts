@@ -1,6 +1,7 @@
 // `npm start`: WindWalker on its embedded defaults — PostgreSQL, web, worker, monitor and edge
 // together — printing the URLs. Ctrl-C stops every process and shuts the database down cleanly.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { env } from '../config/env.ts';
@@ -29,6 +30,10 @@ console.log(applied.length ? `[db] applied migrations: ${applied.join(', ')}` : 
 
 if (names.includes('web')) ensureWebBuild(root);
 
+// The web and developer mode's host agent sign and check with one secret (decision 145). Started
+// together on one machine in production without one, they share one made for this launch.
+const agentSecret = config.DEVMODE_AGENT_SECRET ?? (config.NODE_ENV === 'production' ? randomBytes(32).toString('hex') : undefined);
+
 const children = new Map<PlatformProcess, ChildProcess>();
 let stopping = false;
 const restarts: Record<string, number[]> = {};
@@ -46,7 +51,7 @@ function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Wr
 function startChild(name: PlatformProcess) {
   const child = spawn(process.execPath, [...(nodeFlags[name] ?? []), '--import', serverLoader, platformProcesses[name]], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: config.dataDir },
+    env: { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: config.dataDir, ...(agentSecret ? { DEVMODE_AGENT_SECRET: agentSecret } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   prefixLines(name, child.stdout!, process.stdout);

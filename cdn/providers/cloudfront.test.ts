@@ -6,7 +6,8 @@ import { createTestDatabase, type TestDatabase } from '../../db/testing/index.ts
 import { startAwsContract, type AwsContract } from '../contracts/aws.ts';
 import { insertSite, insertTenant, siteFiles } from '../test-fixtures.ts';
 import type { CdnProvider } from './types.ts';
-import { createCloudFrontBackend, routerFunctionCode, routesOf } from './cloudfront.ts';
+import vm from 'node:vm';
+import { createCloudFrontBackend, FUNCTION_MAX_BYTES, redirectsOf, routerFunctionCode, routesOf } from './cloudfront.ts';
 import { describeProviderContract } from './provider-contract.ts';
 import { createRemoteProvider } from './remote.ts';
 
@@ -55,6 +56,37 @@ describe('AWS contract server', () => {
 });
 
 describe('the CloudFront router function', () => {
+  const run = (code: string, host: string, uri: string, querystring: Record<string, unknown> = {}) =>
+    vm.runInNewContext(`${code}\nhandler(event);`, { event: { request: { method: 'GET', uri, headers: { host: { value: host } }, querystring } } }) as {
+      statusCode?: number; headers?: Record<string, { value: string }>; uri?: string;
+    };
+
+  it('answers a redirecting host 301 to the primary with path and query (repeated names too), and routes the rest', () => {
+    const code = routerFunctionCode({ 'cafe.sites.windwalker.test': 'sites/a/b', 'www.cafe.kr': 'sites/a/b' }, { 'cafe.kr': 'www.cafe.kr' });
+    expect(redirectsOf(code)).toEqual({ 'cafe.kr': 'www.cafe.kr' });
+    expect(routesOf(code)).toEqual({ 'cafe.sites.windwalker.test': 'sites/a/b', 'www.cafe.kr': 'sites/a/b' });
+    const redirected = run(code, 'Cafe.KR', '/menu/', { utm: { value: 'kakao' }, tag: { value: 'a', multiValue: [{ value: 'a' }, { value: 'b' }] }, flag: { value: '' } });
+    expect(redirected.statusCode).toBe(301);
+    expect(redirected.headers?.location.value).toBe('https://www.cafe.kr/menu/?utm=kakao&tag=a&tag=b&flag');
+    expect(run(code, 'cafe.kr', '/').headers?.location.value).toBe('https://www.cafe.kr/');
+    expect(run(code, 'www.cafe.kr', '/menu/')).toMatchObject({ uri: '/sites/a/b/menu/index.html' });
+    // Code written before redirects existed (its map in the first line too) reads as before, with no redirects.
+    const old = `// windwalker-routes:{"a.sites.windwalker.test":"sites/a/1"}\nvar ROUTES = {"a.sites.windwalker.test":"sites/a/1"};\nfunction handler(event) { return event.request; }`;
+    expect(routesOf(old)).toEqual({ 'a.sites.windwalker.test': 'sites/a/1' });
+    expect(redirectsOf(old)).toEqual({});
+    expect(() => routesOf('function handler(event) { return event.request; }')).toThrow(/not written by WindWalker/);
+  });
+
+  it('holds 60 sites (uuid prefixes), each with a redirecting name, in the 10 KB function: the map is written once', () => {
+    const routes: Record<string, string> = {};
+    const redirects: Record<string, string> = {};
+    for (let i = 0; i < 60; i++) {
+      routes[`cafe-${i}.sites.windwalker.test`] = `sites/${crypto.randomUUID()}/${crypto.randomUUID()}`;
+      redirects[`shop-${i}.co.kr`] = `www.shop-${i}.co.kr`;
+    }
+    expect(Buffer.byteLength(routerFunctionCode(routes, redirects))).toBeLessThan(FUNCTION_MAX_BYTES);
+  });
+
   it('keeps its Host → prefix map readable from its own code', () => {
     const routes = { 'cafe.sites.windwalker.test': 'sites/a/b' };
     expect(routesOf(routerFunctionCode(routes))).toEqual(routes);

@@ -53,7 +53,10 @@ export interface CloudFrontConfig {
 const CONCURRENCY = 8;
 /** CloudFront Functions accept at most 10 KB of code. */
 export const FUNCTION_MAX_BYTES = 10 * 1024;
+/** The first line of code written before the map was read from ROUTES itself (the map twice). */
 const ROUTES_START = '// windwalker-routes:';
+const ROUTER_MARK = '// windwalker-router';
+const ROUTES_VAR = 'var ROUTES = ';
 const REDIRECTS_START = 'var REDIRECTS = ';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'public, max-age=0, must-revalidate';
@@ -72,8 +75,8 @@ export function deploymentPrefix(siteId: string, deploymentId: string): string {
  * → index.html. (CloudFront Functions run ES5.1-style JavaScript: var, no template literals.)
  */
 export function routerFunctionCode(routes: Record<string, string>, redirects: Record<string, string> = {}): string {
-  return `${ROUTES_START}${JSON.stringify(routes)}
-var ROUTES = ${JSON.stringify(routes)};
+  return `${ROUTER_MARK}
+${ROUTES_VAR}${JSON.stringify(routes)};
 ${REDIRECTS_START}${JSON.stringify(redirects)};
 function query(qs) {
   var parts = [];
@@ -107,9 +110,12 @@ function handler(event) {
 }
 
 export function routesOf(code: string): Record<string, string> {
-  const first = code.split('\n', 1)[0];
-  if (!first.startsWith(ROUTES_START)) throw new Error('the CloudFront router function was not written by WindWalker (no routes line)');
-  return JSON.parse(first.slice(ROUTES_START.length)) as Record<string, string>;
+  const lines = code.split('\n');
+  // Code written before redirects carried the map in its first line as well.
+  if (lines[0].startsWith(ROUTES_START)) return JSON.parse(lines[0].slice(ROUTES_START.length)) as Record<string, string>;
+  const routes = lines.find((l) => l.startsWith(ROUTES_VAR));
+  if (lines[0] !== ROUTER_MARK || !routes) throw new Error('the CloudFront router function was not written by WindWalker (no routes line)');
+  return JSON.parse(routes.slice(ROUTES_VAR.length).replace(/;$/, '')) as Record<string, string>;
 }
 
 /** The Host → primary map of a router function's code ({} for code written before redirects existed). */

@@ -12,7 +12,7 @@
 // Every request must carry the web's HMAC signature (agent-auth.ts); the rest is refused with 401.
 // The web decides who may use which session; the agent only knows session ids.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -443,15 +443,22 @@ export async function startDevmodeAgent(opts: DevmodeAgentOptions): Promise<Devm
         started_at = case when devmode_hosts.pid = excluded.pid then devmode_hosts.started_at else now() end`;
   };
 
-  /** Containers of this agent's installation whose session is not open (or was never recorded). */
+  /**
+   * Containers of this agent's installation whose session is not open (or was never recorded),
+   * and what it keeps for sessions that are over but were never forgotten (a web process closed
+   * them while this host did not answer): their folders, records and clones.
+   */
   const sweep = async () => {
     if (!(await dockerEngineAnswers(docker))) return;
     const scope = await sessionScope(scopeHost);
     const containers = await docker.listContainers({ all: true, filters: { label: [`${SESSION_SCOPE_LABEL}=${scope}`] } });
-    if (containers.length === 0) return;
-    // Containers first, then the rows: a container is created after its session's row.
-    const open = new Set((await sql<{ id: string }[]>`
-      select id from devmode_sessions where host = ${name} and status in ('starting', 'running', 'stopping')`).map((r) => r.id));
+    // Containers and records first, then the rows: a container and its record come after its session's row.
+    const recorded = (await readdir(recordsDir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+    if (containers.length === 0 && recorded.length === 0) return;
+    const openRows = await sql<{ id: string; site_id: string }[]>`
+      select id, site_id from devmode_sessions where host = ${name} and status in ('starting', 'running', 'stopping')`;
+    const open = new Set(openRows.map((r) => r.id));
+    const openSites = new Set(openRows.map((r) => r.site_id));
     for (const container of containers) {
       const sessionId = container.Labels[SESSION_CONTAINER_LABEL];
       if (sessionId && open.has(sessionId)) continue;
@@ -459,12 +466,20 @@ export async function startDevmodeAgent(opts: DevmodeAgentOptions): Promise<Devm
       await docker.getContainer(container.Id).remove({ force: true }).catch((error: { statusCode?: number; message: string }) => {
         if (error.statusCode !== 404 && error.statusCode !== 409) log(`container ${container.Id.slice(0, 12)}: ${error.message}`);
       });
-      if (sessionId && isUuid(sessionId)) {
-        // Its folders and socket go too; the clone stays for the web to ask for (DELETE forgets it).
-        const record = await loadRecord(sessionId).catch(() => null);
+    }
+    for (const sessionId of recorded) {
+      if (!isUuid(sessionId) || open.has(sessionId)) continue;
+      const record = await loadRecord(sessionId).catch(() => null);
+      // The clone is the site's: a newer session of the same site here works in it.
+      if (record && openSites.has(record.siteId)) {
         await rm(sessionDir(dataDir, sessionId), { recursive: true, force: true }).catch(() => {});
-        if (record) await removeShortLink(record.socketPath);
+        await removeShortLink(record.socketPath);
+        await rm(recordFile(sessionId), { force: true });
+        records.delete(sessionId);
+        continue;
       }
+      log(`session ${sessionId} is over; removing its folders and its clone of the workspace`);
+      await forget(sessionId);
     }
   };
 

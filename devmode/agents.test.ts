@@ -249,6 +249,9 @@ describe.skipIf(notReady !== null)('developer mode across host agents', () => {
     await startAgent(names.large, 10);
     await expect(docker.getContainer(containerId).inspect()).rejects.toThrow();
     expect(logged).toContain(`${names.large}: container ${containerId.slice(0, 12)} of session ${sessionId} has no open session; removing it`);
+    // …and what it kept for that session: its record, folders and clone.
+    expect(existsSync(path.join(dataDirs[names.large], 'devmode', 'agent-sessions', `${sessionId}.json`))).toBe(false);
+    expect(existsSync(workspaceDir(dataDirs[names.large], siteId))).toBe(false);
     // And the editor opens again (on the host with more room) with the saved files.
     const reopened = await owner.post(`/sites/${siteId}/code`, { intent: 'open' });
     expect(reopened.status, reopened.body.slice(0, 500)).toBe(302);

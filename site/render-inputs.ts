@@ -8,13 +8,24 @@
 // slug, title and navLabel; the home page's JSON-LD reads the first hours section; the privacy
 // page reads every contact section) is the part that is easy to miss; render-plan.test.ts
 // checks, edit by edit, that reusing files by these hashes gives what a full render gives.
-// @noble/hashes rather than node:crypto: site/ also runs in the browser (the editor).
+//
+// A site's hashes are made together (siteInputHashes): what every HTML file shares (the frame:
+// site-wide fields and the navigation of every page) is written out and hashed once, and each
+// file's inputs name the frame by that digest (decision 141). The sha256 is @noble/hashes by
+// default because site/ also runs in the browser (the editor); the build worker passes
+// node:crypto's, which is several times faster.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { SectionOf, SiteDocument, SiteImage, SitePage } from './schema.ts';
 
 /** Changes whenever the shape of the inputs below changes (the renderer's code is hashed by its caller). */
-const INPUTS_FORMAT = 'ww-render-inputs-1';
+const INPUTS_FORMAT = 'ww-render-inputs-2';
+
+/** The hex sha256 of a text's UTF-8 bytes. */
+export type Sha256Hex = (text: string) => string;
+
+/** Pure JavaScript, so it runs in the browser too. */
+export const sha256HexInJs: Sha256Hex = (text) => bytesToHex(sha256(utf8ToBytes(text)));
 
 /** The asset fields a page's markup uses (file name, type and hash make its path; width and height its attributes). */
 export interface AssetInputs {
@@ -32,21 +43,31 @@ export interface RenderInputsOptions {
   siteUrl: string;
   hostingProvider: string;
   assets: Map<string, AssetInputs>;
+  /** Default: sha256HexInJs. */
+  sha256Hex?: Sha256Hex;
 }
 
 /** JSON with object keys sorted, so equal values always hash the same whatever their key order. */
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   if (value === undefined) return 'null';
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
-function hashInputs(kind: string, inputs: unknown): string {
-  return bytesToHex(sha256(utf8ToBytes(`${INPUTS_FORMAT}\n${kind}\n${canonicalJson(inputs)}`)));
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalJson(value[i]);
+    return `${out}]`;
+  }
+  const object = value as Record<string, unknown>;
+  // Default sort: UTF-16 code unit order, as `<` compares strings.
+  const keys = Object.keys(object).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const field = object[key];
+    if (field === undefined) continue;
+    out += (first ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(field);
+    first = false;
+  }
+  return `${out}}`;
 }
 
 function imageAsset(image: SiteImage | undefined): string | null {
@@ -68,67 +89,87 @@ function pageImageIds(page: SitePage): string[] {
   return ids;
 }
 
+/** The input hash of each output of one site (one document, one set of options). */
+export interface SiteInputHashes {
+  page(page: SitePage): string;
+  privacy(): string;
+  notFound(): string;
+  sitemap(): string;
+  robots(): string;
+  favicon(): string;
+  /** An uploaded image is published as it is: its bytes (by their sha256) and the path made from its name and type. */
+  asset(asset: { fileName: string; contentType: string; sha256: string }): string;
+}
+
 /**
- * What every HTML file shares: the document without its pages (name, logo, theme, business
- * details, SEO — and any field added later), the navigation made from the page list, the
- * options, and the assets the header and head can show (logo, the site's Open Graph image).
+ * The input hashes of a site's outputs. What several outputs share is computed once, when the
+ * first output that needs it asks: the frame every HTML file has (the document without its
+ * pages — name, logo, theme, business details, SEO and any field added later — the navigation
+ * made from the page list, the site address and the hosting provider), the first hours section
+ * (the home page's JSON-LD) and each asset's fields.
  */
-function frameInputs(doc: SiteDocument, options: RenderInputsOptions, extraImageIds: string[]) {
-  const { pages, ...siteWide } = doc;
-  const imageIds = [imageAsset(doc.logo), imageAsset(doc.seo.ogImage), ...extraImageIds].filter((id): id is string => id !== null);
-  const assets = [...new Set(imageIds)].sort().map((id) => {
-    const asset = options.assets.get(id);
-    // A missing asset is an input too: the render that sees it fails, so nothing is cached for it.
-    return asset
-      ? {
-          id, fileName: asset.fileName, contentType: asset.contentType, width: asset.width, height: asset.height, sha256: asset.sha256,
-          variants: (asset.variants ?? []).map((v) => ({ width: v.width, height: v.height, contentType: v.contentType, fileName: v.fileName, sha256: v.sha256 })),
-        }
-      : { id, missing: true };
-  });
-  return {
-    siteUrl: options.siteUrl,
-    hostingProvider: options.hostingProvider,
-    site: siteWide,
-    navigation: pages.map((page) => ({ slug: page.slug, title: page.title, navLabel: page.navLabel })),
-    assets,
+export function siteInputHashes(doc: SiteDocument, options: RenderInputsOptions): SiteInputHashes {
+  const hashText = options.sha256Hex ?? sha256HexInJs;
+  const hashInputs = (kind: string, inputs: unknown) => hashText(`${INPUTS_FORMAT}\n${kind}\n${canonicalJson(inputs)}`);
+
+  let frameDigest: string | undefined;
+  const frame = () => {
+    if (frameDigest === undefined) {
+      const { pages, ...siteWide } = doc;
+      frameDigest = hashInputs('frame', {
+        siteUrl: options.siteUrl,
+        hostingProvider: options.hostingProvider,
+        site: siteWide,
+        navigation: pages.map((page) => ({ slug: page.slug, title: page.title, navLabel: page.navLabel })),
+      });
+    }
+    return frameDigest;
   };
-}
 
-export function pageInputsHash(doc: SiteDocument, page: SitePage, options: RenderInputsOptions): string {
-  // The home page's JSON-LD carries the opening hours of the first hours section on any page.
-  const hours =
-    page.slug === ''
-      ? doc.pages.flatMap((p) => p.sections).find((section): section is SectionOf<'hours'> => section.type === 'hours') ?? null
-      : null;
-  return hashInputs('page', { frame: frameInputs(doc, options, pageImageIds(page)), page, hours });
-}
+  const assetEntries = new Map<string, unknown>();
+  const assetEntry = (id: string) => {
+    let entry = assetEntries.get(id);
+    if (entry === undefined) {
+      const asset = options.assets.get(id);
+      // A missing asset is an input too: the render that sees it fails, so nothing is cached for it.
+      entry = asset
+        ? {
+            id, fileName: asset.fileName, contentType: asset.contentType, width: asset.width, height: asset.height, sha256: asset.sha256,
+            variants: (asset.variants ?? []).map((v) => ({ width: v.width, height: v.height, contentType: v.contentType, fileName: v.fileName, sha256: v.sha256 })),
+          }
+        : { id, missing: true };
+      assetEntries.set(id, entry);
+    }
+    return entry;
+  };
+  const siteImageIds = [imageAsset(doc.logo), imageAsset(doc.seo.ogImage)].filter((id): id is string => id !== null);
+  /** The frame by its digest, and the assets the header and head can show (logo, Open Graph images) with the page's own. */
+  const frameInputs = (pageImages: string[]) => ({
+    frame: frame(),
+    assets: [...new Set([...siteImageIds, ...pageImages])].sort().map(assetEntry),
+  });
 
-export function privacyInputsHash(doc: SiteDocument, options: RenderInputsOptions): string {
-  // The policy lists every contact form with the title of the page it is on.
-  const forms = doc.pages.flatMap((page) =>
-    page.sections.filter((section) => section.type === 'contact').map((section) => ({ pageTitle: page.title, section })),
-  );
-  return hashInputs('privacy', { frame: frameInputs(doc, options, []), forms });
-}
+  let firstHours: SectionOf<'hours'> | null | undefined;
+  const hours = () => {
+    firstHours ??= doc.pages.flatMap((p) => p.sections).find((section): section is SectionOf<'hours'> => section.type === 'hours') ?? null;
+    return firstHours;
+  };
 
-export function notFoundInputsHash(doc: SiteDocument, options: RenderInputsOptions): string {
-  return hashInputs('not-found', { frame: frameInputs(doc, options, []) });
-}
-
-export function sitemapInputsHash(doc: SiteDocument, siteUrl: string): string {
-  return hashInputs('sitemap', { siteUrl, slugs: doc.pages.map((page) => page.slug) });
-}
-
-export function robotsInputsHash(siteUrl: string): string {
-  return hashInputs('robots', { siteUrl });
-}
-
-export function faviconInputsHash(doc: SiteDocument): string {
-  return hashInputs('favicon', { name: doc.name, theme: doc.theme });
-}
-
-/** An uploaded image is published as it is: its bytes (by their sha256) and the path made from its name and type. */
-export function assetInputsHash(asset: { id?: string; fileName: string; contentType: string; sha256: string }): string {
-  return hashInputs('asset', { fileName: asset.fileName, contentType: asset.contentType, sha256: asset.sha256 });
+  return {
+    // The home page's JSON-LD carries the opening hours of the first hours section on any page.
+    page: (page) => hashInputs('page', { ...frameInputs(pageImageIds(page)), page, hours: page.slug === '' ? hours() : null }),
+    // The policy lists every contact form with the title of the page it is on.
+    privacy: () =>
+      hashInputs('privacy', {
+        ...frameInputs([]),
+        forms: doc.pages.flatMap((page) =>
+          page.sections.filter((section) => section.type === 'contact').map((section) => ({ pageTitle: page.title, section })),
+        ),
+      }),
+    notFound: () => hashInputs('not-found', frameInputs([])),
+    sitemap: () => hashInputs('sitemap', { siteUrl: options.siteUrl, slugs: doc.pages.map((page) => page.slug) }),
+    robots: () => hashInputs('robots', { siteUrl: options.siteUrl }),
+    favicon: () => hashInputs('favicon', { name: doc.name, theme: doc.theme }),
+    asset: (asset) => hashInputs('asset', { fileName: asset.fileName, contentType: asset.contentType, sha256: asset.sha256 }),
+  };
 }

@@ -88,6 +88,22 @@ describe('planSiteRender', () => {
     expect(new Set(first).size).toBe(first.length);
   });
 
+  it('gives the same input hashes whether the platform’s sha256 or the pure JavaScript one makes them', () => {
+    const { doc, options } = bigSite(5);
+    const inJs = planSiteRender(doc, options).map((output) => output.inputHash);
+    const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+    expect(planSiteRender(doc, { ...options, sha256Hex }).map((output) => output.inputHash)).toEqual(inJs);
+  });
+
+  it('gives the same input hashes whatever the key order of the document', () => {
+    const { doc, options } = bigSite(3);
+    const reordered = JSON.parse(JSON.stringify(doc, (_key, value: unknown) =>
+      value && typeof value === 'object' && !Array.isArray(value)
+        ? Object.fromEntries(Object.entries(value as Record<string, unknown>).reverse())
+        : value)) as SiteDocument;
+    expect(planSiteRender(reordered, options).map((output) => output.inputHash)).toEqual(planSiteRender(doc, options).map((output) => output.inputHash));
+  });
+
   it('re-renders only the edited page after a one-word change on a 50-page site', () => {
     const { doc, options } = bigSite(50);
     const previous = cacheOf(doc, options);

@@ -10,15 +10,7 @@ import {
   type SiteImage,
   type SitePage,
 } from './schema.ts';
-import {
-  assetInputsHash,
-  faviconInputsHash,
-  notFoundInputsHash,
-  pageInputsHash,
-  privacyInputsHash,
-  robotsInputsHash,
-  sitemapInputsHash,
-} from './render-inputs.ts';
+import { siteInputHashes, type Sha256Hex } from './render-inputs.ts';
 import { pageCss, paletteFor } from './styles.ts';
 import { ftcBusinessInfoUrl, kakaoMapUrl, naverMapUrl, safeImageUrl, safeLinkUrl, telUrl } from './url.ts';
 
@@ -59,6 +51,8 @@ export interface RenderSiteOptions {
   siteUrl: string;
   assets: Map<string, SiteAsset>;
   hostingProvider: string;
+  /** How planSiteRender hashes inputs; default pure JavaScript (browser-safe), the build worker passes node:crypto's. */
+  sha256Hex?: Sha256Hex;
 }
 
 export interface RenderPreviewOptions {
@@ -773,7 +767,7 @@ export function planSiteRender(doc: SiteDocument, options: RenderSiteOptions): P
   }
   // Each output renders with a context of its own, so outputs do not depend on render order.
   const context = () => publishContext(doc, siteUrl, options);
-  const inputs = { siteUrl, hostingProvider: options.hostingProvider, assets: options.assets };
+  const hashes = siteInputHashes(doc, { siteUrl, hostingProvider: options.hostingProvider, assets: options.assets, sha256Hex: options.sha256Hex });
   const htmlType = 'text/html; charset=utf-8';
   const outputs: PlannedOutput[] = [];
   for (const page of doc.pages) {
@@ -782,7 +776,7 @@ export function planSiteRender(doc: SiteDocument, options: RenderSiteOptions): P
       contentType: htmlType,
       kind: 'page',
       get inputHash() {
-        return lazyHash(this, () => pageInputsHash(doc, page, inputs));
+        return lazyHash(this, () => hashes.page(page));
       },
       render: () => utf8(renderPageHtml(context(), page)),
     });
@@ -792,7 +786,7 @@ export function planSiteRender(doc: SiteDocument, options: RenderSiteOptions): P
     contentType: htmlType,
     kind: 'privacy',
     get inputHash() {
-        return lazyHash(this, () => privacyInputsHash(doc, inputs));
+        return lazyHash(this, () => hashes.privacy());
       },
     render: () => utf8(renderPrivacyHtml(context())),
   });
@@ -801,7 +795,7 @@ export function planSiteRender(doc: SiteDocument, options: RenderSiteOptions): P
     contentType: htmlType,
     kind: 'not-found',
     get inputHash() {
-        return lazyHash(this, () => notFoundInputsHash(doc, inputs));
+        return lazyHash(this, () => hashes.notFound());
       },
     render: () => utf8(renderNotFoundHtml(context())),
   });
@@ -810,7 +804,7 @@ export function planSiteRender(doc: SiteDocument, options: RenderSiteOptions): P
     contentType: 'application/xml; charset=utf-8',
     kind: 'sitemap',
     get inputHash() {
-        return lazyHash(this, () => sitemapInputsHash(doc, siteUrl));
+        return lazyHash(this, () => hashes.sitemap());
       },
     render: () => {
       const sitemapPaths = [...doc.pages.map((page) => pagePath(page.slug)), pagePath(PRIVACY_SLUG)];
@@ -826,7 +820,7 @@ export function planSiteRender(doc: SiteDocument, options: RenderSiteOptions): P
     contentType: 'text/plain; charset=utf-8',
     kind: 'robots',
     get inputHash() {
-        return lazyHash(this, () => robotsInputsHash(siteUrl));
+        return lazyHash(this, () => hashes.robots());
       },
     render: () => utf8(`User-agent: *\nAllow: /\n\nSitemap: ${siteUrl}/sitemap.xml\n`),
   });
@@ -835,7 +829,7 @@ export function planSiteRender(doc: SiteDocument, options: RenderSiteOptions): P
     contentType: 'image/svg+xml',
     kind: 'favicon',
     get inputHash() {
-        return lazyHash(this, () => faviconInputsHash(doc));
+        return lazyHash(this, () => hashes.favicon());
       },
     render: () => utf8(faviconSvg(doc)),
   });
@@ -848,7 +842,7 @@ export function planSiteRender(doc: SiteDocument, options: RenderSiteOptions): P
       kind: 'asset',
       assetId: asset.id,
       get inputHash() {
-        return lazyHash(this, () => assetInputsHash(asset));
+        return lazyHash(this, () => hashes.asset(asset));
       },
       render: () => asset.data,
     });
@@ -859,7 +853,7 @@ export function planSiteRender(doc: SiteDocument, options: RenderSiteOptions): P
         kind: 'asset',
         assetId: asset.id,
         get inputHash() {
-        return lazyHash(this, () => assetInputsHash(variant));
+        return lazyHash(this, () => hashes.asset(variant));
       },
         render: () => variant.data,
       });

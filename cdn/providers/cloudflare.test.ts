@@ -56,6 +56,52 @@ describe('Cloudflare Pages contract server', () => {
   });
 });
 
+describe('Cloudflare Bulk Redirects contract server', () => {
+  it('checks lists, items, the one pending operation, and the redirect phase rule as Cloudflare does', async () => {
+    const contract = await startCloudflareContract();
+    try {
+      const auth = { authorization: `Bearer ${contract.apiToken}`, 'content-type': 'application/json' };
+      const api = (path: string, method = 'GET', body?: unknown, headers: Record<string, string> = auth) =>
+        fetch(`${contract.url}/accounts/${contract.accountId}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      expect((await api('/rules/lists', 'GET', undefined, {})).status).toBe(403);
+      expect((await api('/rules/lists', 'POST', { name: 'Bad-Name', kind: 'redirect' })).status).toBe(400);
+      const created = (await (await api('/rules/lists', 'POST', { name: 'shop_redirects', kind: 'redirect' })).json()) as { result: { id: string } };
+      const items = `/rules/lists/${created.result.id}/items`;
+
+      // A target must be an absolute URL; the status one of 301, 302, 307, 308.
+      expect((await api(items, 'POST', [{ redirect: { source_url: 'a.kr/', target_url: 'b.kr/' } }])).status).toBe(400);
+      expect((await api(items, 'POST', [{ redirect: { source_url: 'a.kr/', target_url: 'https://b.kr/', status_code: 303 } }])).status).toBe(400);
+
+      const first = (await (await api(items, 'POST', [{ redirect: { source_url: 'a.kr/', target_url: 'https://b.kr/' } }])).json()) as { result: { operation_id: string } };
+      // One pending bulk operation per account.
+      expect((await api(items, 'POST', [{ redirect: { source_url: 'c.kr/', target_url: 'https://b.kr/' } }])).status).toBe(409);
+      const look = async (id: string) => ((await (await api(`/rules/lists/bulk_operations/${id}`)).json()) as { result: { status: string; error?: string } }).result;
+      expect((await look(first.result.operation_id)).status).toBe('running');
+      expect((await look(first.result.operation_id)).status).toBe('completed');
+      // The same source URL twice: the operation fails and the list is unchanged.
+      const twice = (await (await api(items, 'POST', [{ redirect: { source_url: 'a.kr/', target_url: 'https://c.kr/' } }])).json()) as { result: { operation_id: string } };
+      await look(twice.result.operation_id);
+      expect(await look(twice.result.operation_id)).toMatchObject({ status: 'failed', error: expect.stringMatching(/more than once/) });
+      const listed = (await (await api(`${items}?per_page=10`)).json()) as { result: { redirect: { target_url: string; status_code: number; preserve_path_suffix: boolean } }[] };
+      expect(listed.result.map((i) => i.redirect)).toEqual([expect.objectContaining({ target_url: 'https://b.kr/', status_code: 301, preserve_path_suffix: true })]);
+
+      // The phase entrypoint does not exist until a PUT makes it; its rules must name a redirect list by its key field.
+      const phase = '/rulesets/phases/http_request_redirect/entrypoint';
+      expect((await api(phase)).status).toBe(404);
+      const rule = { action: 'redirect', expression: 'http.request.full_uri in $nope', action_parameters: { from_list: { name: 'nope', key: 'http.request.full_uri' } } };
+      expect((await api(phase, 'PUT', { rules: [rule] })).status).toBe(400);
+      const ok = { ...rule, expression: 'http.request.full_uri in $shop_redirects', action_parameters: { from_list: { name: 'shop_redirects', key: 'http.request.full_uri' } } };
+      expect((await api(phase, 'PUT', { rules: [ok] })).status).toBe(200);
+      // Defaults: the exact path only (no subpath matching), the query string dropped.
+      expect(contract.request('https://a.kr/?x=1')).toMatchObject({ status: 301, location: 'https://b.kr/' });
+      expect(contract.request('https://a.kr/menu').status).toBe(522);
+      expect((await api(phase)).status).toBe(200);
+    } finally {
+      await contract.close();
+    }
+  });
+});
+
 describe('pagesAssetKey', () => {
   it('is blake3 over base64(body) + extension, first 32 hex characters, as wrangler computes it', () => {
     // blake3("YWJj" + "txt") — base64 of "abc" followed by the extension.

@@ -19,6 +19,42 @@ describeProviderContract('vercel', async (db) => {
   };
 });
 
+describe('Vercel project domain redirects at the contract server', () => {
+  it('accepts a redirect to another domain of the project only: no chains, no self, the documented codes, no unknown fields', async () => {
+    const contract = await startVercelContract();
+    try {
+      const headers = { authorization: `Bearer ${contract.token}`, 'content-type': 'application/json' };
+      const api = (path: string, method: string, body?: unknown, h: Record<string, string> = headers) =>
+        fetch(`${contract.url}${path}?teamId=${contract.teamId}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+      await api('/v11/projects', 'POST', { name: 'ww-shop' });
+      await api('/v11/projects', 'POST', { name: 'ww-other' });
+      for (const name of ['a.kr', 'www.a.kr', 'shop.a.kr']) await api('/v10/projects/ww-shop/domains', 'POST', { name });
+      await api('/v10/projects/ww-other/domains', 'POST', { name: 'other.kr' });
+      const patch = (name: string, body: unknown) => api(`/v9/projects/ww-shop/domains/${name}`, 'PATCH', body);
+
+      expect((await patch('www.a.kr', { redirect: 'a.kr', redirectStatusCode: 301 })).status).toBe(200);
+      expect((await api('/v9/projects/ww-shop/domains/www.a.kr', 'PATCH', { redirect: 'a.kr' }, {})).status).toBe(403);
+      const refused = async (name: string, body: unknown) => {
+        const response = await patch(name, body);
+        return [response.status, ((await response.json()) as { error: { code: string } }).error.code];
+      };
+      expect(await refused('shop.a.kr', { redirect: 'other.kr', redirectStatusCode: 301 })).toEqual([400, 'invalid_redirect']);
+      expect(await refused('shop.a.kr', { redirect: 'www.a.kr', redirectStatusCode: 301 })).toEqual([400, 'invalid_redirect']); // www redirects
+      expect(await refused('a.kr', { redirect: 'shop.a.kr', redirectStatusCode: 301 })).toEqual([400, 'invalid_redirect']); // www points at a.kr
+      expect(await refused('a.kr', { redirect: 'a.kr' })).toEqual([400, 'invalid_redirect']);
+      expect(await refused('shop.a.kr', { redirect: 'a.kr', redirectStatusCode: 303 })).toEqual([400, 'bad_request']);
+      expect(await refused('shop.a.kr', { redirect: 'a.kr', target: 'production' })).toEqual([400, 'bad_request']);
+      // Without a status code Vercel uses 307; null clears the redirect.
+      const set = (await (await patch('shop.a.kr', { redirect: 'a.kr' })).json()) as { redirect: string; redirectStatusCode: number };
+      expect(set).toMatchObject({ redirect: 'a.kr', redirectStatusCode: 307 });
+      const cleared = (await (await patch('shop.a.kr', { redirect: null, redirectStatusCode: null })).json()) as { redirect: string | null };
+      expect(cleared.redirect).toBeNull();
+    } finally {
+      await contract.close();
+    }
+  });
+});
+
 describe('Vercel contract server', () => {
   it('refuses a file whose x-vercel-digest does not match its body, and a missing team id', async () => {
     const contract = await startVercelContract();

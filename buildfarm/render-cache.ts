@@ -2,7 +2,7 @@
 // became, keyed by the renderer bundle's sha256 and the output's input hash (site/'s
 // planSiteRender). In PostgreSQL, so a worker on any host skips what any other already rendered.
 import { createHash } from 'node:crypto';
-import { withTenant, type Sql } from '../db/index.ts';
+import { withTenant, type Sql, type TransactionSql } from '../db/index.ts';
 
 export interface CachedOutput {
   key: string;
@@ -20,49 +20,57 @@ const UNUSED_ENTRY_DAYS = 30;
  */
 const USED_AT_GRANULARITY = '1 day';
 
+/** The hex sha256 of a text (node:crypto: planSiteRender's default is pure JavaScript, for the browser). */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 /** The cache key of one output: a changed renderer bundle makes every key new. */
 export function renderCacheKey(rendererVersion: string, inputHash: string): string {
   return createHash('sha256').update(`${rendererVersion}\n${inputHash}`).digest('hex');
 }
 
-export async function findCachedOutputs(sql: Sql, opts: { tenantId: string; siteId: string; keys: string[] }): Promise<Map<string, CachedOutput>> {
+/**
+ * The entries of a site's cache among `keys`, read in the caller's transaction (the build's
+ * claim: it runs under withTenant, so RLS shows only the tenant's own rows).
+ */
+export async function findCachedOutputs(tx: TransactionSql, opts: { siteId: string; keys: string[] }): Promise<Map<string, CachedOutput>> {
   if (opts.keys.length === 0) return new Map();
-  const rows = await withTenant(sql, opts.tenantId, (tx) => tx<{ input_hash: string; path: string; content_type: string; sha256: string; size: number }[]>`
+  const rows = await tx<{ input_hash: string; path: string; content_type: string; sha256: string; size: number }[]>`
     select input_hash, path, content_type, sha256, size from build_render_cache
-    where site_id = ${opts.siteId} and input_hash in ${tx(opts.keys)}`);
+    where site_id = ${opts.siteId} and input_hash in ${tx(opts.keys)}`;
   return new Map(rows.map((r) => [r.input_hash, { key: r.input_hash, path: r.path, contentType: r.content_type, sha256: r.sha256, size: r.size }]));
 }
 
 /**
  * Records what a deployed build rendered (objects now in the store) and marks what it reused as
- * used (at most once a day per entry), in one statement; the site's entries nobody used for a
- * month are dropped in the same round trip.
+ * used (at most once a day per entry), in the caller's transaction (the build's switch); the
+ * site's entries nobody used for a month are dropped in the same round trip. Both statements are
+ * sent when this is called, so a caller may pipeline them with its own.
  */
-export async function rememberOutputs(
-  sql: Sql,
+export function rememberOutputs(
+  tx: TransactionSql,
   opts: { tenantId: string; siteId: string; buildId: string; outputs: CachedOutput[] },
-): Promise<void> {
-  if (opts.outputs.length === 0) return;
+): Promise<unknown> {
+  if (opts.outputs.length === 0) return Promise.resolve();
   const rows = opts.outputs.map((o) => ({
     tenant_id: opts.tenantId, site_id: opts.siteId, input_hash: o.key, path: o.path,
     content_type: o.contentType, sha256: o.sha256, size: o.size, build_id: opts.buildId,
   }));
-  await withTenant(sql, opts.tenantId, async (tx) => {
-    // Sent together, run in this order.
-    await Promise.all([
-      tx`
-        insert into build_render_cache ${tx(rows, 'tenant_id', 'site_id', 'input_hash', 'path', 'content_type', 'sha256', 'size', 'build_id')}
-        on conflict (site_id, input_hash) do update set
-          path = excluded.path, content_type = excluded.content_type, sha256 = excluded.sha256,
-          size = excluded.size, used_at = now()
-        where (build_render_cache.path, build_render_cache.content_type, build_render_cache.sha256, build_render_cache.size)
-            is distinct from (excluded.path, excluded.content_type, excluded.sha256, excluded.size)
-          or build_render_cache.used_at < now() - ${USED_AT_GRANULARITY}::interval`.execute(),
-      tx`
-        delete from build_render_cache
-        where site_id = ${opts.siteId} and used_at < now() - make_interval(days => ${UNUSED_ENTRY_DAYS})`.execute(),
-    ]);
-  });
+  // Sent together, run in this order.
+  return Promise.all([
+    tx`
+      insert into build_render_cache ${tx(rows, 'tenant_id', 'site_id', 'input_hash', 'path', 'content_type', 'sha256', 'size', 'build_id')}
+      on conflict (site_id, input_hash) do update set
+        path = excluded.path, content_type = excluded.content_type, sha256 = excluded.sha256,
+        size = excluded.size, used_at = now()
+      where (build_render_cache.path, build_render_cache.content_type, build_render_cache.sha256, build_render_cache.size)
+          is distinct from (excluded.path, excluded.content_type, excluded.sha256, excluded.size)
+        or build_render_cache.used_at < now() - ${USED_AT_GRANULARITY}::interval`.execute(),
+    tx`
+      delete from build_render_cache
+      where site_id = ${opts.siteId} and used_at < now() - make_interval(days => ${UNUSED_ENTRY_DAYS})`.execute(),
+  ]);
 }
 
 /** Forgets a site's cache (its objects went missing from the store): the next render is full. */

@@ -6,15 +6,15 @@
 //
 // With --wait (the docker executor's containers) it loads, optionally renders every template
 // once in memory so the JIT has compiled the renderer (--warm-up: a warm pool container), prints
-// `ready`, and renders only after the worker writes a line to its stdin — by then input.json is
-// in the work folder. If stdin closes first (the pool drained, or the worker died) it exits
+// `ready`, and renders when the worker renames input.json into the work folder (or writes a line
+// to its stdin, whichever it sees first). If stdin closes first (the pool drained, or the worker died) it exits
 // without rendering; if stdin closes while it renders (the worker died) it stops at once, so no
 // container outlives the worker that started it.
 // An input of kind 'source' (developer mode) is copied and checked instead (source-check-entry.ts).
 // Reads <work>/input.json, writes every rendered file (or only the paths listed in `only`) to <work>/out/files/<n> and the list of
 // them to <work>/out/manifest.json. Exit code 0: rendered; 2: the document is invalid (a
 // content error, written to <work>/out/errors.json); anything else: the build machinery failed.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { createSiteDocument, planSiteRender, templates, validateSiteDocument, type RenderedFile, type SiteAsset, type SiteDocument } from '../site/index.ts';
 import { CONTENT_ERROR_EXIT_CODE, type RenderInput, type RenderManifest, type SourceCheckInput } from './executors/types.ts';
@@ -29,17 +29,19 @@ const DONE_PREFIX = 'done ';
 const WORKER_GONE_EXIT_CODE = 75;
 
 async function render(workDir: string): Promise<number> {
-  const input = JSON.parse(await readFile(path.join(workDir, 'input.json'), 'utf8')) as RenderInput | SourceCheckInput;
+  // Synchronous reads and writes: this process does nothing else meanwhile, and each call would
+  // otherwise wait for a thread-pool thread (on a busy host, a scheduling delay each).
+  const input = JSON.parse(readFileSync(path.join(workDir, 'input.json'), 'utf8')) as RenderInput | SourceCheckInput;
   // A developer-mode build: its files are copied and checked, not rendered (source-check-entry.ts).
   if (isSourceCheck(input)) return copyAndCheckSource(workDir, input);
   const outDir = path.join(workDir, 'out');
-  await mkdir(path.join(outDir, 'files'), { recursive: true });
+  mkdirSync(path.join(outDir, 'files'), { recursive: true });
 
   const validated = input.documentValidated
     ? { ok: true as const, document: input.document as SiteDocument }
     : validateSiteDocument(input.document);
   if (!validated.ok) {
-    await writeFile(path.join(outDir, 'errors.json'), JSON.stringify(validated.errors));
+    writeFileSync(path.join(outDir, 'errors.json'), JSON.stringify(validated.errors));
     for (const error of validated.errors) console.error(`${error.path}: ${error.message}`);
     return CONTENT_ERROR_EXIT_CODE;
   }
@@ -81,7 +83,7 @@ async function render(workDir: string): Promise<number> {
     // Rendering is a pure function of the input: whatever it refuses (an image that no longer
     // exists…) would be refused again on a retry, so it is reported as a content error.
     const message = error instanceof Error ? error.message : String(error);
-    await writeFile(path.join(outDir, 'errors.json'), JSON.stringify([{ path: 'document', message }]));
+    writeFileSync(path.join(outDir, 'errors.json'), JSON.stringify([{ path: 'document', message }]));
     console.error(message);
     return CONTENT_ERROR_EXIT_CODE;
   }
@@ -89,11 +91,11 @@ async function render(workDir: string): Promise<number> {
   let n = 0;
   for (const file of files) {
     const name = String(++n).padStart(6, '0');
-    await writeFile(path.join(outDir, 'files', name), file.body);
+    writeFileSync(path.join(outDir, 'files', name), file.body);
     manifest.files.push({ path: file.path, contentType: file.contentType, file: name, bytes: file.body.length });
   }
   manifest.renderMs = Date.now() - started;
-  await writeFile(path.join(outDir, 'manifest.json'), JSON.stringify(manifest));
+  writeFileSync(path.join(outDir, 'manifest.json'), JSON.stringify(manifest));
   console.log(`rendered ${files.length} files in ${manifest.renderMs} ms`);
   return 0;
 }
@@ -108,15 +110,33 @@ function warmUp(): void {
   }
 }
 
-/** Resolves when the worker writes a line to stdin; exits the process when stdin closes. */
-function waitForGo(): Promise<void> {
+/**
+ * Resolves when input.json appears in the work folder (the worker renames it into place when the
+ * build takes this container) or the worker writes a line to stdin, whichever is first; exits
+ * the process when stdin closes before. The file is seen through inotify, which wakes this
+ * process directly; the stdin line travels through the Docker engine and its shim, each of
+ * which must be scheduled first (on a busy host, milliseconds each).
+ */
+function waitForGo(workDir: string): Promise<void> {
   return new Promise((resolve) => {
     let going = false;
+    let watcher: FSWatcher | null = null;
+    const go = () => {
+      if (going) return;
+      going = true;
+      watcher?.close();
+      resolve();
+    };
+    try {
+      watcher = watch(workDir, (_event, name) => {
+        if (name === 'input.json') go();
+      });
+    } catch {
+      // No inotify here: the stdin line still comes.
+    }
+    if (existsSync(path.join(workDir, 'input.json'))) go();
     process.stdin.on('data', (chunk: Buffer) => {
-      if (!going && chunk.includes(10)) {
-        going = true;
-        resolve();
-      }
+      if (chunk.includes(10)) go();
     });
     // Before the go: an unused warm container is being drained. After: the worker died
     // mid-build and another worker takes the build over; rendering on would be wasted.
@@ -143,7 +163,7 @@ async function main(): Promise<number> {
     }
   }
   console.log('ready');
-  await waitForGo();
+  await waitForGo(workDir);
   const code = await render(workDir);
   // The worker reads the output on this line instead of waiting for the container to be torn
   // down (its exit code stays the fallback when the renderer dies before it gets here).

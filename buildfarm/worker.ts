@@ -10,10 +10,13 @@ import type PgBoss from 'pg-boss';
 import { activateDeploymentInTransaction } from '../cdn/deployments.ts';
 import {
   activateDeployment, activatePlaced, CdnError, createProviders, deploySite, placeDeployment, PROVIDER_LABELS, recordDeployFallback, siteUrl,
-  type CdnProvider, type ProviderName,
+  type CdnProvider, type PlacedDeployment, type ProviderName,
 } from '../cdn/index.ts';
-import { startHeartbeat, withTenant, type Sql } from '../db/index.ts';
-import { collectAssetIds, planSiteRender, validateSiteDocument, type RenderedFile, type SiteAsset, type SiteDocument } from '../site/index.ts';
+import { startHeartbeat, withTenant, type Sql, type TransactionSql } from '../db/index.ts';
+import {
+  collectAssetIds, planSiteRender, validateSiteDocument,
+  type PlannedOutput, type RenderedFile, type SiteAsset, type SiteDocument, type SiteDocumentError,
+} from '../site/index.ts';
 import { announceBuildStatus, appendBuildLog, BUILD_CANCEL_CHANNEL, BUILD_QUEUED_CHANNEL, type LogLevel } from './build-events.ts';
 import {
   BuildCancelledError,
@@ -26,7 +29,7 @@ import {
 } from './executors/index.ts';
 import { buildLimitsForPlan, type BuildLimits } from './plan-limits.ts';
 import { enqueueBuild } from './publish.ts';
-import { findCachedOutputs, forgetSiteCache, rememberOutputs, renderCacheKey, type CachedOutput } from './render-cache.ts';
+import { findCachedOutputs, forgetSiteCache, rememberOutputs, renderCacheKey, sha256Hex, type CachedOutput } from './render-cache.ts';
 import { sourceBuildOutputs } from './source-build.ts';
 import { BUILD_DEAD_LETTER_QUEUE, BUILD_QUEUE, buildJobSchema, type BuildJob } from './queue.ts';
 
@@ -93,6 +96,13 @@ interface OutputLine {
 const OUTPUT_FLUSH_MS = 250;
 
 /**
+ * The upload stage (its progress and its line, with renderer output not yet in the log) is
+ * written when the upload and placement take longer than this; a quicker build (a one-page
+ * edit) writes it in the switch's transaction instead of a transaction of its own.
+ */
+const UPLOAD_STAGE_AFTER_MS = 250;
+
+/**
  * The limits of the plans whose builds the farm ran most in the last week (platform-wide, plan
  * codes only): what a starting worker warms containers for before its first build asks.
  */
@@ -114,6 +124,29 @@ interface AssetRow {
   height: number | null;
   sha256: string;
 }
+
+/** The site a build publishes: its validated document, its images (without bytes) and where it is served. */
+interface BuiltSite {
+  document: SiteDocument;
+  assets: AssetRow[];
+  siteUrl: string;
+  hostingProvider: string;
+}
+
+/** One output of a build and its build cache key. */
+interface PlannedEntry {
+  output: PlannedOutput;
+  key: string;
+}
+
+/**
+ * What a claimed build publishes, worked out in the claim's transaction: the document checked
+ * (or why it is not valid), its images, its outputs and the build cache entries among their
+ * keys. A developer-mode build (a source snapshot) plans no outputs.
+ */
+type PreparedBuild =
+  | { ok: false; errors: SiteDocumentError[] }
+  | { ok: true; document: SiteDocument; built: BuiltSite; planned: PlannedEntry[] | null; cached: Map<string, CachedOutput> };
 
 export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
   const { sql, boss, dataDir } = opts;
@@ -182,9 +215,54 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     | { outcome: 'defer'; priority: number }
     | {
         outcome: 'run'; versionId: string; slug: string; provider: string; planCode: string; attempt: number;
-        /** The version, read in the claim's transaction (validated by runBuild). */
-        document: unknown; sourceSnapshotId: string | null;
+        /** The site served a deployment when the build was claimed. */
+        live: boolean;
+        sourceSnapshotId: string | null;
+        /** The version, read, checked and planned in the claim's transaction. */
+        prepared: PreparedBuild;
       };
+
+  /** A build's outputs and their build cache keys (CPU only: input hashes with node:crypto). */
+  const planOutputs = (built: BuiltSite): PlannedEntry[] => {
+    const originals = built.assets.filter((a) => a.parent_id === null);
+    // Planning needs what the markup shows (names, sizes, hashes), never the bytes.
+    const planAssets = new Map(
+      originals.map((a) => [a.id, {
+        id: a.id, fileName: a.file_name, contentType: a.content_type, width: a.width, height: a.height, sha256: a.sha256, data: Buffer.alloc(0),
+        variants: built.assets.filter((v) => v.parent_id === a.id).map((v) => ({
+          width: v.width ?? 0, height: v.height ?? 0, contentType: v.content_type, fileName: v.file_name, sha256: v.sha256, data: Buffer.alloc(0),
+        })),
+      } as SiteAsset]),
+    );
+    return planSiteRender(built.document, { siteUrl: built.siteUrl, hostingProvider: built.hostingProvider, assets: planAssets, sha256Hex })
+      .map((output) => ({ output, key: renderCacheKey(executor.rendererVersion, output.inputHash) }));
+  };
+
+  /**
+   * Checks the claimed version's document, reads its images' rows (without bytes), plans its
+   * outputs and looks them up in the build cache, inside the claim's transaction (decision 141).
+   */
+  const prepareBuild = async (
+    tx: TransactionSql, job: BuildJob, document: unknown, site: { slug: string; provider: string; sourceSnapshotId: string | null },
+  ): Promise<PreparedBuild> => {
+    const validated = validateSiteDocument(document);
+    if (!validated.ok) return { ok: false, errors: validated.errors };
+    const ids = collectAssetIds(validated.document);
+    // Originals the document names, and their resized variants (parent_id) for <picture>;
+    // their bytes are read later, only for the files this build renders.
+    const assets = ids.length
+      ? await tx<AssetRow[]>`
+          select id, parent_id, file_name, content_type, width, height, sha256 from assets
+          where site_id = ${job.siteId} and (id in ${tx(ids)} or parent_id in ${tx(ids)})
+          order by variant_width nulls first, content_type`
+      : [];
+    const built: BuiltSite = { document: validated.document, assets, siteUrl: siteUrl(site.slug), hostingProvider: site.provider };
+    // Developer mode: a source snapshot's files are published instead of a render.
+    if (site.sourceSnapshotId) return { ok: true, document: validated.document, built, planned: null, cached: new Map() };
+    const planned = planOutputs(built);
+    const cached = await findCachedOutputs(tx, { siteId: job.siteId, keys: planned.map((entry) => entry.key) });
+    return { ok: true, document: validated.document, built, planned, cached };
+  };
 
   /**
    * Claims a build for this worker. A queued build (the usual case) takes one transaction. A
@@ -216,8 +294,8 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       // is this site's) in one round trip, run in this order: the count is taken under the lock.
       const [, [build], [{ count, busy }]] = await Promise.all([
         tx`select pg_advisory_xact_lock(hashtext(${`ww-build-tenant:${job.tenantId}`}))`.execute(),
-        tx<{ status: string; worker_id: string | null; version_id: string; priority: number; attempts: number; slug: string; cdn_provider: string; plan_code: string }[]>`
-          select b.status, b.worker_id, b.version_id, b.priority, b.attempts, s.slug, s.cdn_provider, t.plan_code
+        tx<{ status: string; worker_id: string | null; version_id: string; priority: number; attempts: number; slug: string; cdn_provider: string; live: boolean; plan_code: string }[]>`
+          select b.status, b.worker_id, b.version_id, b.priority, b.attempts, s.slug, s.cdn_provider, s.live_deployment_id is not null as live, t.plan_code
           from builds b join sites s on s.id = b.site_id join tenants t on t.id = b.tenant_id
           where b.id = ${job.buildId}
           for update of b`.execute(),
@@ -254,21 +332,28 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       ]);
       // A missing version is an internal error (retried, then dead-lettered), as before.
       if (!version) throw new Error(`site version ${build.version_id} of build ${job.buildId} is missing`);
+      // Checked, planned and looked up in the build cache before this transaction commits: the
+      // cache's read rides on the claim's transaction instead of one of its own. A document that
+      // is not valid still commits the claim; runBuild then fails the build with the reason.
+      const prepared = await prepareBuild(tx, job, version.document, {
+        slug: build.slug, provider: build.cdn_provider, sourceSnapshotId: version.source_snapshot_id,
+      });
       return {
-        outcome: 'run', versionId: build.version_id, slug: build.slug, provider: build.cdn_provider, planCode: build.plan_code,
-        attempt: build.attempts + 1, document: version.document, sourceSnapshotId: version.source_snapshot_id,
+        outcome: 'run', versionId: build.version_id, slug: build.slug, provider: build.cdn_provider, live: build.live, planCode: build.plan_code,
+        attempt: build.attempts + 1, sourceSnapshotId: version.source_snapshot_id, prepared,
       };
     });
   };
 
   /**
-   * Renders a build's outputs. With the cache on, outputs whose cache key a build of this site
-   * already rendered are reused (their objects are in the store) and only the others go to the
-   * executor; when nothing changed the executor is not started at all.
+   * Renders a build's planned outputs. With the cache on, outputs whose cache key a build of
+   * this site already rendered (`built.cached`, looked up with the claim) are reused — their
+   * objects are in the store — and only the others go to the executor; when nothing changed
+   * the executor is not started at all.
    */
   const renderOutputs = async (
     job: BuildJob,
-    built: { document: SiteDocument; assets: AssetRow[]; siteUrl: string; hostingProvider: string },
+    built: BuiltSite & { planned: PlannedEntry[]; cached: Map<string, CachedOutput> },
     limits: BuildLimits,
     signal: AbortSignal,
     useCache: boolean,
@@ -277,20 +362,8 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     const pendingOutput: OutputLine[] = [];
     const originals = built.assets.filter((a) => a.parent_id === null);
     const variantsOf = (id: string) => built.assets.filter((v) => v.parent_id === id);
-    // Planning needs what the markup shows (names, sizes, hashes), never the bytes.
-    const planAssets = new Map(
-      originals.map((a) => [a.id, {
-        id: a.id, fileName: a.file_name, contentType: a.content_type, width: a.width, height: a.height, sha256: a.sha256, data: Buffer.alloc(0),
-        variants: variantsOf(a.id).map((v) => ({
-          width: v.width ?? 0, height: v.height ?? 0, contentType: v.content_type, fileName: v.file_name, sha256: v.sha256, data: Buffer.alloc(0),
-        })),
-      } as SiteAsset]),
-    );
-    const planned = planSiteRender(built.document, { siteUrl: built.siteUrl, hostingProvider: built.hostingProvider, assets: planAssets })
-      .map((output) => ({ output, key: renderCacheKey(executor.rendererVersion, output.inputHash) }));
-    const cached = useCache
-      ? await findCachedOutputs(sql, { tenantId: job.tenantId, siteId: job.siteId, keys: planned.map((p) => p.key) })
-      : new Map<string, CachedOutput>();
+    const planned = built.planned;
+    const cached = useCache ? built.cached : new Map<string, CachedOutput>();
     const reused: CachedOutput[] = [];
     const toRender: typeof planned = [];
     for (const entry of planned) {
@@ -375,10 +448,14 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     return { files, reused, fresh, pageCount: pages.length, renderedPages, outputCount: planned.length, output: pendingOutput };
   };
 
-  const runBuild = async (job: BuildJob, claimed: Extract<Claim, { outcome: 'run' }>, signal: AbortSignal) => {
+  /**
+   * `unwritten`: log lines this build has not stored yet (they wait for the switch's
+   * transaction); whoever handles a failure writes what is left there.
+   */
+  const runBuild = async (job: BuildJob, claimed: Extract<Claim, { outcome: 'run' }>, signal: AbortSignal, unwritten: OutputLine[]) => {
     const limits = buildLimitsForPlan(claimed.planCode);
-    // The version came with the claim; it is validated here, outside the claim's locks.
-    const validated = validateSiteDocument(claimed.document);
+    // The version came with the claim, checked and planned.
+    const validated = claimed.prepared;
     if (!validated.ok) {
       const first = validated.errors[0];
       throw new BuildContentError(
@@ -390,21 +467,23 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     // Developer mode: a version with a source snapshot publishes those files, copied and checked
     // by the executor (its container or child process), instead of a render.
     const sourceSnapshotId = claimed.sourceSnapshotId;
-    const ids = collectAssetIds(document);
-    // Originals the document names, and their resized variants (parent_id) for <picture>;
-    // their bytes are read later, only for the files this build renders.
-    const assets = ids.length
-      ? await withTenant(sql, job.tenantId, (tx) => tx<AssetRow[]>`
-          select id, parent_id, file_name, content_type, width, height, sha256 from assets
-          where site_id = ${job.siteId} and (id in ${tx(ids)} or parent_id in ${tx(ids)})
-          order by variant_width nulls first, content_type`)
-      : [];
-    const built = { document, assets, siteUrl: siteUrl(claimed.slug), hostingProvider: claimed.provider };
+    const { assets } = validated.built;
+    const built = { ...validated.built, document, planned: validated.planned ?? [], cached: validated.cached };
 
     const imageCount = assets.filter((a) => a.parent_id === null).length;
     let reusedFiles = 0;
-    /** The build cache entries of what was deployed, written while the switch is decided. */
-    let remembered: Promise<void> = Promise.resolve();
+    /** The build cache entries of what was deployed: written in the switch's transaction. */
+    let cacheEntries: CachedOutput[] = [];
+    /** The upload stage, once written (see UPLOAD_STAGE_AFTER_MS). */
+    let stageWritten: Promise<void> | null = null;
+    let stageTimer: NodeJS.Timeout | null = null;
+    const writeUploadStage = () => {
+      if (stageTimer) clearTimeout(stageTimer);
+      stageTimer = null;
+      stageWritten ??= advance(job, 'upload', 40, undefined, unwritten.splice(0));
+      stageWritten.catch(() => {}); // awaited before the switch
+      return stageWritten;
+    };
     const deploy = async (useCache: boolean) => {
       const renderStarted = Date.now();
       const rendered = sourceSnapshotId
@@ -415,32 +494,31 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
         : await renderOutputs(job, built, limits, signal, useCache);
       reusedFiles = rendered.reused.length;
       if (signal.aborted) throw new BuildCancelledError('build cancelled after render');
-      // The upload stage is recorded while the files upload; a build cancelled meanwhile
-      // uploads files nobody will use and stops right after (nothing of it goes live).
-      const uploading = advance(
-        job, 'upload', 40,
-        `${rendered.pageCount}개 페이지 중 ${rendered.renderedPages}개를 새로 만들었습니다 ` +
+      // A build cancelled while it uploads uploads files nobody will use and stops right after
+      // (nothing of it goes live).
+      unwritten.push(...('output' in rendered ? rendered.output : []), {
+        stage: 'upload', level: 'info',
+        message: `${rendered.pageCount}개 페이지 중 ${rendered.renderedPages}개를 새로 만들었습니다 ` +
           `(이미지 ${imageCount}개, 파일 ${rendered.outputCount}개 중 ${rendered.files.length}개를 만들고 ${rendered.reused.length}개는 이전 빌드의 파일을 그대로 씁니다, ${Date.now() - renderStarted}ms). 변경된 파일을 올립니다.`,
-        'output' in rendered ? rendered.output : [],
-      );
-      uploading.catch(() => {}); // awaited after the upload
+      });
+      stageTimer ??= setTimeout(writeUploadStage, UPLOAD_STAGE_AFTER_MS);
       let lastReported = 40;
-      let progressWrite: Promise<unknown> = uploading.catch(() => {});
+      let progressWrite: Promise<unknown> = Promise.resolve();
       const result = await deploySite(sql, {
         tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, files: rendered.files, dataDir,
         stored: rendered.reused.map(({ path, contentType, sha256, size }) => ({ path, contentType, sha256, size })),
         onProgress: (done, total) => {
           const progress = 40 + Math.floor((done / Math.max(1, total)) * 50);
-          // Every 10 %, but not at the end: the switch (95 %) follows at once.
-          if (progress - lastReported < 10 || done === total) return;
+          // Every 10 %, once the upload stage is shown, but not at the end: the switch (95 %)
+          // follows at once.
+          if (!stageWritten || progress - lastReported < 10 || done === total) return;
           lastReported = progress;
-          progressWrite = progressWrite.then(() => advance(job, 'upload', progress).catch(() => {}));
+          const stage = stageWritten;
+          progressWrite = progressWrite.then(() => stage.then(() => advance(job, 'upload', progress))).catch(() => {});
         },
       });
-      await uploading;
       await progressWrite;
-      remembered = rememberOutputs(sql, { tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, outputs: [...rendered.fresh, ...rendered.reused] });
-      remembered.catch(() => {}); // awaited with the switch
+      cacheEntries = [...rendered.fresh, ...rendered.reused];
       return result;
     };
     let deployed: Awaited<ReturnType<typeof deploySite>>;
@@ -450,6 +528,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       // A reused file whose object left the store (garbage collection, another store): render
       // everything once more and start the site's cache over.
       if (!(error instanceof CdnError && error.code === 'invalid_files') || reusedFiles === 0 || signal.aborted) throw error;
+      await writeUploadStage(); // the first attempt's lines, before the warning
       await log(job.tenantId, job.buildId, 'upload', `이전 빌드의 파일 일부가 저장소에 없어 모든 파일을 다시 만듭니다 (${error.message}).`, 'warn');
       await forgetSiteCache(sql, { tenantId: job.tenantId, siteId: job.siteId });
       deployed = await deploy(false);
@@ -458,13 +537,25 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     // Every build is in our store now (`deployed`, the local edge's deployment). A site on a hosted
     // CDN gets it there too; when that provider is down or refuses the deploy after its own retries,
     // the next cheapest takes it, and the edge (already holding it) is the last resort.
-    const placed = await placeDeployment(sql, {
-      tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, preferred: claimed.provider as ProviderName,
-      localDeployment: deployed, providers, dataDir,
-      onFallback: (from, error, next) => log(job.tenantId, job.buildId, 'upload',
-        `${PROVIDER_LABELS[from]}에 올리지 못해 ${PROVIDER_LABELS[next]}에 올립니다 (${error.slice(0, 300)}).`, 'warn').then(() => {}),
-    });
+    // With the edge as the only provider, for a site on it that is live already, there is nowhere
+    // else to place the build: placeDeployment would read which providers are down and whether
+    // the site is live and answer the edge whatever it read (cdn/failover.ts). Those reads are
+    // skipped.
+    const edgeOnly = providers.size === 1 && providers.has('local') && claimed.provider === 'local' && claimed.live;
+    const placed: PlacedDeployment = edgeOnly
+      ? { provider: 'local', preferred: 'local', deploymentId: deployed.deploymentId, result: deployed, failedOn: [], routedReason: null }
+      : await placeDeployment(sql, {
+          tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, preferred: claimed.provider as ProviderName,
+          localDeployment: deployed, providers, dataDir,
+          onFallback: (from, error, next) => writeUploadStage().then(() => log(job.tenantId, job.buildId, 'upload',
+            `${PROVIDER_LABELS[from]}에 올리지 못해 ${PROVIDER_LABELS[next]}에 올립니다 (${error.slice(0, 300)}).`, 'warn')).then(() => {}),
+        });
     if (signal.aborted) throw new BuildCancelledError('build cancelled after upload');
+    // Written already (a long upload) or written with the switch below.
+    if (stageTimer) clearTimeout(stageTimer);
+    const uploadStageWritten = stageWritten !== null;
+    if (stageWritten) await stageWritten;
+    const earlier = unwritten.splice(0);
 
     // The switch: only a build that is still running, still ours and not older than what is
     // already live may go live. Entering 'switch' closes the door on cancel (see cancelBuild).
@@ -475,20 +566,28 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     const switchMessage =
       `파일 ${placed.result.fileCount}개 중 ${placed.result.uploadedFiles}개(${placed.result.uploadedBytes}바이트)를 ${PROVIDER_LABELS[placed.provider]}에 새로 올렸습니다. 사이트를 새 배포로 전환합니다.`;
     const activateHere = placed.provider === 'local' && placed.preferred === 'local';
-    const [switching] = await Promise.all([withTenant(sql, job.tenantId, async (tx) => {
-      // Whether a newer version is live already, and the move to 'switch': one round trip.
-      const [[newer], moved] = await Promise.all([
-        tx<{ id: string }[]>`
-          select nb.id from builds nb
-            join site_versions nv on nv.id = nb.version_id
-            join builds mb on mb.id = ${job.buildId}
-            join site_versions mv on mv.id = mb.version_id
-          where nb.site_id = ${job.siteId} and nb.status = 'succeeded' and nv.number > mv.number
-          limit 1`.execute(),
-        tx`
-          update builds set stage = 'switch', progress = 95
-          where id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`.execute(),
-      ]);
+    const switching = await withTenant(sql, job.tenantId, async (tx) => {
+      // One round trip, statements run in the order started (execute() starts a query at once):
+      // whether a newer version is live already; the upload stage when it waited for this
+      // transaction (progress, lines, event: the live progress bar passes it at the commit); the
+      // move to 'switch'; the build cache entries of what was deployed.
+      const newerRead = tx<{ id: string }[]>`
+        select nb.id from builds nb
+          join site_versions nv on nv.id = nb.version_id
+          join builds mb on mb.id = ${job.buildId}
+          join site_versions mv on mv.id = mb.version_id
+        where nb.site_id = ${job.siteId} and nb.status = 'succeeded' and nv.number > mv.number
+        limit 1`.execute();
+      const uploadStage = uploadStageWritten ? [] : [
+        tx`update builds set stage = 'upload', progress = 40 where id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`.execute(),
+      ];
+      const lines = earlier.map((line) => appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, ...line }));
+      const uploadEvent = uploadStageWritten ? [] : [announceBuildStatus(tx, job.buildId)];
+      const move = tx`
+        update builds set stage = 'switch', progress = 95
+        where id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`.execute();
+      const remembering = rememberOutputs(tx, { tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, outputs: cacheEntries });
+      const [[newer], moved] = await Promise.all([newerRead, move, ...uploadStage, ...lines, ...uploadEvent, remembering]);
       if (moved.count === 0) throw new BuildNoLongerRunning();
       if (newer) {
         await tx`
@@ -522,7 +621,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
         announceBuildStatus(tx, job.buildId),
       ]);
       return true;
-    }), remembered]);
+    });
     if (!switching || activateHere) return;
 
     // On a hosted CDN (or our edge standing in for one) the provider activates it, outside any transaction.
@@ -592,10 +691,17 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
 
     const controller = new AbortController();
     running.set(build.buildId, controller);
+    const unwritten: OutputLine[] = [];
     try {
-      await runBuild(build, claimed, controller.signal);
+      await runBuild(build, claimed, controller.signal, unwritten);
       return { built: build.buildId };
     } catch (error) {
+      // What the build printed before it stopped helps read why (best effort).
+      const lines = unwritten.splice(0);
+      if (lines.length > 0) {
+        await withTenant(sql, build.tenantId, (tx) =>
+          Promise.all(lines.map((line) => appendBuildLog(tx, { tenantId: build.tenantId, buildId: build.buildId, ...line })))).catch(() => {});
+      }
       if (error instanceof BuildCancelledError || error instanceof BuildNoLongerRunning || controller.signal.aborted) {
         await log(build.tenantId, build.buildId, null, '빌드 작업을 중지했습니다. 게시된 사이트는 바뀌지 않았습니다.', 'warn').catch(() => {});
         return { stopped: build.buildId };

@@ -1,5 +1,6 @@
 // A build's work folder: input.json in, out/ back. The same folder layout serves the child
 // process (a temp dir) and the container (the only host path mounted into it).
+import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,8 +42,13 @@ export async function writeWorkspaceInput(dir: string, input: RenderInput | Sour
     await writeFile(file, blob.body, { mode: 0o644 });
     await chmod(file, 0o644); // readable by the container's user whatever the umask did
   }
-  await writeFile(path.join(dir, 'input.json'), JSON.stringify(input), { mode: 0o644 });
-  await chmod(path.join(dir, 'input.json'), 0o644); // whatever the umask did
+  // Written under another name and renamed into place: a waiting renderer starts the moment
+  // input.json appears (render-entry.ts), so it must never see it half written. Synchronous:
+  // a few file system calls, each of which would otherwise wait for a thread-pool thread.
+  const temporary = path.join(dir, 'input.json.tmp');
+  writeFileSync(temporary, JSON.stringify(input), { mode: 0o644 });
+  chmodSync(temporary, 0o644); // whatever the umask did
+  renameSync(temporary, path.join(dir, 'input.json'));
 }
 
 /** Keeps the last lines a renderer printed, for the error message when it fails. */
@@ -90,11 +96,12 @@ export async function readRenderOutput(dir: string, exitCode: number, tail: stri
   if (exitCode !== 0) {
     throw new Error(`renderer exited with code ${exitCode}${tail ? `:\n${tail}` : ''}`);
   }
-  const manifest = JSON.parse(await readFile(path.join(outDir, 'manifest.json'), 'utf8')) as RenderManifest;
+  // Synchronous, as the input was written: each call would otherwise wait for a thread-pool thread.
+  const manifest = JSON.parse(readFileSync(path.join(outDir, 'manifest.json'), 'utf8')) as RenderManifest;
   const files: RenderedFile[] = [];
   for (const entry of manifest.files) {
     if (!/^\d{6}$/.test(entry.file)) throw new Error(`renderer manifest names an unexpected file: ${entry.file}`);
-    files.push({ path: entry.path, contentType: entry.contentType, body: await readFile(path.join(outDir, 'files', entry.file)) });
+    files.push({ path: entry.path, contentType: entry.contentType, body: readFileSync(path.join(outDir, 'files', entry.file)) });
   }
   return files;
 }

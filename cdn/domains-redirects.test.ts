@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../db/index.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing/index.ts';
 import { startCloudflareContract, type CloudflareContract } from './contracts/cloudflare.ts';
+import { startCloudflareDnsContract, type CloudflareDnsContract } from './contracts/cloudflare-dns.ts';
 import { startVercelContract, type VercelContract } from './contracts/vercel.ts';
-import type { StableNameConfig } from './dns-stable-names.ts';
+import { createCloudflareDnsApi, stableNameFor, type StableNameConfig } from './dns-stable-names.ts';
 import { redirectPlans } from './domains-redirects.ts';
 import { addSiteDomain, listSiteDomains, recheckSiteDomain, removeSiteDomain, setPrimaryDomain, type DomainProviders } from './domains.ts';
 import { migrateSite } from './migration.ts';
@@ -211,5 +212,65 @@ describe('a site that leaves Cloudflare', () => {
       tenantId, siteId, from: cloudflare, to: providers.get('local')!, files: siteFiles('failing-cafe', 3), reason: 'failover', keepOld: true, stableNames: STABLE,
     });
     expect(cf.projects.has(pagesProjectName(siteId))).toBe(true);
+  });
+});
+
+describe('a site whose domains move with it (stable names, decision 143)', () => {
+  const ZONE = 'windwalker.test';
+  let zone: CloudflareDnsContract;
+  let stableNames: StableNameConfig;
+  const ownerCnames = new Map<string, string>();
+  const resolveCname = async (name: string): Promise<string[]> => {
+    const target = ownerCnames.get(name);
+    if (!target) throw Object.assign(new Error(`queryCname ENODATA ${name}`), { code: 'ENODATA' });
+    return [target];
+  };
+
+  beforeAll(async () => {
+    zone = await startCloudflareDnsContract({ zoneName: ZONE });
+    stableNames = {
+      zoneName: ZONE, siteBaseDomain: 'sites.windwalker.kr', ttl: 60,
+      api: createCloudflareDnsApi({ apiToken: zone.apiToken, zoneId: zone.zoneId, baseUrl: zone.url, maxRetries: 0 }),
+    };
+    // Pages sees an owner's name once our record leads to the project it is attached to.
+    zone.onChange((record) => {
+      if (!record.content.endsWith('.pages.dev')) return;
+      const project = cf.projects.get(record.content.slice(0, -'.pages.dev'.length));
+      for (const [hostname, ours] of ownerCnames) if (ours === record.name && project?.domains.has(hostname)) cf.verifyDomain(project.name, hostname);
+    });
+  });
+  afterAll(async () => {
+    await zone?.close();
+  });
+
+  it('redirects on the provider it moved to, and leaves nothing on the one it left (its Pages project deleted)', async () => {
+    const local = providers.get('local')!;
+    const { tenantId, siteId } = await publishedSite(local, 'byeol-tea');
+    const stableName = stableNameFor(siteId, ZONE);
+    for (const name of ['www.byeol-tea.kr', 'byeol-tea.kr']) {
+      await addSiteDomain(db.sql, providers, tenantId, siteId, name, { ownDomains: OWN, stableNames });
+      ownerCnames.set(name, stableName);
+      await recheckSiteDomain(db.sql, providers, tenantId, siteId, name, { resolveCname, stableNames });
+    }
+    expect((await listSiteDomains(db.sql, tenantId, siteId)).map((d) => [d.hostname, d.status, d.isPrimary, d.dnsTarget])).toEqual([
+      ['www.byeol-tea.kr', 'active', true, 'stable'], ['byeol-tea.kr', 'active', false, 'stable'],
+    ]);
+
+    const timing = { activeWaitMs: 2_000, drainMs: 50 };
+    const there = await migrateSite(db.sql, { tenantId, siteId, from: local, to: cloudflare, files: siteFiles('byeol-tea', 3), reason: 'admin', stableNames, domainTiming: timing });
+    expect(siteItems(siteId)).toEqual([expect.objectContaining({ source_url: 'byeol-tea.kr/', target_url: 'https://www.byeol-tea.kr/', status_code: 301 })]);
+    expect(cf.request('https://byeol-tea.kr/page-1/')).toMatchObject({ status: 301, location: 'https://www.byeol-tea.kr/page-1/' });
+    expect(cf.request('https://www.byeol-tea.kr/page-1/').status).toBe(200);
+    const [first] = await db.sql<{ detail: string }[]>`select detail from cdn_migrations where id = ${there.migrationId}`;
+    expect(first.detail).toContain('byeol-tea.kr redirect to www.byeol-tea.kr on cloudflare');
+
+    const back = await migrateSite(db.sql, { tenantId, siteId, from: cloudflare, to: local, files: siteFiles('byeol-tea', 3), reason: 'admin', stableNames, domainTiming: timing });
+    expect(siteItems(siteId)).toEqual([]);
+    expect(cf.projects.has(pagesProjectName(siteId))).toBe(false);
+    const [second] = await db.sql<{ status: string; detail: string }[]>`select status, detail from cdn_migrations where id = ${back.migrationId}`;
+    expect(second).toMatchObject({ status: 'done', detail: expect.stringContaining('site removed from cloudflare') });
+    expect((await listSiteDomains(db.sql, tenantId, siteId)).map((d) => [d.hostname, d.provider, d.isPrimary])).toEqual([
+      ['www.byeol-tea.kr', 'local', true], ['byeol-tea.kr', 'local', false],
+    ]);
   });
 });

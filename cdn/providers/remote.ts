@@ -21,6 +21,8 @@ export interface RemoteSite {
   slug: string;
   /** Custom domains of the site on this provider (cdn_domains), verified or not. */
   domains: string[];
+  /** The provider's id of the deployment the site serves, when the site is live on this provider. */
+  liveProviderRef?: string | null;
 }
 
 export interface RemoteDeployment {
@@ -125,7 +127,13 @@ async function siteRow(tx: TransactionSql, provider: string, siteId: string, loc
   if (!row) throw siteNotFound();
   const domains = await tx<{ hostname: string }[]>`
     select hostname from cdn_domains where site_id = ${siteId} and provider = ${provider} order by hostname`;
-  return { tenantId: row.tenant_id, siteId: row.id, slug: row.slug, liveDeploymentId: row.live_deployment_id, domains: domains.map((d) => d.hostname) };
+  const [live] = row.live_deployment_id
+    ? await tx<{ provider_ref: string | null }[]>`select provider_ref from deployments where id = ${row.live_deployment_id} and provider = ${provider}`
+    : [];
+  return {
+    tenantId: row.tenant_id, siteId: row.id, slug: row.slug, liveDeploymentId: row.live_deployment_id, domains: domains.map((d) => d.hostname),
+    liveProviderRef: live?.provider_ref ?? null,
+  };
 }
 
 export function createRemoteProvider(sql: Sql, backend: RemoteBackend): CdnProvider {

@@ -148,6 +148,11 @@ export function createVercelBackend(config: VercelConfig): RemoteBackend {
       const dns = await call<{ misconfigured: boolean }>('GET', `/v6/domains/${hostname}/config`);
       misconfigured = dns.misconfigured;
     }
+    // Our deployments are previews: a name serves only what is aliased to it. A domain verified
+    // after the last publish gets the live deployment now, not at the next activation.
+    if (domain.verified && !misconfigured && site.liveProviderRef) {
+      await call('POST', `/v2/deployments/${site.liveProviderRef}/aliases`, { alias: hostname });
+    }
     return {
       hostname,
       status: domain.verified && !misconfigured ? 'active' : 'pending',

@@ -12,7 +12,7 @@ import { startCloudflareContract, type CloudflareContract } from './contracts/cl
 import { startCloudflareDnsContract, type CloudflareDnsContract } from './contracts/cloudflare-dns.ts';
 import { startVercelContract, type VercelContract } from './contracts/vercel.ts';
 import { createCloudflareDnsApi, stableNameFor, type StableNameConfig } from './dns-stable-names.ts';
-import { redirectPlans } from './domains-redirects.ts';
+import { applyRedirectPlans, redirectPlans } from './domains-redirects.ts';
 import { addSiteDomain, listSiteDomains, recheckSiteDomain, removeSiteDomain, setPrimaryDomain, type DomainProviders } from './domains.ts';
 import { migrateSite } from './migration.ts';
 import { createCloudflareBackend, pagesProjectName, REDIRECT_LIST, redirectItemComment } from './providers/cloudflare.ts';
@@ -87,6 +87,16 @@ describe('the redirect plan', () => {
     expect(redirectPlans('t', 's', rows.map((r) => ({ ...r, isPrimary: false }))).get('cloudflare')).toMatchObject({ primary: null, from: [] });
     // A provider the site left is planned empty: its redirects are cleared.
     expect(redirectPlans('t', 's', rows, { also: ['vercel'] }).get('vercel')).toMatchObject({ primary: null, from: [] });
+  });
+
+  it('is refused in Korean for a hosted provider this process has no credentials for, except on removal; the edge needs none', async () => {
+    const plans = redirectPlans('t', 's', [
+      { hostname: 'www.b.kr', provider: 'local', isPrimary: true },
+      { hostname: 'b.kr', provider: 'cloudfront', isPrimary: false },
+    ]);
+    const onlyLocal: DomainProviders = new Map([['local', providers.get('local')!]]);
+    await expect(applyRedirectPlans(onlyLocal, plans)).rejects.toMatchObject({ code: 'not_configured', message: expect.stringMatching(/CDN\(cloudfront\) 자격 증명/) });
+    await expect(applyRedirectPlans(onlyLocal, plans, { skipUnconfigured: true })).resolves.toBeUndefined();
   });
 });
 

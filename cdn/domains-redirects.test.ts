@@ -159,6 +159,13 @@ describe('primary and redirect domains on Cloudflare Pages (Bulk Redirects)', ()
     expect(cf.request('https://www.dalbit-bakery.kr/').status).toBe(301);
   });
 
+  it('makes the list again when it was deleted behind our back (by hand, in the dashboard)', async () => {
+    cf.redirects.lists.clear();
+    await setPrimaryDomain(db.sql, providers, tenantId, siteId, 'dalbit-bakery.kr');
+    expect(siteItems(siteId)).toEqual([expect.objectContaining({ source_url: 'www.dalbit-bakery.kr/', target_url: 'https://dalbit-bakery.kr/' })]);
+    expect(cf.request('https://www.dalbit-bakery.kr/menu')).toMatchObject({ status: 301, location: 'https://dalbit-bakery.kr/menu' });
+  });
+
   it('removing the primary: the remaining name serves the site and nothing redirects any more', async () => {
     await removeSiteDomain(db.sql, providers, tenantId, siteId, 'dalbit-bakery.kr', { stableNames: STABLE });
     expect((await listSiteDomains(db.sql, tenantId, siteId)).map((d) => [d.hostname, d.isPrimary])).toEqual([['www.dalbit-bakery.kr', true]]);
@@ -172,13 +179,16 @@ describe('primary and redirect domains on Vercel (project domain redirects)', ()
   it('sets redirect and redirectStatusCode on the other domains, in an order Vercel accepts, when the primary changes', async () => {
     const { tenantId, siteId } = await publishedSite(vercel, 'haneul-flower');
     const names = ['haneul-flower.kr', 'www.haneul-flower.kr', 'shop.haneul-flower.kr'];
+    const before = vc.log.length;
     for (const name of names) {
       await addSiteDomain(db.sql, providers, tenantId, siteId, name, { ownDomains: OWN, stableNames: STABLE });
       vc.publishDns(name);
       await recheckSiteDomain(db.sql, providers, tenantId, siteId, name, noCname);
     }
     const redirectOf = (name: string) => ({ redirect: vc.domains.get(name)!.redirect, redirectStatusCode: vc.domains.get(name)!.redirectStatusCode });
-    // The first one verified is primary; the two added after it were sent there as they came.
+    // The first one verified is primary; the two added after it were sent there as they came, in
+    // the POST that added them (nothing left to PATCH).
+    expect(vc.log.slice(before).filter((r) => r.method === 'PATCH')).toEqual([]);
     expect(redirectOf('haneul-flower.kr')).toEqual({ redirect: null, redirectStatusCode: null });
     expect(redirectOf('www.haneul-flower.kr')).toEqual({ redirect: 'haneul-flower.kr', redirectStatusCode: 301 });
     expect(redirectOf('shop.haneul-flower.kr')).toEqual({ redirect: 'haneul-flower.kr', redirectStatusCode: 301 });

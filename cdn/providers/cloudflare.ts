@@ -189,8 +189,18 @@ export function createCloudflareBackend(config: CloudflareConfig): RemoteBackend
   }
 
   async function replaceRedirects(site: RemoteSite, primary: string | null, from: string[]): Promise<void> {
+    try {
+      await replaceRedirectsIn(await redirectList(), site, primary, from);
+    } catch (error) {
+      // The list was deleted since we looked it up (by hand, in the dashboard): find or make it again.
+      if (!isApiError(error, 404) || !redirectListId) throw error;
+      redirectListId = undefined;
+      await replaceRedirectsIn(await redirectList(), site, primary, from);
+    }
+  }
+
+  async function replaceRedirectsIn(listId: string, site: RemoteSite, primary: string | null, from: string[]): Promise<void> {
     const client = await cloudflare();
-    const listId = await redirectList();
     const comment = redirectItemComment(site.siteId);
     const hosts = new Set([...site.domains, ...from]);
     const wanted = new Map(from.map((host) => [`${host}/`, {

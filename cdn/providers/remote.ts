@@ -23,6 +23,8 @@ export interface RemoteSite {
   domains: string[];
   /** The provider's id of the deployment the site serves, when the site is live on this provider. */
   liveProviderRef?: string | null;
+  /** The site's primary domain when it is one of `domains` (a new name can be told to redirect there at once). */
+  primaryDomain?: string | null;
 }
 
 export interface RemoteDeployment {
@@ -125,14 +127,14 @@ async function siteRow(tx: TransactionSql, provider: string, siteId: string, loc
         select tenant_id, id, slug, live_deployment_id from sites where id = ${siteId}`;
   const [row] = rows;
   if (!row) throw siteNotFound();
-  const domains = await tx<{ hostname: string }[]>`
-    select hostname from cdn_domains where site_id = ${siteId} and provider = ${provider} order by hostname`;
+  const domains = await tx<{ hostname: string; is_primary: boolean }[]>`
+    select hostname, is_primary from cdn_domains where site_id = ${siteId} and provider = ${provider} order by hostname`;
   const [live] = row.live_deployment_id
     ? await tx<{ provider_ref: string | null }[]>`select provider_ref from deployments where id = ${row.live_deployment_id} and provider = ${provider}`
     : [];
   return {
     tenantId: row.tenant_id, siteId: row.id, slug: row.slug, liveDeploymentId: row.live_deployment_id, domains: domains.map((d) => d.hostname),
-    liveProviderRef: live?.provider_ref ?? null,
+    liveProviderRef: live?.provider_ref ?? null, primaryDomain: domains.find((d) => d.is_primary)?.hostname ?? null,
   };
 }
 

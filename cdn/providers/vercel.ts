@@ -204,8 +204,10 @@ export function createVercelBackend(config: VercelConfig): RemoteBackend {
     async attachDomain(site, hostname) {
       const projectName = await ensureProject(site);
       let domain: VercelDomain;
+      // A site that has a primary here: the new name redirects there from the start.
+      const redirect = site.primaryDomain && site.primaryDomain !== hostname ? { redirect: site.primaryDomain, redirectStatusCode: REDIRECT_STATUS } : {};
       try {
-        domain = await call('POST', `/v10/projects/${projectName}/domains`, { name: hostname });
+        domain = await call('POST', `/v10/projects/${projectName}/domains`, { name: hostname, ...redirect });
       } catch (error) {
         if (!(error instanceof VercelApiError) || error.code !== 'domain_already_in_use') throw error;
         domain = await call('GET', `/v9/projects/${projectName}/domains/${hostname}`);

@@ -1,7 +1,7 @@
 // The renderer bundle: buildfarm/render-entry.ts and site/ in one ESM file that plain `node`
 // runs without tsx. Built once per worker start (a fraction of a second) into
 // <dataDir>/buildfarm/renderer.mjs; the same file goes into the Docker builder image.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,8 @@ export async function bundleRenderer(dataDir: string): Promise<RendererBundle> {
   await mkdir(dir, { recursive: true });
   const target = path.join(dir, 'renderer.mjs');
   // Several workers may share a data folder: each writes its own file and renames it into place.
-  const temporary = path.join(dir, `renderer.${process.pid}.${Date.now()}.mjs`);
+  // (Two workers of one process may start in the same millisecond: the name is random too.)
+  const temporary = path.join(dir, `renderer.${process.pid}.${Date.now()}.${randomBytes(4).toString('hex')}.mjs`);
   try {
     await build({
       entryPoints: [entry],

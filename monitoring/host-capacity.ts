@@ -15,11 +15,9 @@ export interface HostSample {
   diskUsedBytes: number;
   runningBuilds: number;
   queueDepth: number;
-  /** Developer-mode editor sessions open on this host (starting, running or closing). */
-  devmodeSessions: number;
-  /** Memory their containers use, as the web process's supervisor last read it. */
-  devmodeMemoryBytes: number;
 }
+// Developer-mode sessions run on agent hosts (devmode_hosts), sampled per agent host by
+// devmode-hosts.ts; host_samples.devmode_* (migration 135) are left at 0.
 
 interface CpuTimes {
   idle: number;
@@ -65,17 +63,6 @@ export async function buildLoad(sql: Sql): Promise<{ runningBuilds: number; queu
   return { runningBuilds: row.running, queueDepth: row.queued };
 }
 
-/**
- * The developer-mode sessions open on a host and their memory (a platform figure over every
- * tenant, read without a tenant scope). A session not yet measured counts as a session with 0.
- */
-export async function devmodeLoad(sql: Sql, host: string): Promise<{ devmodeSessions: number; devmodeMemoryBytes: number }> {
-  const [row] = await sql<{ sessions: number; memory: string }[]>`
-    select count(*)::int as sessions, coalesce(sum(memory_used_bytes), 0)::bigint as memory
-    from devmode_sessions where host = ${host} and status in ('starting', 'running', 'stopping')`;
-  return { devmodeSessions: row.sessions, devmodeMemoryBytes: Number(row.memory) };
-}
-
 export function createHostSampler(dataDir: string, host = os.hostname()) {
   let previous = cpuTimes();
   return async function sampleHost(sql: Sql): Promise<HostSample> {
@@ -84,7 +71,6 @@ export function createHostSampler(dataDir: string, host = os.hostname()) {
     previous = current;
     const disk = await statfs(dataDir);
     const load = await buildLoad(sql);
-    const devmode = await devmodeLoad(sql, host);
     return {
       host,
       cpuCount: os.cpus().length,
@@ -95,7 +81,6 @@ export function createHostSampler(dataDir: string, host = os.hostname()) {
       diskTotalBytes: disk.blocks * disk.bsize,
       diskUsedBytes: (disk.blocks - disk.bavail) * disk.bsize,
       ...load,
-      ...devmode,
     };
   };
 }
@@ -103,9 +88,9 @@ export function createHostSampler(dataDir: string, host = os.hostname()) {
 export async function recordHostSample(sql: Sql, s: HostSample): Promise<void> {
   await sql`
     insert into host_samples (host, cpu_count, cpu_percent, load1, mem_total_bytes, mem_used_bytes,
-                              disk_total_bytes, disk_used_bytes, running_builds, queue_depth, devmode_sessions, devmode_memory_bytes)
+                              disk_total_bytes, disk_used_bytes, running_builds, queue_depth)
     values (${s.host}, ${s.cpuCount}, ${s.cpuPercent}, ${s.load1}, ${s.memTotalBytes}, ${s.memUsedBytes},
-            ${s.diskTotalBytes}, ${s.diskUsedBytes}, ${s.runningBuilds}, ${s.queueDepth}, ${s.devmodeSessions}, ${s.devmodeMemoryBytes})`;
+            ${s.diskTotalBytes}, ${s.diskUsedBytes}, ${s.runningBuilds}, ${s.queueDepth})`;
 }
 
 export interface StoredHostSample extends HostSample {
@@ -115,7 +100,7 @@ export interface StoredHostSample extends HostSample {
 export async function latestHostSamples(sql: Sql, limit = 60): Promise<StoredHostSample[]> {
   const rows = await sql`
     select host, at, cpu_count, cpu_percent, load1, mem_total_bytes, mem_used_bytes,
-           disk_total_bytes, disk_used_bytes, running_builds, queue_depth, devmode_sessions, devmode_memory_bytes
+           disk_total_bytes, disk_used_bytes, running_builds, queue_depth
     from host_samples order by at desc limit ${limit}`;
   return rows.map((r) => ({
     host: r.host,
@@ -129,7 +114,5 @@ export async function latestHostSamples(sql: Sql, limit = 60): Promise<StoredHos
     diskUsedBytes: r.disk_used_bytes,
     runningBuilds: r.running_builds,
     queueDepth: r.queue_depth,
-    devmodeSessions: r.devmode_sessions,
-    devmodeMemoryBytes: Number(r.devmode_memory_bytes),
   }));
 }

@@ -1,6 +1,7 @@
 // monitoring/: host capacity, the cost model (daily roll-ups, revenue, margin), the business
 // plan's scenario tables, budgets and alerts, and the monitor process that runs them.
 export { startMonitor, type Monitor, type MonitorOptions, type MonitorAutoscaling, type CollectorOutcome } from './monitor.ts';
+export { devmodeCapacityNow, sampleDevmodeHosts, recordDevmodeHostSamples, sampleAndRecordDevmodeHosts, DEVMODE_AGENT_LIVE_SECONDS, type DevmodeCapacity, type DevmodeHostNow, type DevmodeHostSample } from './devmode-hosts.ts';
 export { latestHostSamples, buildLoad, type HostSample, type StoredHostSample } from './host-capacity.ts';
 export { rollUpDailyCosts, allocateCore, daysInMonth, seoulDay, COST_SOURCES, type CostSource, type CostRow, type RollUpResult } from './costs.ts';
 export { mrrByPlan, type MrrByPlan } from './revenue.ts';

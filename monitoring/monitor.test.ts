@@ -29,6 +29,9 @@ describe('the monitor', () => {
       insert into builds (tenant_id, site_id, version_id, status)
       values (${tenant.id}, ${site.id}, ${version.id}, 'queued'), (${tenant.id}, ${site.id}, ${version.id}, 'running'),
              (${tenant.id}, ${site.id}, ${version.id}, 'succeeded')`;
+    await db.sql`
+      insert into devmode_hosts (name, address, data_dir, pid, mem_total_bytes, mem_free_bytes, capacity_bytes)
+      values ('monitor-agent', 'http://127.0.0.1:7999', '/srv/agent', 1, ${2 ** 34}, ${2 ** 33}, ${2 ** 33})`;
 
     const monitor = await startMonitor(db.sql, { dataDir: '.', intervalSeconds: 3600, log: quiet });
     try {
@@ -39,6 +42,9 @@ describe('the monitor', () => {
       expect(sample.diskTotalBytes).toBeGreaterThan(sample.diskUsedBytes);
       expect(sample.queueDepth).toBe(1);
       expect(sample.runningBuilds).toBe(1);
+      // Each developer-mode agent host is sampled too.
+      const agents = await db.sql`select host, live, sessions, capacity_bytes from devmode_host_samples`;
+      expect(agents.map((a) => [a.host, a.live, a.sessions, Number(a.capacity_bytes)])).toEqual([['monitor-agent', true, 0, 2 ** 33]]);
       const processes = await listProcesses(db.sql);
       expect(processes.find((p) => p.kind === 'monitor')?.alive).toBe(true);
     } finally {
@@ -102,6 +108,7 @@ describe('the monitor', () => {
       const outcomes = await monitor.runMinute();
       expect(outcomes.map((o) => [o.name, o.ok])).toEqual([
         ['host-sample', true],
+        ['devmode-hosts', true],
         ['host-inventory', false],
         ['autoscaling', false],
       ]);

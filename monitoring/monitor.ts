@@ -1,4 +1,5 @@
-// The monitor: every interval (a minute) it samples this host's capacity, syncs the host
+// The monitor: every interval (a minute) it samples this host's capacity and each developer-mode
+// agent host's sessions and memory (devmode-hosts.ts), syncs the host
 // inventory (the Proxmox cluster when configured, else this machine) and runs one worker
 // autoscaling round when Proxmox autoscaling is configured; every hour (and at start) it rolls
 // up today's and yesterday's costs and checks the budgets. Each collector runs on its own: one
@@ -11,6 +12,7 @@ import { startHeartbeat } from '../db/index.ts';
 import { autoscaleWorkers, syncHosts, syncLocalHost, type ProxmoxClient, type WorkerNeed } from '../proxmox/index.ts';
 import { evaluateBudgets, markCdnSwitchApplied, type CdnSwitchAdvice, type EvaluateBudgetsResult } from './budgets.ts';
 import { rollUpDailyCosts, seoulDay, type RollUpResult } from './costs.ts';
+import { sampleAndRecordDevmodeHosts } from './devmode-hosts.ts';
 import { buildLoad, createHostSampler, recordHostSample, type HostSample } from './host-capacity.ts';
 
 export interface MonitorAutoscaling {
@@ -96,6 +98,7 @@ export async function startMonitor(sql: Sql, options: MonitorOptions): Promise<M
   async function runMinute(): Promise<CollectorOutcome[]> {
     const outcomes: CollectorOutcome[] = [];
     outcomes.push((await collect('host-sample', sampleNow)).outcome);
+    outcomes.push((await collect('devmode-hosts', () => sampleAndRecordDevmodeHosts(sql))).outcome);
     if (options.proxmox) {
       const client = options.proxmox;
       const synced = await collect('host-inventory', () => syncHosts(sql, client));

@@ -194,15 +194,12 @@ export interface HostNow {
   diskPercent: number | null;
   memTotalBytes: number;
   diskTotalBytes: number;
-  /** Developer-mode editor sessions open on the host at the last sample, and their memory. */
-  devmodeSessions: number | null;
-  devmodeMemoryBytes: number | null;
 }
 
 export async function hostsNow(sql: Sql): Promise<HostNow[]> {
   const rows = await sql`
     select h.name, h.source, h.status, h.cpu_count, h.monthly_cost_krw, h.mem_total_bytes, h.disk_total_bytes,
-           s.at, s.cpu_percent, s.devmode_sessions, s.devmode_memory_bytes,
+           s.at, s.cpu_percent,
            case when s.mem_total_bytes > 0 then 100.0 * s.mem_used_bytes / s.mem_total_bytes end as mem,
            case when s.disk_total_bytes > 0 then 100.0 * s.disk_used_bytes / s.disk_total_bytes end as disk
     from hosts h
@@ -222,8 +219,6 @@ export async function hostsNow(sql: Sql): Promise<HostNow[]> {
     diskPercent: pct(r.disk),
     memTotalBytes: num(r.mem_total_bytes),
     diskTotalBytes: num(r.disk_total_bytes),
-    devmodeSessions: r.devmode_sessions === null || r.devmode_sessions === undefined ? null : num(r.devmode_sessions),
-    devmodeMemoryBytes: r.devmode_memory_bytes === null || r.devmode_memory_bytes === undefined ? null : num(r.devmode_memory_bytes),
   }));
 }
 
@@ -273,13 +268,6 @@ export interface WorkloadNow {
   /** The planned concurrency of a cluster of this many hosts (concurrent_users_per_host each). */
   editorTarget: number;
   clusterLabel: string;
-  /** Developer-mode sessions open across the online hosts (each host's sample of the last 10 minutes). */
-  devSessions: number;
-  /** Memory those sessions' containers use, and the online hosts' memory. */
-  devMemoryBytes: number;
-  hostMemTotalBytes: number;
-  /** The business plan's concurrent development sessions for a cluster of this size. */
-  devTarget: DevSessionTarget;
 }
 
 export interface DevSessionTarget {
@@ -306,14 +294,7 @@ export async function workloadNow(sql: Sql): Promise<WorkloadNow> {
            (select count(*) from builds where status = 'queued')::int as queued,
            (select count(distinct created_by) from site_versions where reason = 'autosave' and created_at > now() - interval '10 minutes')::int as editors,
            (select count(*) from hosts where status = 'online')::int as hosts,
-           (select value from cost_assumptions where key = 'concurrent_users_per_host') as per_host,
-           (select coalesce(sum(mem_total_bytes), 0) from hosts where status = 'online') as host_mem,
-           dev.sessions as dev_sessions, dev.memory as dev_memory
-    from (select coalesce(sum(s.devmode_sessions), 0) as sessions, coalesce(sum(s.devmode_memory_bytes), 0) as memory
-          from hosts h
-          join lateral (select devmode_sessions, devmode_memory_bytes from host_samples
-                        where host = h.name and at > now() - interval '10 minutes' order by at desc limit 1) s on true
-          where h.status = 'online') dev`;
+           (select value from cost_assumptions where key = 'concurrent_users_per_host') as per_host`;
   const hosts = Math.max(1, row.hosts as number);
   return {
     runningBuilds: row.running as number,
@@ -322,10 +303,6 @@ export async function workloadNow(sql: Sql): Promise<WorkloadNow> {
     onlineHosts: row.hosts as number,
     editorTarget: Math.round(hosts * num(row.per_host ?? 20)),
     clusterLabel: hosts >= 3 ? `표준형 ${hosts}서버 클러스터 (계획: 동시 개발 50~80명)` : `기본형 ${hosts}서버 (계획: 동시 개발 10~20명)`,
-    devSessions: num(row.dev_sessions),
-    devMemoryBytes: num(row.dev_memory),
-    hostMemTotalBytes: num(row.host_mem),
-    devTarget: devSessionTarget(row.hosts as number),
   };
 }
 

@@ -230,6 +230,7 @@ export {
   costAndRevenueByDay,
   createBudget,
   deleteBudget,
+  devmodeCapacityNow,
   HostCostInputError,
   hostsNow,
   listAlerts,

@@ -1,6 +1,7 @@
 // /ops/capacity: hosts' CPU, memory and disk now and over time, running builds and the queue,
-// concurrent editor sessions against the cluster's planned target, and the autoscaler's record.
-// Ops and admins only.
+// concurrent editor sessions against the cluster's planned target, developer-mode sessions per
+// agent host (devmode_hosts, the monitor's latest sample) against the business plan's cluster
+// targets, and the autoscaler's record. Ops and admins only.
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { json } from '@remix-run/node';
 import { useLoaderData, useLocation } from '@remix-run/react';
@@ -8,13 +9,19 @@ import { BuildQueueChart, HostUsageChart } from '~/components/ops/charts.tsx';
 import { CsvLink, DataTable, Kpi, Panel } from '~/components/ops/DataTable.tsx';
 import { bytes, count, percent, seoulDateTime, won } from '~/components/ops/format.ts';
 import { sql } from '~/db.server.ts';
-import { capacityOverTime, hostsNow, listWorkerScalingEvents, rangeFromRequest, requireOpsView, workloadNow } from '~/ops.server.ts';
+import { capacityOverTime, devmodeCapacityNow, hostsNow, listWorkerScalingEvents, rangeFromRequest, requireOpsView, workloadNow } from '~/ops.server.ts';
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireOpsView(request, 'capacity');
   const range = rangeFromRequest(request);
-  const [hosts, points, workload, scaling] = await Promise.all([hostsNow(sql), capacityOverTime(sql, range), workloadNow(sql), listWorkerScalingEvents(sql, 20)]);
-  return json({ range, hosts, points, workload, scaling });
+  const [hosts, points, workload, scaling, devmode] = await Promise.all([
+    hostsNow(sql),
+    capacityOverTime(sql, range),
+    workloadNow(sql),
+    listWorkerScalingEvents(sql, 20),
+    devmodeCapacityNow(sql),
+  ]);
+  return json({ range, hosts, points, workload, scaling, devmode });
 }
 
 function Meter({ value }: { value: number | null }) {
@@ -38,14 +45,15 @@ export default function OpsCapacity() {
   const { search } = useLocation();
   const w = d.workload;
   const editorShare = w.editorTarget > 0 ? (w.activeEditors / w.editorTarget) * 100 : 0;
-  const devShare = w.devTarget.max > 0 ? (w.devSessions / w.devTarget.max) * 100 : 0;
+  const dev = d.devmode;
+  const devShare = dev.target.max > 0 ? (dev.sessions / dev.target.max) * 100 : 0;
   const monthly = d.hosts.reduce((s, h) => s + h.monthlyCostKrw, 0);
   return (
     <>
       <div className="stats">
         <Kpi label="호스트 (정상)" value={`${count(w.onlineHosts)}대`} hint={w.clusterLabel} />
         <Kpi label="동시 편집 세션" value={`${count(w.activeEditors)} / ${count(w.editorTarget)}명`} hint={`최근 10분 안에 저장한 사람 · 목표 대비 ${percent(editorShare, 0)}`} tone={editorShare >= 100 ? 'bad' : undefined} />
-        <Kpi label="개발자 세션" value={`${count(w.devSessions)} / ${count(w.devTarget.min)}~${count(w.devTarget.max)}개`} hint={`코드 편집기 · 메모리 ${bytes(w.devMemoryBytes)} · ${w.devTarget.label}`} tone={w.devSessions > w.devTarget.max ? 'bad' : undefined} />
+        <Kpi label="개발자 세션" value={`${count(dev.sessions)} / ${count(dev.target.min)}~${count(dev.target.max)}개`} hint={`코드 편집기 · 메모리 ${bytes(dev.memoryUsedBytes)} · ${dev.target.label}`} tone={dev.sessions > dev.target.max ? 'bad' : undefined} />
         <Kpi label="실행 중 빌드" value={`${count(w.runningBuilds)}건`} hint={`대기 ${count(w.queueDepth)}건`} tone={w.queueDepth > 10 ? 'bad' : undefined} />
         <Kpi label="호스트 월 비용" value={won(monthly)} hint="하드웨어 상각 + 전력 + 운영" />
       </div>
@@ -71,7 +79,6 @@ export default function OpsCapacity() {
             { header: 'CPU', cell: (h) => <Meter value={h.cpuPercent} />, numeric: true },
             { header: '메모리', cell: (h) => <Meter value={h.memPercent} />, numeric: true },
             { header: '디스크', cell: (h) => <Meter value={h.diskPercent} />, numeric: true },
-            { header: '개발자 세션', cell: (h) => (h.devmodeSessions === null ? <span className="muted">—</span> : `${count(h.devmodeSessions)}개 · ${bytes(h.devmodeMemoryBytes ?? 0)}`), numeric: true },
             { header: '사양', cell: (h) => `${h.cpuCount}코어 · ${bytes(h.memTotalBytes)} · ${bytes(h.diskTotalBytes)}`, numeric: true },
             { header: '월 비용', cell: (h) => won(h.monthlyCostKrw), numeric: true },
             { header: '측정', cell: (h) => seoulDateTime(h.sampledAt), numeric: true },
@@ -79,14 +86,42 @@ export default function OpsCapacity() {
         />
       </Panel>
 
-      <Panel title="개발자 세션 용량" note="모니터가 1분마다 호스트별로 센 열린 코드 편집기와 그 메모리 (최근 10분 안의 측정)">
-        <p>
-          열린 세션 <strong>{count(w.devSessions)}개</strong> · 목표 {count(w.devTarget.min)}~{count(w.devTarget.max)}개 ({w.devTarget.label}) <Meter value={Math.round(devShare * 10) / 10} />
-        </p>
-        <p className="muted small">
-          세션 메모리 {bytes(w.devMemoryBytes)} / 정상 호스트 메모리 {bytes(w.hostMemTotalBytes)}
-          {w.hostMemTotalBytes > 0 ? ` (${percent((w.devMemoryBytes / w.hostMemTotalBytes) * 100)})` : ''}. 사업 계획: 기본형 1서버 동시 개발 10~20명, 표준형 3서버 클러스터 50~80명. 여유 메모리가 없으면 새 편집기는 열리지 않고 그렇다고 알립니다.
-        </p>
+      <Panel title="개발자 세션 용량" note="코드 편집기 호스트 에이전트별로 모니터가 1분마다 잰 열린 세션과 그 메모리 (컨테이너에서 읽은 값). 정상: 15초 안에 응답한 에이전트" flush>
+        <div style={{ padding: '8px 24px 12px' }}>
+          <p>
+            열린 세션 <strong>{count(dev.sessions)}개</strong> · 목표 {count(dev.target.min)}~{count(dev.target.max)}개 ({dev.target.label}, 정상 호스트 {count(dev.liveHosts)}대) <Meter value={Math.round(devShare * 10) / 10} />
+          </p>
+          <p className="muted small">
+            세션 메모리 {bytes(dev.memoryUsedBytes)} / 정상 호스트의 세션용 용량 {bytes(dev.capacityBytes)}
+            {dev.capacityBytes > 0 ? ` (${percent((dev.memoryUsedBytes / dev.capacityBytes) * 100)})` : ''} · 새 세션에 남은 메모리 {bytes(dev.roomBytes)}. 사업 계획: 기본형 1서버 동시 개발 10~20명, 표준형 3서버 클러스터 50~80명. 여유 메모리가 없으면 새 편집기는 열리지 않고 그렇다고 알립니다.
+          </p>
+        </div>
+        <DataTable
+          rows={dev.hosts}
+          rowKey={(h) => h.name}
+          caption="개발자 세션 호스트"
+          empty="등록된 코드 편집기 호스트가 없습니다. 호스트 에이전트(devmode-agent)가 시작되면 여기에 나타납니다."
+          columns={[
+            {
+              header: '호스트',
+              cell: (h) => (
+                <>
+                  <strong className="mono">{h.name}</strong>
+                  <span className="ops-ref mono">{h.address}</span>
+                </>
+              ),
+            },
+            { header: '상태', cell: (h) => (h.live ? '정상' : <span className="ops-neg" style={{ whiteSpace: 'nowrap' }}>{h.stopped ? '중지됨' : '응답 없음'}</span>) },
+            { header: '마지막 응답', cell: (h) => `${seoulDateTime(h.heartbeatAt)} · ${count(h.secondsSinceBeat)}초 전`, numeric: true },
+            { header: '열린 세션', cell: (h) => (h.sample ? `${count(h.sample.sessions)}개` : <span className="muted">측정 전</span>), numeric: true },
+            { header: '세션 메모리', cell: (h) => (h.sample ? bytes(h.sample.memoryUsedBytes) : <span className="muted">—</span>), numeric: true },
+            { header: '예약 (한도 합)', cell: (h) => (h.sample ? bytes(h.sample.reservedBytes) : <span className="muted">—</span>), numeric: true },
+            { header: '여유 메모리', cell: (h) => (h.sample ? `${bytes(h.sample.memFreeBytes)} / ${bytes(h.sample.memTotalBytes)}` : <span className="muted">—</span>), numeric: true },
+            { header: '세션용 용량', cell: (h) => (h.sample ? bytes(h.sample.capacityBytes) : <span className="muted">—</span>), numeric: true },
+            { header: '새 세션 여유', cell: (h) => (h.sample ? bytes(h.sample.roomBytes) : <span className="muted">—</span>), numeric: true },
+            { header: '측정', cell: (h) => (h.sample ? seoulDateTime(h.sample.at) : <span className="muted">—</span>), numeric: true },
+          ]}
+        />
       </Panel>
 
       <div className="ops-grid">

@@ -19,7 +19,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { SectionOf, SiteDocument, SiteImage, SitePage } from './schema.ts';
 
 /** Changes whenever the shape of the inputs below changes (the renderer's code is hashed by its caller). */
-const INPUTS_FORMAT = 'ww-render-inputs-2';
+const INPUTS_FORMAT = 'ww-render-inputs-3';
 
 /** The hex sha256 of a text's UTF-8 bytes. */
 export type Sha256Hex = (text: string) => string;
@@ -47,28 +47,15 @@ export interface RenderInputsOptions {
   sha256Hex?: Sha256Hex;
 }
 
-/** JSON with object keys sorted, so equal values always hash the same whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  if (value === undefined) return 'null';
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalJson(value[i]);
-    return `${out}]`;
-  }
-  const object = value as Record<string, unknown>;
-  // Default sort: UTF-16 code unit order, as `<` compares strings.
-  const keys = Object.keys(object).sort();
-  let out = '{';
-  let first = true;
-  for (const key of keys) {
-    const field = object[key];
-    if (field === undefined) continue;
-    out += (first ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(field);
-    first = false;
-  }
-  return `${out}}`;
-}
+/**
+ * The text that is hashed: plain JSON. Equal documents give equal text because a validated
+ * document's objects are rebuilt by its schema (validateSiteDocument) with their keys in the
+ * schema's order, whatever the order they were stored in; the other inputs are built here and in
+ * the worker in a fixed order. A document that skipped validation with its keys in another order
+ * would only hash differently (a cache miss, never a wrong file). Sorting every object's keys
+ * instead cost three times as much (1.0 against 0.33 ms for 50 pages, more on a busy host).
+ */
+const inputsJson = (value: unknown): string => JSON.stringify(value) ?? 'null';
 
 function imageAsset(image: SiteImage | undefined): string | null {
   return image && 'assetId' in image ? image.assetId : null;
@@ -110,7 +97,7 @@ export interface SiteInputHashes {
  */
 export function siteInputHashes(doc: SiteDocument, options: RenderInputsOptions): SiteInputHashes {
   const hashText = options.sha256Hex ?? sha256HexInJs;
-  const hashInputs = (kind: string, inputs: unknown) => hashText(`${INPUTS_FORMAT}\n${kind}\n${canonicalJson(inputs)}`);
+  const hashInputs = (kind: string, inputs: unknown) => hashText(`${INPUTS_FORMAT}\n${kind}\n${inputsJson(inputs)}`);
 
   let frameDigest: string | undefined;
   const frame = () => {

@@ -606,13 +606,73 @@ async function nameForOlderDomain(sql: Sql, config: StableNameConfig, input: { t
   }
 }
 
-/** The site's last domain was disconnected: our record goes too (a name left pointing at a deleted Pages project could be claimed by someone else). */
+/**
+ * The site's last domain was disconnected: our record goes too (a name left pointing at a deleted
+ * Pages project could be claimed by someone else). When the DNS API fails, our row goes anyway and
+ * the record is queued for the monitor's retry (retryStableNameRemovals).
+ */
 export async function releaseStableName(sql: Sql, config: StableNameConfig, tenantId: string, siteId: string): Promise<void> {
   const [left] = await withTenant(sql, tenantId, (tx) => tx<{ n: number }[]>`select count(*)::int as n from cdn_domains where site_id = ${siteId}`);
   if (left.n > 0) return;
+  await removeOrQueueStableName(sql, config, tenantId, siteId);
+}
+
+/**
+ * Deletes the site's stable name (record, then row); when the DNS API fails, deletes our row and
+ * writes the record into cdn_stable_name_removals (which outlives the site) for the monitor to
+ * retry. Returns what happened; never throws for the DNS API.
+ */
+export async function removeOrQueueStableName(
+  sql: Sql, config: StableNameConfig, tenantId: string, siteId: string,
+): Promise<{ outcome: 'removed' | 'none' | 'queued'; name?: string; error?: string }> {
+  const row = await getStableName(sql, tenantId, siteId);
+  if (!row) return { outcome: 'none' };
   try {
     await removeStableName(sql, config, tenantId, siteId);
+    return { outcome: 'removed', name: row.name };
   } catch (error) {
-    console.error(`[cdn] stable name of site ${siteId} could not be removed; ops should delete it: ${(error as Error).message}`);
+    const message = (error as Error).message.slice(0, 500);
+    await withTenant(sql, tenantId, async (tx) => {
+      await tx`
+        insert into cdn_stable_name_removals (name, site_id, tenant_id, record_id, last_error)
+        values (${row.name}, ${siteId}, ${tenantId}, ${row.recordId}, ${message})
+        on conflict (name) do update set attempts = cdn_stable_name_removals.attempts + 1, last_error = excluded.last_error, tried_at = now()`;
+      await tx`delete from cdn_stable_names where site_id = ${siteId}`;
+    });
+    console.error(`[cdn] stable name ${row.name} of site ${siteId} not removed; the monitor's domain re-check retries it: ${message}`);
+    return { outcome: 'queued', name: row.name, error: message };
   }
+}
+
+export interface StableNameRemovalRound {
+  removed: string[];
+  failed: { name: string; error: string }[];
+}
+
+/**
+ * The monitor's retry (with the domain re-check, every minute) of the records a deletion could not
+ * remove. A name some site holds again (cdn_stable_names: a domain connected again), or whose site
+ * still has domains pointing at it (a deletion that did not commit), is left alone: its record is in use. A failure counts an attempt and is in
+ * the round's `failed` (an error line of the monitor's).
+ */
+export async function retryStableNameRemovals(sql: Sql, config: StableNameConfig, opts: { limit?: number } = {}): Promise<StableNameRemovalRound> {
+  const due = await sql<{ name: string }[]>`
+    select r.name from cdn_stable_name_removals r
+    where not exists (select 1 from cdn_stable_names n where n.name = r.name)
+      and not exists (select 1 from cdn_domains d where d.site_id = r.site_id and d.dns_target = 'stable')
+    order by r.tried_at limit ${opts.limit ?? 20}`;
+  const round: StableNameRemovalRound = { removed: [], failed: [] };
+  for (const { name } of due) {
+    try {
+      if (!config.api) throw new Error('the DNS API is not configured (DNS_ZONE_ID, DNS_API_TOKEN): delete the record by hand, then this row');
+      await config.api.remove(name);
+      await sql`delete from cdn_stable_name_removals where name = ${name}`;
+      round.removed.push(name);
+    } catch (error) {
+      const message = (error as Error).message.slice(0, 500);
+      await sql`update cdn_stable_name_removals set attempts = attempts + 1, last_error = ${message}, tried_at = now() where name = ${name}`;
+      round.failed.push({ name, error: message });
+    }
+  }
+  return round;
 }

@@ -12,7 +12,7 @@ import { domainToASCII } from 'node:url';
 import { assertWithinPlanLimit, BillingError, planInForce, UPGRADE_URL } from '../billing/index.ts';
 import { env } from '../config/index.ts';
 import { isUuid, withTenant, type Sql, type TransactionSql } from '../db/index.ts';
-import { adoptStableName, observeStableTarget, releaseStableName, stableNamesFromEnv, type ResolveCname, type StableNameConfig } from './dns-stable-names.ts';
+import { adoptStableName, observeStableTarget, releaseStableName, retryStableNameRemovals, stableNamesFromEnv, type ResolveCname, type StableNameConfig } from './dns-stable-names.ts';
 import { applyRedirectPlans, redirectPlans, siteRedirectRows } from './domains-redirects.ts';
 import { DOMAIN_VERIFIED_CHANNEL, DOMAINS_CHANGED_CHANNEL, selectDomainHolder, selectDueDomains } from './domains.sql.ts';
 import { CdnError } from './errors.ts';
@@ -408,8 +408,11 @@ export interface RecheckRound {
 /**
  * The periodic re-check (the monitor runs it every minute): domains still pending, due by their
  * age (see selectDueDomains), each through its tenant. One domain failing does not stop the rest.
+ * Then the stable-name records still queued for removal (retryStableNameRemovals).
  */
-export async function recheckPendingDomains(sql: Sql, providers: DomainProviders, opts: { limit?: number } = {}): Promise<RecheckRound> {
+export async function recheckPendingDomains(
+  sql: Sql, providers: DomainProviders, opts: { limit?: number; stableNames?: StableNameConfig } = {},
+): Promise<RecheckRound> {
   const due = await selectDueDomains(sql, opts.limit ?? 50);
   const round: RecheckRound = { checked: 0, verified: [], failed: [] };
   for (const domain of due) {
@@ -423,5 +426,8 @@ export async function recheckPendingDomains(sql: Sql, providers: DomainProviders
       round.failed.push({ hostname: domain.hostname, error: (error as Error).message });
     }
   }
+  // Stable names a site deletion or a last disconnection could not remove from our zone (decision 143).
+  const removals = await retryStableNameRemovals(sql, opts.stableNames ?? stableNamesFromEnv());
+  for (const f of removals.failed) round.failed.push({ hostname: f.name, error: `stable name not removed from the zone: ${f.error}` });
   return round;
 }

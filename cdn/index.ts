@@ -26,6 +26,7 @@ export {
   normaliseDomain, platformDomains, dnsInstructions, domainStatusText, DOMAIN_VERIFIED_CHANNEL, DOMAINS_CHANGED_CHANNEL,
   type SiteDomain, type DomainProviders, type DomainVerifiedNotification, type RecheckRound,
 } from './domains.ts';
+export { takeDownSite, type SiteTakedown } from './site-deletion.ts';
 export { migrateSite, type MigrateSiteOptions, type MigrationResult, type MigrationReason } from './migration.ts';
 // Failover (issue 5, item 4): provider health checks, sites moved off a failing provider and back.
 export {

@@ -8,7 +8,7 @@ import { assertCanPublish, BillingError, getHostingUsage, UPGRADE_URL } from '..
 import { cancelBuild, CancelBuildError, getBuild, listBuildLogs, publishSite, PublishError, subscribeToBuild, type Build, type BuildEvent } from '../../../buildfarm/index.ts';
 import {
   activateDeployment, addSiteDomain, CdnError, dnsInstructions, domainStatusText, getSiteDomain, listDeployments, listSiteDomains, recheckSiteDomain,
-  removeSiteDomain, setPrimaryDomain, type SiteDomain,
+  removeSiteDomain, setPrimaryDomain, takeDownSite, type SiteDomain,
 } from '../../../cdn/index.ts';
 import { withTenant, type Sql } from '../../../db/index.ts';
 import { createSiteDocument } from '../../../site/index.ts';
@@ -229,6 +229,10 @@ export const operations: ApiOperation[] = [
     success: { status: 204, description: 'Deleted' },
     errors: [401, 403, 404, 429],
     async handle(ctx) {
+      await requireSite(ctx);
+      // What the CDNs and our DNS zone keep for the site goes first (cdn/site-deletion.ts, decision 143).
+      const takedown = await takeDownSite(ctx.sql, domainProviders(ctx.sql), { tenantId: ctx.key.tenantId, siteId: ctx.params.siteId });
+      for (const note of takedown.notes) console.error(`[api] deleting site ${ctx.params.siteId}: ${note}`);
       const deleted = await withTenant(ctx.sql, ctx.key.tenantId, async (tx) => {
         const gone = await tx`delete from sites where id = ${ctx.params.siteId}`;
         if (gone.count === 0) return false;

@@ -52,8 +52,12 @@ async function publishedSite(provider: CdnProvider, slug: string): Promise<{ ten
 
 function siteItems(siteId: string) {
   const list = [...cf.redirects.lists.values()].find((l) => l.name === REDIRECT_LIST);
-  return (list?.items ?? []).filter((i) => i.comment === redirectItemComment(siteId)).map((i) => i.redirect);
+  return (list?.items ?? []).filter((i) => i.comment === redirectItemComment(siteId)).map((i) => i.redirect!)
+    .sort((a, b) => a.source_url.localeCompare(b.source_url));
 }
+
+/** The item that sends the project's own <project>.pages.dev to the primary. */
+const pagesDevItem = (siteId: string, primary: string) => expect.objectContaining({ source_url: `${pagesProjectName(siteId)}.pages.dev/`, target_url: `https://${primary}/` });
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -118,10 +122,12 @@ describe('primary and redirect domains on Cloudflare Pages (Bulk Redirects)', ()
     expect(www).toMatchObject({ status: 'active', isPrimary: true });
 
     // The rule sent: one item for the other name, 301, path and query kept, labelled with the site.
+    // …and one for the project's pages.dev name (the default host), to the same primary.
     expect(siteItems(siteId)).toEqual([{
       source_url: 'dalbit-bakery.kr/', target_url: 'https://www.dalbit-bakery.kr/', status_code: 301,
       subpath_matching: true, preserve_path_suffix: true, preserve_query_string: true, include_subdomains: false,
-    }]);
+    }, pagesDevItem(siteId, 'www.dalbit-bakery.kr')]);
+    expect(cf.request(`https://${pagesProjectName(siteId)}.pages.dev/page-1/`)).toMatchObject({ status: 301, location: 'https://www.dalbit-bakery.kr/page-1/' });
     const [rule] = cf.redirects.entrypoint()!.rules;
     expect(rule).toMatchObject({
       action: 'redirect', enabled: true, expression: `http.request.full_uri in $${REDIRECT_LIST}`,
@@ -138,7 +144,7 @@ describe('primary and redirect domains on Cloudflare Pages (Bulk Redirects)', ()
 
   it('기본 도메인으로: the item is replaced so the old primary redirects to the new one', async () => {
     await setPrimaryDomain(db.sql, providers, tenantId, siteId, 'dalbit-bakery.kr');
-    expect(siteItems(siteId)).toEqual([expect.objectContaining({ source_url: 'www.dalbit-bakery.kr/', target_url: 'https://dalbit-bakery.kr/' })]);
+    expect(siteItems(siteId)).toEqual([pagesDevItem(siteId, 'dalbit-bakery.kr'), expect.objectContaining({ source_url: 'www.dalbit-bakery.kr/', target_url: 'https://dalbit-bakery.kr/' })]);
     expect(cf.request('https://www.dalbit-bakery.kr/')).toMatchObject({ status: 301, location: 'https://dalbit-bakery.kr/' });
     expect(cf.request('https://dalbit-bakery.kr/').status).toBe(200);
     // One rule still, however often the list changes.
@@ -162,14 +168,14 @@ describe('primary and redirect domains on Cloudflare Pages (Bulk Redirects)', ()
   it('makes the list again when it was deleted behind our back (by hand, in the dashboard)', async () => {
     cf.redirects.lists.clear();
     await setPrimaryDomain(db.sql, providers, tenantId, siteId, 'dalbit-bakery.kr');
-    expect(siteItems(siteId)).toEqual([expect.objectContaining({ source_url: 'www.dalbit-bakery.kr/', target_url: 'https://dalbit-bakery.kr/' })]);
+    expect(siteItems(siteId)).toEqual([pagesDevItem(siteId, 'dalbit-bakery.kr'), expect.objectContaining({ source_url: 'www.dalbit-bakery.kr/', target_url: 'https://dalbit-bakery.kr/' })]);
     expect(cf.request('https://www.dalbit-bakery.kr/menu')).toMatchObject({ status: 301, location: 'https://dalbit-bakery.kr/menu' });
   });
 
-  it('removing the primary: the remaining name serves the site and nothing redirects any more', async () => {
+  it('removing the primary: the remaining name is primary and serves the site, only pages.dev still redirects (to it)', async () => {
     await removeSiteDomain(db.sql, providers, tenantId, siteId, 'dalbit-bakery.kr', { stableNames: STABLE });
     expect((await listSiteDomains(db.sql, tenantId, siteId)).map((d) => [d.hostname, d.isPrimary])).toEqual([['www.dalbit-bakery.kr', true]]);
-    expect(siteItems(siteId)).toEqual([]);
+    expect(siteItems(siteId)).toEqual([pagesDevItem(siteId, 'www.dalbit-bakery.kr')]);
     expect(cf.request('https://www.dalbit-bakery.kr/').status).toBe(200);
     expect(cf.projects.get(pagesProjectName(siteId))?.domains.has('dalbit-bakery.kr')).toBe(false);
   });
@@ -278,7 +284,9 @@ describe('a site whose domains move with it (stable names, decision 143)', () =>
 
     const timing = { activeWaitMs: 2_000, drainMs: 50 };
     const there = await migrateSite(db.sql, { tenantId, siteId, from: local, to: cloudflare, files: siteFiles('byeol-tea', 3), reason: 'admin', stableNames, domainTiming: timing });
-    expect(siteItems(siteId)).toEqual([expect.objectContaining({ source_url: 'byeol-tea.kr/', target_url: 'https://www.byeol-tea.kr/', status_code: 301 })]);
+    expect(siteItems(siteId)).toEqual([
+      expect.objectContaining({ source_url: 'byeol-tea.kr/', target_url: 'https://www.byeol-tea.kr/', status_code: 301 }), pagesDevItem(siteId, 'www.byeol-tea.kr'),
+    ]);
     expect(cf.request('https://byeol-tea.kr/page-1/')).toMatchObject({ status: 301, location: 'https://www.byeol-tea.kr/page-1/' });
     expect(cf.request('https://www.byeol-tea.kr/page-1/').status).toBe(200);
     const [first] = await db.sql<{ detail: string }[]>`select detail from cdn_migrations where id = ${there.migrationId}`;

@@ -33,9 +33,12 @@ export function redirectPlans(
   if (primary !== null) {
     for (const row of kept) if (row.hostname !== primary) plans.get(row.provider)!.from.push(row.hostname);
   }
-  for (const plan of plans.values()) {
+  // A provider that holds none of the site's names redirects nothing for it (its default host
+  // neither: the site is not there, or only passing through).
+  const holding = new Set(kept.map((r) => r.provider));
+  for (const [name, plan] of plans) {
     plan.from.sort();
-    if (plan.from.length === 0) plan.primary = null;
+    if (!holding.has(name)) plan.primary = null;
   }
   return plans;
 }

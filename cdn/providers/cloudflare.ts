@@ -9,7 +9,8 @@
 //
 //   redirects = Pages cannot redirect by host (_redirects matches paths only), so the site's other
 //              domains go in the account's Bulk Redirects: one list of kind `redirect`
-//              (REDIRECT_LIST) holding an item per name (source <name>/ → https://<primary>/, 301,
+//              (REDIRECT_LIST) holding an item per name — the project's <project>.pages.dev too —
+//              (source <name>/ → https://<primary>/, 301,
 //              subpath matching, path suffix and query kept), enabled by one rule in the account's
 //              http_request_redirect phase. Item changes are asynchronous bulk operations, polled
 //              to completion (Cloudflare allows one pending per account).
@@ -202,8 +203,11 @@ export function createCloudflareBackend(config: CloudflareConfig): RemoteBackend
   async function replaceRedirectsIn(listId: string, site: RemoteSite, primary: string | null, from: string[]): Promise<void> {
     const client = await cloudflare();
     const comment = redirectItemComment(site.siteId);
-    const hosts = new Set([...site.domains, ...from]);
-    const wanted = new Map(from.map((host) => [`${host}/`, {
+    // The project's own <project>.pages.dev answers the site as well: it goes to the primary too,
+    // as Cloudflare's guide for Pages does it with Bulk Redirects (preview subdomains are left).
+    const names = primary === null ? [] : [...from, `${pagesProjectName(site.siteId)}.pages.dev`];
+    const hosts = new Set([...site.domains, ...names]);
+    const wanted = new Map(names.map((host) => [`${host}/`, {
       redirect: {
         source_url: `${host}/`, target_url: `https://${primary}/`, status_code: REDIRECT_STATUS,
         subpath_matching: true, preserve_path_suffix: true, preserve_query_string: true, include_subdomains: false,

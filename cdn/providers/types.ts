@@ -49,7 +49,9 @@ export const REDIRECT_STATUS = 301 as const;
  * Where a site's custom domains on one provider send visitors: each name in `from` answers
  * REDIRECT_STATUS to the same path (and query) on https://<primary>. The whole wanted state for the
  * site on that provider — a name of the site not in `from` stops redirecting; `primary` null
- * (no primary) clears them all. The site's own <slug> address is never in `from`.
+ * (no primary, or no name of the site on that provider) clears them all. A provider's own default
+ * host for the site may redirect to a non-null primary too (Cloudflare's <project>.pages.dev).
+ * The site's <slug>.<SITE_BASE_DOMAIN> address is never redirected.
  */
 export interface RedirectPlan extends ProviderSiteRef {
   primary: string | null;

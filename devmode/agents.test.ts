@@ -269,12 +269,18 @@ describe.skipIf(notReady !== null)('developer mode across host agents', () => {
     expect((await owner.get(editorUrl)).status).toBe(200);
     expect((await owner.post(`/sites/${siteId}/code`, { intent: 'stop' })).status).toBe(200);
     expect((await owner.post(`/sites/${siteId}/code`, { intent: 'open' })).status).toBe(302);
-    const stale = await owner.get(editorUrl);
+    // The workbench's page starts every open and is decided afresh: the new session at once, no 307.
+    const page = await owner.get(editorUrl);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('vscode-workbench-web-configuration');
+    // Any other request on a grant for a session that is gone is sent back once, then reaches the new one.
+    expect((await owner.post(`/sites/${siteId}/code`, { intent: 'stop' })).status).toBe(200);
+    expect((await owner.post(`/sites/${siteId}/code`, { intent: 'open' })).status).toBe(302);
+    const fileUrl = `/sites/${siteId}/code/editor/_static/out/browser/serviceWorker.js`;
+    const stale = await owner.get(fileUrl);
     expect(stale.status).toBe(307);
-    expect(stale.location).toBe(editorUrl);
-    const fresh = await owner.get(editorUrl);
-    expect(fresh.status).toBe(200);
-    expect(fresh.body).toContain('vscode-workbench-web-configuration');
+    expect(stale.location).toBe(fileUrl);
+    expect((await owner.get(fileUrl)).status).toBe(200);
     const closed = await owner.post(`/sites/${siteId}/code`, { intent: 'stop' });
     expect(closed.status).toBe(200);
     expect(existsSync(workspaceDir(dataDirs[names.large], siteId))).toBe(false);

@@ -190,10 +190,11 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
 
   const grantKey = (req: IncomingMessage, siteId: string) => `${cookieValue(req.headers.cookie, SESSION_COOKIE) ?? ''}|${siteId}`;
 
-  const authorise = async (req: IncomingMessage, siteId: string): Promise<Grant> => {
+  /** fresh: decide again even with a live grant (the workbench's page: the first request of an open). */
+  const authorise = async (req: IncomingMessage, siteId: string, fresh = false): Promise<Grant> => {
     const key = grantKey(req, siteId);
     const cached = grants.get(key);
-    if (cached && cached.expires > Date.now() && cached.grant.ok) {
+    if (!fresh && cached && cached.expires > Date.now() && cached.grant.ok) {
       onCachedGrant.add(req);
       return cached.grant;
     }
@@ -223,7 +224,12 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
       const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
       return res.redirect(302, `/sites/${siteId}/code/editor/${query}`);
     }
-    authorise(req, siteId)
+    // The workbench's page starts every open of the editor: decided afresh, so an editor closed
+    // and opened again within a grant's life reaches its new session at once (a cached grant
+    // still named the old one: the agent answered gone, and the browser took a 307 and a second
+    // decision before its first byte).
+    const page = req.method === 'GET' && match[2] === '/';
+    authorise(req, siteId, page)
       .then((grant) => {
         if (!grant.ok) {
           res.set('Cache-Control', 'no-store');

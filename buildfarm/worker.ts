@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import { activateDeploymentInTransaction } from '../cdn/deployments.ts';
 import {
-  activateDeployment, activatePlaced, CdnError, createProviders, deploySite, placeDeployment, PROVIDER_LABELS, recordDeployFallback, siteUrl,
+  activatePlacedWithDomains, CdnError, createProviders, deploySite, placeDeployment, PROVIDER_LABELS, recordDeployFallback, siteUrl,
   type CdnProvider, type PlacedDeployment, type ProviderName,
 } from '../cdn/index.ts';
 import { startHeartbeat, withTenant, type Sql, type TransactionSql } from '../db/index.ts';
@@ -624,18 +624,19 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     });
     if (!switching || activateHere) return;
 
-    // On a hosted CDN (or our edge standing in for one) the provider activates it, outside any transaction.
-    if (placed.provider === 'local') await activateDeployment(sql, { tenantId: job.tenantId, siteId: job.siteId, deploymentId: placed.deploymentId });
-    else await activatePlaced(providers, placed, { tenantId: job.tenantId, siteId: job.siteId });
+    // On a hosted CDN (or our edge standing in for one) the provider activates it, outside any
+    // transaction; custom domains pointing at the site's stable name come along (decision 143).
+    const live = await activatePlacedWithDomains(sql, { tenantId: job.tenantId, siteId: job.siteId, placed, localDeployment: deployed, providers });
+    for (const line of live.log) await log(job.tenantId, job.buildId, 'switch', line.message, line.level);
     // Live on another provider than the one it should be on (the site's own; for a first publish the
     // router's choice): recorded as a failover, so it goes back once that one is up.
-    if (placed.provider !== placed.preferred) {
-      await recordDeployFallback(sql, { tenantId: job.tenantId, siteId: job.siteId, from: placed.preferred, placed, fromDeploymentId: null });
+    if (live.placed.provider !== live.placed.preferred) {
+      await recordDeployFallback(sql, { tenantId: job.tenantId, siteId: job.siteId, from: live.placed.preferred, placed: live.placed, fromDeploymentId: null });
     }
     await withTenant(sql, job.tenantId, async (tx) => {
       await tx`
         update builds set status = 'succeeded', stage = 'done', progress = 100, finished_at = now(),
-          deployment_id = ${placed.deploymentId}, error = null
+          deployment_id = ${live.placed.deploymentId}, error = null
         where id = ${job.buildId}`;
       await appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage: 'done', message: '사이트가 게시되었습니다.' });
       await announceBuildStatus(tx, job.buildId);

@@ -15,7 +15,9 @@
 // with its reason, for ops (/ops/cdn).
 import { withTenant, type Sql } from '../db/index.ts';
 import { liveSiteFiles, deploymentFiles } from './deployment-files.ts';
-import { migrateSite } from './migration.ts';
+import { activateDeployment } from './deployments.ts';
+import { planDomainMove, stableNamesFromEnv, stableNameFor, type DomainMove, type StableNameConfig } from './dns-stable-names.ts';
+import { migrateSite, settleDomainsAfterSwitch, switchWithDomains } from './migration.ts';
 import type { CdnProvider, ProviderHealth, ProviderName } from './providers/types.ts';
 import { CdnError } from './errors.ts';
 import { chooseProvider, loadPrices, measuredMonthlyTraffic, PROVIDER_LABELS, routeSiteToProvider } from './router.ts';
@@ -423,6 +425,115 @@ export async function activatePlaced(providers: Map<ProviderName, CdnProvider>, 
   const provider = providers.get(placed.provider);
   if (!provider) throw new Error(`activatePlaced: provider ${placed.provider} is not configured`);
   await provider.activate({ ...ref, deploymentId: placed.deploymentId });
+}
+
+export interface PlacedLive {
+  /** What went live: `placed`, or the edge's copy of the build when the domains could not follow it. */
+  placed: PlacedDeployment;
+  /** Korean lines for the build log: what happened to the site's custom domains. */
+  log: { level: 'info' | 'warn'; message: string }[];
+  /** The domain move's notes (English, for ops), as a move writes them in its record. */
+  notes: string[];
+}
+
+/**
+ * Makes a placed deployment live — and when it landed on another provider than the custom
+ * domains that point at the site's stable name (a fallback after a failed deploy, or a first
+ * publish on the router's choice), brings them and our record along the way a move does
+ * (switchWithDomains, settleDomainsAfterSwitch: attach there, switch, flip our record, record
+ * their status, detach from the old provider when it is up). A fallback leaves them attached on
+ * the old provider, as failover does (the site goes back once that one has recovered).
+ *
+ * When they cannot follow (no DNS API, the new provider cannot take them, our record refused):
+ * - on the edge, the build is served from the edge, which has it already and answers the domains;
+ * - on a hosted provider, the new version goes live on the placed provider and the domains keep
+ *   being served, with the previous version, by the provider our record leads to.
+ * Either way the build log says so in Korean. Domains pointing straight at a provider never move.
+ */
+export async function activatePlacedWithDomains(
+  sql: Sql,
+  opts: {
+    tenantId: string; siteId: string; placed: PlacedDeployment; localDeployment: DeployResult; providers: Map<ProviderName, CdnProvider>;
+    stableNames?: StableNameConfig; domainTiming?: { activeWaitMs?: number; drainMs?: number };
+  },
+): Promise<PlacedLive> {
+  const { tenantId, siteId, placed, providers } = opts;
+  const activatePlain = async (which: PlacedDeployment) => {
+    if (which.provider === 'local') await activateDeployment(sql, { tenantId, siteId, deploymentId: which.deploymentId });
+    else await activatePlaced(providers, which, { tenantId, siteId });
+  };
+  const state = await withTenant(sql, tenantId, async (tx) => ({
+    site: (await tx<{ name: string; slug: string; live_deployment_id: string | null }[]>`
+      select name, slug, live_deployment_id from sites where id = ${siteId}`)[0],
+    elsewhere: await tx<{ hostname: string; provider: ProviderName }[]>`
+      select hostname, provider from cdn_domains
+      where site_id = ${siteId} and dns_target = 'stable' and provider <> ${placed.provider} order by hostname`,
+  }));
+  if (!state.site || !state.elsewhere.length) {
+    await activatePlain(placed);
+    return { placed, log: [], notes: [] };
+  }
+  const fromName = state.elsewhere[0].provider;
+  const hostnames = state.elsewhere.filter((d) => d.provider === fromName).map((d) => d.hostname);
+  const config = opts.stableNames ?? stableNamesFromEnv();
+  const stableName = stableNameFor(siteId, config.zoneName);
+  const from = providers.get(fromName);
+  const to = providers.get(placed.provider);
+  const fallback = placed.provider !== placed.preferred;
+  let reason: string;
+  let domains: DomainMove | null = null;
+  if (!from || !to) {
+    reason = `${PROVIDER_LABELS[from ? placed.provider : fromName]}이(가) 이 작업 프로세스에 설정되어 있지 않습니다.`;
+  } else {
+    // A fallback is undone by the recovery move: the old provider keeps the names meanwhile.
+    const keepOld = fallback || (await downProviders(sql)).has(fromName);
+    try {
+      domains = await planDomainMove(sql, {
+        tenantId, siteId, siteName: state.site.name, slug: state.site.slug, from, to, config, keepOld,
+        // The edge only stops being asked about a name: nothing to wait for before "detaching" it there.
+        ...(from.detachDomain ? {} : { drainMs: 0 }),
+        ...opts.domainTiming,
+      });
+      await switchWithDomains({ tenantId, siteId, from, to, deploymentId: placed.deploymentId, previousDeploymentId: state.site.live_deployment_id, domains });
+      await settleDomainsAfterSwitch(sql, { tenantId, siteId, from, to, domains, keepOld });
+      return {
+        placed,
+        log: [{
+          level: 'info',
+          message: `도메인(${domains.moving.join(', ')})을 ${PROVIDER_LABELS[fromName]}에서 ${PROVIDER_LABELS[placed.provider]}(으)로 옮기고, WindWalker 이름 ${stableName}이(가) ${PROVIDER_LABELS[placed.provider]}을(를) 가리키도록 바꿨습니다.`,
+        }],
+        notes: domains.notes,
+      };
+    } catch (error) {
+      reason = error instanceof CdnError ? error.message : `도메인을 옮기는 중 오류가 났습니다: ${(error as Error).message.slice(0, 300)}`;
+    }
+  }
+  const notes = domains?.notes ?? [];
+  if (fromName === 'local') {
+    // The edge has every build already, and the domains lead to it: it serves this one.
+    const onEdge: PlacedDeployment = {
+      ...placed, provider: 'local', deploymentId: opts.localDeployment.deploymentId, result: opts.localDeployment,
+      failedOn: [...placed.failedOn, { provider: placed.provider, error: `custom domains could not follow: ${reason}` }],
+    };
+    await activatePlain(onEdge);
+    return {
+      placed: onEdge,
+      log: [{
+        level: 'warn',
+        message: `도메인(${hostnames.join(', ')})을 ${PROVIDER_LABELS[placed.provider]}(으)로 옮기지 못해, 도메인이 계속 동작하도록 이번 게시는 ${PROVIDER_LABELS[placed.provider]} 대신 ${PROVIDER_LABELS.local}에서 서비스합니다. 이유: ${reason}`,
+      }],
+      notes,
+    };
+  }
+  await activatePlain(placed);
+  return {
+    placed,
+    log: [{
+      level: 'warn',
+      message: `도메인(${hostnames.join(', ')})을 ${PROVIDER_LABELS[placed.provider]}(으)로 옮기지 못해 ${PROVIDER_LABELS[fromName]}에 남았습니다. 사이트 주소는 ${PROVIDER_LABELS[placed.provider]}에서 새 버전을 보여 주지만, 이 도메인들은 다음 이동 때까지 ${PROVIDER_LABELS[fromName]}에서 이전 버전을 보여 줍니다. 이유: ${reason}`,
+    }],
+    notes,
+  };
 }
 
 /**

@@ -30,7 +30,7 @@ export { takeDownSite, type SiteTakedown } from './site-deletion.ts';
 export { migrateSite, type MigrateSiteOptions, type MigrationResult, type MigrationReason } from './migration.ts';
 // Failover (issue 5, item 4): provider health checks, sites moved off a failing provider and back.
 export {
-  runFailoverRound, checkProviders, listProviderHealth, listFailoverEvents, downProviders, placeDeployment, activatePlaced, recordDeployFallback,
+  runFailoverRound, checkProviders, listProviderHealth, listFailoverEvents, downProviders, placeDeployment, activatePlaced, activatePlacedWithDomains, recordDeployFallback,
   type FailoverPolicy, type FailoverRound, type ProviderHealthRow, type PlacedDeployment, type SiteMove, type FailoverEvent,
 } from './failover.ts';
 export { deploymentFiles, liveSiteFiles } from './deployment-files.ts';

@@ -10,7 +10,7 @@
 // right after it, their new status recorded, detached from the old provider last. Domains that
 // point straight at the old provider stay there (traffic and admin moves do not move such a site).
 import { isUuid, withTenant, type Sql } from '../db/index.ts';
-import { planDomainMove, stableNamesFromEnv, type StableNameConfig } from './dns-stable-names.ts';
+import { planDomainMove, stableNamesFromEnv, type DomainMove, type StableNameConfig } from './dns-stable-names.ts';
 import { retireSiteOn, syncRedirectsAfterMove } from './domains-redirects.ts';
 import { CdnError } from './errors.ts';
 import type { CdnProvider } from './providers/types.ts';
@@ -88,31 +88,16 @@ export async function migrateSite(sql: Sql, opts: MigrateSiteOptions): Promise<M
   try {
     const deployed = await to.deploy({ tenantId, siteId, buildId: null, files: opts.files });
     deploymentId = deployed.deploymentId;
-    await domains.attach();
-    await to.activate({ tenantId, siteId, deploymentId });
   } catch (cause) {
-    await domains.abandon();
     return fail(cause);
   }
   try {
-    await domains.flip();
+    await switchWithDomains({ tenantId, siteId, from, to, deploymentId, previousDeploymentId: site.live_deployment_id, domains });
   } catch (cause) {
-    // Our record still leads to the old provider: the site goes back there, whole.
-    try {
-      if (site.live_deployment_id) await from.activate({ tenantId, siteId, deploymentId: site.live_deployment_id });
-      await domains.abandon();
-    } catch (back) {
-      domains.notes.push(`switching back to ${from.name} failed: ${(back as Error).message}`);
-    }
-    return fail(new Error(`flipping the stable name failed: ${(cause as Error).message}`, { cause }));
+    return fail(cause);
   }
   await opts.afterSwitch?.();
-  // The names that moved redirect to the primary on the new provider too (decision 146).
-  const redirected = await syncRedirectsAfterMove(sql, to, tenantId, siteId);
-  if (redirected) domains.notes.push(redirected);
-  await domains.settle();
-  const cleared = opts.keepOld ? null : await syncRedirectsAfterMove(sql, from, tenantId, siteId);
-  if (cleared) domains.notes.push(cleared);
+  await settleDomainsAfterSwitch(sql, { tenantId, siteId, from, to, domains, keepOld: opts.keepOld ?? false });
 
   // Clean up: every deployment the site still has on the old provider.
   const old = opts.keepOld ? [] : await withTenant(sql, tenantId, (tx) => tx<{ id: string }[]>`
@@ -135,4 +120,53 @@ export async function migrateSite(sql: Sql, opts: MigrateSiteOptions): Promise<M
       detail = ${[opts.keepOld ? `old deployments left on ${from.name} (it is down)` : problems.length ? `old deployments left: ${problems.join('; ').slice(0, 500)}` : `removed ${removed} old deployment(s)`, ...domains.notes].join(' · ').slice(0, 1500)}
     where id = ${migrationId}`);
   return { migrationId, deploymentId, removed };
+}
+
+/**
+ * The switch of a move, with the custom domains that point at the site's stable name (decision
+ * 143): attach them on `to`, make `deploymentId` live there, flip our record (a refusal switches
+ * the site back to `previousDeploymentId` on `from` and detaches them again). Throws only when the
+ * site is served as before. migrateSite and a publish placed on another provider than its domains
+ * (failover.ts, activatePlacedWithDomains) both go through it, then settleDomainsAfterSwitch.
+ */
+export async function switchWithDomains(opts: {
+  tenantId: string; siteId: string; from: CdnProvider; to: CdnProvider; deploymentId: string; previousDeploymentId: string | null; domains: DomainMove;
+}): Promise<void> {
+  const { tenantId, siteId, from, to, domains } = opts;
+  try {
+    await domains.attach();
+    await to.activate({ tenantId, siteId, deploymentId: opts.deploymentId });
+  } catch (cause) {
+    await domains.abandon();
+    throw cause;
+  }
+  try {
+    await domains.flip();
+  } catch (cause) {
+    // Our record still leads to the old provider: the site goes back there, whole.
+    try {
+      if (opts.previousDeploymentId) await from.activate({ tenantId, siteId, deploymentId: opts.previousDeploymentId });
+      await domains.abandon();
+    } catch (back) {
+      domains.notes.push(`switching back to ${from.name} failed: ${(back as Error).message}`);
+    }
+    throw new Error(`flipping the stable name failed: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/**
+ * After the switch held: the names that moved redirect to the primary on the new provider too
+ * (decision 146), their new status is recorded, resolvers' cached answers are waited out and the
+ * names detached from the old provider (not when `keepOld`), whose redirects are cleared. Never
+ * fails the switch: what is left undone is in `domains.notes`.
+ */
+export async function settleDomainsAfterSwitch(
+  sql: Sql, opts: { tenantId: string; siteId: string; from: CdnProvider; to: CdnProvider; domains: DomainMove; keepOld: boolean },
+): Promise<void> {
+  const { tenantId, siteId, from, to, domains } = opts;
+  const redirected = await syncRedirectsAfterMove(sql, to, tenantId, siteId);
+  if (redirected) domains.notes.push(redirected);
+  await domains.settle();
+  const cleared = opts.keepOld ? null : await syncRedirectsAfterMove(sql, from, tenantId, siteId);
+  if (cleared) domains.notes.push(cleared);
 }

@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { formatSeoulDateTime, formatSeoulTime, formatSeoulTimeWithSeconds } from './format-time.ts';
+
+describe('Seoul times', () => {
+  // 15:15 UTC is 00:15 the next day in Seoul; browsers write it "00:15", so the server must too.
+  it('writes the hour after midnight as 00, as browsers do', () => {
+    const justAfterMidnight = '2026-11-28T15:15:07Z';
+    expect(formatSeoulTime(justAfterMidnight)).toBe('00:15');
+    expect(formatSeoulTimeWithSeconds(justAfterMidnight)).toBe('00:15:07');
+    expect(formatSeoulDateTime(justAfterMidnight)).toBe('11월 29일 00:15');
+  });
+
+  it('writes afternoon hours on the 24-hour clock', () => {
+    expect(formatSeoulDateTime('2026-11-28T05:03:00Z')).toBe('11월 28일 14:03');
+  });
+});

@@ -10,6 +10,11 @@ export interface CachedOutput {
   contentType: string;
   sha256: string;
   size: number;
+  /**
+   * Read from the cache with its used mark older than USED_AT_GRANULARITY: a build reusing it
+   * passes it to rememberOutputs to mark it used. Entries with a fresh mark are left out there.
+   */
+  staleUse?: boolean;
 }
 
 /** Entries unused this long are dropped when a build of the site stores its own. */
@@ -36,10 +41,13 @@ export function renderCacheKey(rendererVersion: string, inputHash: string): stri
  */
 export async function findCachedOutputs(tx: TransactionSql, opts: { siteId: string; keys: string[] }): Promise<Map<string, CachedOutput>> {
   if (opts.keys.length === 0) return new Map();
-  const rows = await tx<{ input_hash: string; path: string; content_type: string; sha256: string; size: number }[]>`
-    select input_hash, path, content_type, sha256, size from build_render_cache
+  const rows = await tx<{ input_hash: string; path: string; content_type: string; sha256: string; size: number; stale_use: boolean }[]>`
+    select input_hash, path, content_type, sha256, size, used_at < now() - ${USED_AT_GRANULARITY}::interval as stale_use
+    from build_render_cache
     where site_id = ${opts.siteId} and input_hash in ${tx(opts.keys)}`;
-  return new Map(rows.map((r) => [r.input_hash, { key: r.input_hash, path: r.path, contentType: r.content_type, sha256: r.sha256, size: r.size }]));
+  return new Map(rows.map((r) => [r.input_hash, {
+    key: r.input_hash, path: r.path, contentType: r.content_type, sha256: r.sha256, size: r.size, staleUse: r.stale_use,
+  }]));
 }
 
 /**
@@ -47,13 +55,19 @@ export async function findCachedOutputs(tx: TransactionSql, opts: { siteId: stri
  * used (at most once a day per entry), in the caller's transaction (the build's switch); the
  * site's entries nobody used for a month are dropped in the same round trip. Both statements are
  * sent when this is called, so a caller may pipeline them with its own.
+ *
+ * `outputs`: what the build rendered, and what it reused from findCachedOutputs. Reused entries
+ * whose mark is fresh (`staleUse` false) are not sent: a one-page edit of a 50-page site writes
+ * one row, not 55 (the statement's own check would leave them unchanged, but each still costs a
+ * parameter set and an index probe).
  */
 export function rememberOutputs(
   tx: TransactionSql,
   opts: { tenantId: string; siteId: string; buildId: string; outputs: CachedOutput[] },
 ): Promise<unknown> {
-  if (opts.outputs.length === 0) return Promise.resolve();
-  const rows = opts.outputs.map((o) => ({
+  const outputs = opts.outputs.filter((o) => o.staleUse !== false);
+  if (outputs.length === 0) return Promise.resolve();
+  const rows = outputs.map((o) => ({
     tenant_id: opts.tenantId, site_id: opts.siteId, input_hash: o.key, path: o.path,
     content_type: o.contentType, sha256: o.sha256, size: o.size, build_id: opts.buildId,
   }));

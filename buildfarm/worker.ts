@@ -7,7 +7,7 @@
 import os from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import type PgBoss from 'pg-boss';
-import { activateDeploymentInTransaction } from '../cdn/deployments.ts';
+import { activateDeploymentInTransaction, insertDeploymentInTransaction, storeDeploymentFiles, type StoredDeployment } from '../cdn/deployments.ts';
 import {
   activatePlacedWithDomains, CdnError, createProviders, deploySite, placeDeployment, PROVIDER_LABELS, recordDeployFallback, siteUrl,
   type CdnProvider, type PlacedDeployment, type ProviderName,
@@ -484,6 +484,14 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       stageWritten.catch(() => {}); // awaited before the switch
       return stageWritten;
     };
+    // With the edge as the only provider, for a site on it that is live already, there is nowhere
+    // else to place the build: placeDeployment would read which providers are down and whether
+    // the site is live and answer the edge whatever it read (cdn/failover.ts). Those reads are
+    // skipped, and the deployment's row is written in the switch's transaction below instead of
+    // a transaction of its own.
+    const edgeOnly = providers.size === 1 && providers.has('local') && claimed.provider === 'local' && claimed.live;
+    /** The deployment whose row the switch writes (edge only). */
+    let rowPending: StoredDeployment | null = null;
     const deploy = async (useCache: boolean) => {
       const renderStarted = Date.now();
       const rendered = sourceSnapshotId
@@ -504,7 +512,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       stageTimer ??= setTimeout(writeUploadStage, UPLOAD_STAGE_AFTER_MS);
       let lastReported = 40;
       let progressWrite: Promise<unknown> = Promise.resolve();
-      const result = await deploySite(sql, {
+      const result = await (edgeOnly ? storeDeploymentFiles : deploySite)(sql, {
         tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, files: rendered.files, dataDir,
         stored: rendered.reused.map(({ path, contentType, sha256, size }) => ({ path, contentType, sha256, size })),
         onProgress: (done, total) => {
@@ -519,6 +527,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       });
       await progressWrite;
       cacheEntries = [...rendered.fresh, ...rendered.reused];
+      rowPending = edgeOnly ? (result as StoredDeployment) : null;
       return result;
     };
     let deployed: Awaited<ReturnType<typeof deploySite>>;
@@ -537,11 +546,6 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     // Every build is in our store now (`deployed`, the local edge's deployment). A site on a hosted
     // CDN gets it there too; when that provider is down or refuses the deploy after its own retries,
     // the next cheapest takes it, and the edge (already holding it) is the last resort.
-    // With the edge as the only provider, for a site on it that is live already, there is nowhere
-    // else to place the build: placeDeployment would read which providers are down and whether
-    // the site is live and answer the edge whatever it read (cdn/failover.ts). Those reads are
-    // skipped.
-    const edgeOnly = providers.size === 1 && providers.has('local') && claimed.provider === 'local' && claimed.live;
     const placed: PlacedDeployment = edgeOnly
       ? { provider: 'local', preferred: 'local', deploymentId: deployed.deploymentId, result: deployed, failedOn: [], routedReason: null }
       : await placeDeployment(sql, {
@@ -570,7 +574,8 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       // One round trip, statements run in the order started (execute() starts a query at once):
       // whether a newer version is live already; the upload stage when it waited for this
       // transaction (progress, lines, event: the live progress bar passes it at the commit); the
-      // move to 'switch'; the build cache entries of what was deployed.
+      // move to 'switch'; the build cache entries of what was deployed; the deployment's row when
+      // it waited for this transaction (edge only).
       const newerRead = tx<{ id: string }[]>`
         select nb.id from builds nb
           join site_versions nv on nv.id = nb.version_id
@@ -587,7 +592,8 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
         update builds set stage = 'switch', progress = 95
         where id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`.execute();
       const remembering = rememberOutputs(tx, { tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, outputs: cacheEntries });
-      const [[newer], moved] = await Promise.all([newerRead, move, ...uploadStage, ...lines, ...uploadEvent, remembering]);
+      const row = rowPending ? [insertDeploymentInTransaction(tx, rowPending)] : [];
+      const [[newer], moved] = await Promise.all([newerRead, move, ...uploadStage, ...lines, ...uploadEvent, remembering, ...row]);
       if (moved.count === 0) throw new BuildNoLongerRunning();
       if (newer) {
         await tx`

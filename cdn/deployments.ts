@@ -5,6 +5,7 @@
 // ready deployment is the rollback.
 //
 // Every query here reads or writes tenant rows, so every one runs inside withTenant().
+import { randomUUID } from 'node:crypto';
 import { utimesSync } from 'node:fs';
 import { utimes } from 'node:fs/promises';
 import { isUuid, withTenant, type Sql, type TransactionSql } from '../db/index.ts';
@@ -138,6 +139,17 @@ export interface DeploySiteOptions {
 }
 
 /**
+ * A deployment whose files are in the store and whose 'ready' row is not written yet: its id is
+ * chosen here, the row is written by insertDeploymentInTransaction (deploySite does both).
+ */
+export interface StoredDeployment extends DeployResult {
+  tenantId: string;
+  siteId: string;
+  buildId: string | null;
+  manifest: DeploymentManifest;
+}
+
+/**
  * Stores a rendered site as a new deployment (status 'ready' when it returns). Nothing goes
  * live: call activateDeployment for that. When the objects cannot be written a 'failed' row
  * records the attempt and the error is rethrown; objects already written stay for garbage
@@ -145,6 +157,22 @@ export interface DeploySiteOptions {
  * relying on them already).
  */
 export async function deploySite(sql: Sql, opts: DeploySiteOptions): Promise<DeployResult> {
+  const stored = await storeDeploymentFiles(sql, opts);
+  await withTenant(sql, opts.tenantId, (tx) => insertDeploymentInTransaction(tx, stored));
+  const { deploymentId, fileCount, totalBytes, uploadedFiles, uploadedBytes } = stored;
+  return { deploymentId, fileCount, totalBytes, uploadedFiles, uploadedBytes };
+}
+
+/**
+ * deploySite's first half: writes the objects the store lacks and checks those it should have.
+ * The build worker writes the row in the transaction that makes the build live (one transaction
+ * fewer on a build's path); anyone else calls deploySite.
+ *
+ * Objects written before their row exists are safe from garbage collection: it spares every
+ * object touched within its grace period (an hour), and putObject refreshes the mtime of an
+ * object it finds. A deploy that cannot write is recorded as a 'failed' row.
+ */
+export async function storeDeploymentFiles(sql: Sql, opts: DeploySiteOptions): Promise<StoredDeployment> {
   const { tenantId, siteId, buildId, files, dataDir } = opts;
   if (!isUuid(siteId)) throw siteNotFound();
   if (buildId !== null && !isUuid(buildId)) throw new Error(`deploySite: buildId must be a uuid or null, got ${JSON.stringify(buildId)}`);
@@ -155,11 +183,6 @@ export async function deploySite(sql: Sql, opts: DeploySiteOptions): Promise<Dep
   const entries = Object.values(manifest);
   const totalBytes = entries.reduce((sum, e) => sum + e.size, 0);
 
-  // The objects are written first and the deployment row is stored once, 'ready', in one
-  // statement that also checks the site and the build (one transaction per deploy instead of
-  // two). Objects written before their row exists are safe from garbage collection: it spares
-  // every object touched within its grace period (an hour), and putObject refreshes the mtime
-  // of an object it finds. A deploy that cannot write is recorded as a 'failed' row.
   let uploadedFiles = 0;
   let uploadedBytes = 0;
   try {
@@ -182,41 +205,38 @@ export async function deploySite(sql: Sql, opts: DeploySiteOptions): Promise<Dep
     };
     await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, total) }, writeNext));
   } catch (cause) {
-    await insertDeployment(sql, { tenantId, siteId, buildId, status: 'failed', manifest, fileCount, totalBytes, uploadedBytes }).catch(
+    const failed: StoredDeployment = {
+      tenantId, siteId, buildId, manifest, deploymentId: randomUUID(), fileCount, totalBytes, uploadedFiles, uploadedBytes,
+    };
+    await withTenant(sql, tenantId, (tx) => insertDeploymentInTransaction(tx, failed, 'failed')).catch(
       (markError) => console.error(`[cdn] could not record the failed deployment of site ${siteId}: ${(markError as Error).message}`),
     );
     throw new Error(`Deploying site ${siteId} failed: ${(cause as Error).message}`, { cause });
   }
-  const deploymentId = await insertDeployment(sql, { tenantId, siteId, buildId, status: 'ready', manifest, fileCount, totalBytes, uploadedBytes });
-  return { deploymentId, fileCount, totalBytes, uploadedFiles, uploadedBytes };
+  return { tenantId, siteId, buildId, manifest, deploymentId: randomUUID(), fileCount, totalBytes, uploadedFiles, uploadedBytes };
 }
 
 /**
- * Stores a deployment row for a site of the tenant (and, with a build id, a build of that site),
- * checked in the same statement; not_found when either is not the tenant's.
+ * Writes a stored deployment's row (with its chosen id) in the caller's transaction (withTenant
+ * of its tenant), checked in the same statement: not_found when the site or the build is not
+ * the tenant's. The statement is sent when this is called, so a caller may pipeline it.
  */
-async function insertDeployment(
-  sql: Sql,
-  row: {
-    tenantId: string; siteId: string; buildId: string | null; status: 'ready' | 'failed'; manifest: DeploymentManifest;
-    fileCount: number; totalBytes: number; uploadedBytes: number;
-  },
-): Promise<string> {
-  const { tenantId, siteId, buildId } = row;
-  return withTenant(sql, tenantId, async (tx) => {
-    const [inserted] = await tx<{ id: string }[]>`
-      insert into deployments (tenant_id, site_id, build_id, provider, status, manifest, file_count, total_bytes, uploaded_bytes)
-      select ${tenantId}, s.id, ${buildId}, 'local', ${row.status}, ${tx.json(row.manifest as never)},
-             ${row.fileCount}, ${row.totalBytes}, ${row.uploadedBytes}
-      from sites s
-      where s.id = ${siteId}
-        and (${buildId}::uuid is null or exists (select 1 from builds b where b.id = ${buildId}::uuid and b.site_id = s.id))
-      returning id`;
-    if (inserted) return inserted.id;
-    const [site] = await tx`select id from sites where id = ${siteId}`;
-    if (!site) throw siteNotFound();
-    throw new CdnError('not_found', '빌드를 찾을 수 없습니다. 다시 게시해 주세요.');
-  });
+export async function insertDeploymentInTransaction(
+  tx: TransactionSql, deployment: StoredDeployment, status: 'ready' | 'failed' = 'ready',
+): Promise<void> {
+  const { tenantId, siteId, buildId } = deployment;
+  const [inserted] = await tx<{ id: string }[]>`
+    insert into deployments (id, tenant_id, site_id, build_id, provider, status, manifest, file_count, total_bytes, uploaded_bytes)
+    select ${deployment.deploymentId}, ${tenantId}, s.id, ${buildId}, 'local', ${status}, ${tx.json(deployment.manifest as never)},
+           ${deployment.fileCount}, ${deployment.totalBytes}, ${deployment.uploadedBytes}
+    from sites s
+    where s.id = ${siteId}
+      and (${buildId}::uuid is null or exists (select 1 from builds b where b.id = ${buildId}::uuid and b.site_id = s.id))
+    returning id`.execute();
+  if (inserted) return;
+  const [site] = await tx`select id from sites where id = ${siteId}`;
+  if (!site) throw siteNotFound();
+  throw new CdnError('not_found', '빌드를 찾을 수 없습니다. 다시 게시해 주세요.');
 }
 
 export interface ActivateDeploymentOptions {

@@ -191,6 +191,17 @@ describe('monthly invoices', () => {
     expect(subscription?.status).toBe('active');
   });
 
+  it('tells the owner the proration the invoice will carry for a change just after midnight on the 1st, before the month is closed', async () => {
+    const { tenantId } = await workspace({ plan: 'basic', changeAt: kst('2026-11-25T00:00:00') });
+    // 00:02 KST on 1 December: the close-month job (00:05) has not rolled the subscription into December yet.
+    const { prorationKrw } = await changePlan(db.sql, tenantId, 'premium', { now: kst('2026-12-01T00:02:00') });
+    // 20,000 × (31 days − 2 minutes) ÷ 31 days = 19,999.1… → 19,999 (was 0: prorated over November, then clamped to its end)
+    expect(prorationKrw).toBe(19_999);
+    await createMonthlyInvoice(db.sql, tenantId, '2026-11', noUsage, { now: kst('2026-12-01T00:05:00') });
+    const { lines } = await createMonthlyInvoice(db.sql, tenantId, '2026-12', noUsage, { now: kst('2027-01-01T00:05:00') });
+    expect(lines.filter((l) => l.kind === 'proration').map((l) => l.amountKrw)).toEqual([prorationKrw]);
+  });
+
   it('refuses to invoice a month that has not ended', async () => {
     const { tenantId } = await workspace({ plan: 'basic' });
     await expect(createMonthlyInvoice(db.sql, tenantId, '2026-12', noUsage, { now: kst('2026-12-31T23:59:00') })).rejects.toMatchObject({

@@ -122,12 +122,16 @@ export async function changePlan(
       tenantId, action: 'billing.plan_changed', target: toPlan.code, userId: options.userId,
       detail: { from: fromPlan.code, to: toPlan.code, at: now.toISOString() },
     });
+    // Prorated over the KST month that contains the change: the invoice closing that month is
+    // the one that carries it (createMonthlyInvoice). Between midnight on the 1st and the
+    // close-month job, the stored period is still last month's; prorating over it said 0원.
+    const month = billingPeriod(periodOf(now));
     const prorationKrw = prorate({
       fromPlan: planPrice(fromPlan),
       toPlan: planPrice(toPlan),
-      periodStart: period.start,
-      periodEnd: period.end,
-      changeAt: clamp(now, period.start, period.end),
+      periodStart: month.start,
+      periodEnd: month.end,
+      changeAt: now,
     });
     return { subscription: updated, prorationKrw };
   });
@@ -290,8 +294,4 @@ export async function readBillingKey(
 
 export function planPrice(plan: Plan): { code: string; monthlyPriceKrw: number } {
   return { code: plan.code, monthlyPriceKrw: plan.monthlyPriceKrw };
-}
-
-function clamp(at: Date, from: Date, to: Date): Date {
-  return new Date(Math.min(Math.max(at.getTime(), from.getTime()), to.getTime()));
 }

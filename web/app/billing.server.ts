@@ -133,15 +133,15 @@ export async function previewPlanChange(sql: Sql, tenantId: string, toPlanCode: 
   const from = plans.find((p) => p.code === subscription.planCode);
   const to = plans.find((p) => p.code === toPlanCode && p.code !== 'trial');
   if (!from || !to || from.code === to.code) return null;
-  // An ended subscription starts again in this month's period (as changePlan does).
-  const period = subscription.status === 'cancelled' ? billingPeriod(periodOf(now)) : { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd };
-  const changeAt = new Date(Math.min(Math.max(now.getTime(), period.start.getTime()), period.end.getTime()));
+  // Over the KST month that contains `now`, as changePlan does: its invoice carries the change,
+  // also between midnight on the 1st and the close-month job (the stored period is last month's).
+  const period = billingPeriod(periodOf(now));
   const prorationKrw = prorate({
     fromPlan: { code: from.code, monthlyPriceKrw: from.monthlyPriceKrw },
     toPlan: { code: to.code, monthlyPriceKrw: to.monthlyPriceKrw },
     periodStart: period.start,
     periodEnd: period.end,
-    changeAt,
+    changeAt: now,
   });
   return { from, to, prorationKrw, periodEnd: period.end };
 }

@@ -40,6 +40,24 @@ async function customerKeyOf(tenantId: string): Promise<string> {
   return subscription!.tossCustomerKey;
 }
 
+/**
+ * A plan change in the last two minutes of a KST month is prorated to 0원 (the price difference ×
+ * the seconds left rounds down below one won), so that month's invoice would come to 0원 and
+ * charge nothing. The tests that need a proration and a charge wait for the next month instead.
+ */
+async function clearOfMonthEnd(): Promise<void> {
+  const left = billingPeriod(periodOf(new Date())).end.getTime() - Date.now();
+  if (left < 120_000) await new Promise((resolve) => setTimeout(resolve, left + 1_000));
+}
+
+/** The KST month of the workspace's last move to `plan`: the invoice closing it carries the change. */
+async function periodOfChangeTo(tenantId: string, plan: string): Promise<string> {
+  const [change] = await web.db.sql<{ changedAt: Date }[]>`
+    select changed_at as "changedAt" from subscription_changes where tenant_id = ${tenantId} and to_plan = ${plan}
+    order by changed_at desc limit 1`;
+  return periodOf(change.changedAt);
+}
+
 function successUrl(authKey: string, customerKey: string): string {
   return `/billing/card/success?${new URLSearchParams({ authKey, customerKey })}`;
 }
@@ -157,13 +175,15 @@ describe('card registration after Toss’s redirect', () => {
 
 describe('changing the plan', () => {
   it('shows the proration before confirming, then changes the plan', async () => {
-    const subscription = (await getSubscription(web.db.sql, ownerTenantId))!;
+    await clearOfMonthEnd();
+    // Prorated over the KST month of the change (the stored period may still be last month's
+    // when the month has just turned: nothing here runs the close-month job).
     const expectedAt = (at: Date) =>
       prorate({
         fromPlan: { code: 'trial', monthlyPriceKrw: 0 },
         toPlan: { code: 'premium', monthlyPriceKrw: 50_000 },
-        periodStart: subscription.currentPeriodStart,
-        periodEnd: subscription.currentPeriodEnd,
+        periodStart: billingPeriod(periodOf(at)).start,
+        periodEnd: billingPeriod(periodOf(at)).end,
         changeAt: at,
       });
     const before = expectedAt(new Date());
@@ -185,7 +205,7 @@ describe('changing the plan', () => {
     const page = await owner.get('/billing');
     expect(page.body).toContain('현재 요금제');
     expect(page.body).toContain('50,000원');
-  });
+  }, 180_000);
 
   it('refuses a paid plan without a card with the next step in Korean', async () => {
     const refused = await stranger.post('/billing', { intent: 'change-plan', plan: 'basic' });
@@ -207,8 +227,9 @@ describe('changing the plan', () => {
 
 describe('invoices and receipts', () => {
   beforeAll(async () => {
-    // The month closes (as the billing job does on the 1st) and the charge job runs.
-    const period = periodOf(new Date());
+    // The month closes (as the billing job does on the 1st) and the charge job runs. The month of
+    // the plan change, not of now: a run that crosses midnight KST on the 1st is past it.
+    const period = await periodOfChangeTo(ownerTenantId, 'premium');
     const { end } = billingPeriod(period);
     const { invoice } = await createMonthlyInvoice(web.db.sql, ownerTenantId, period, { apiCalls: 0, customDomainYearsStarting: 0 }, { now: end });
     invoiceId = invoice.id;
@@ -368,8 +389,9 @@ describe('notices on the billing page', () => {
     const customerKey = await customerKeyOf(strangerTenantId);
     const authKey = toss.createAuthKey(customerKey, { declineWith: 'REJECT_CARD_COMPANY' });
     expect((await stranger.get(successUrl(authKey, customerKey))).status).toBe(302);
+    await clearOfMonthEnd();
     expect((await stranger.post('/billing', { intent: 'change-plan', plan: 'basic' })).status).toBe(200);
-    const period = periodOf(new Date());
+    const period = await periodOfChangeTo(strangerTenantId, 'basic');
     const { end } = billingPeriod(period);
     const { invoice } = await createMonthlyInvoice(web.db.sql, strangerTenantId, period, { apiCalls: 0, customDomainYearsStarting: 0 }, { now: end });
     const client = createTossClient({ secretKey: toss.secretKey, baseUrl: toss.url });
@@ -389,15 +411,16 @@ describe('notices on the billing page', () => {
     // Another workspace's invoice cannot be paid from here.
     const foreign = await owner.post('/billing', { intent: 'pay-now', invoiceId: invoice.id });
     expect(foreign.status).toBe(404);
-  });
+  }, 180_000);
 
   it('warns at 80% of the hosting allowance and says the site is never stopped', async () => {
     const created = await stranger.post('/sites/new', { name: '꽃집 홈', slug: 'flower-home-billing', template: 'cafe' });
     expect(created.status).toBe(302);
     const siteId = created.location!.split('/').pop()!;
+    await clearOfMonthEnd(); // today's row must still be in this month when the page reads it
     await web.db.sql`insert into cdn_usage_daily (tenant_id, site_id, provider, requests) values (${strangerTenantId}, ${siteId}, 'local', 85000)`;
     const page = await stranger.get('/billing');
     expect(page.body).toContain('‘꽃집 홈’ 사이트가 이번 달 요청 허용량의 85%를 썼습니다');
     expect(page.body).toContain('사이트는 멈추지 않습니다');
-  });
+  }, 180_000);
 });

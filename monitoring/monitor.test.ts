@@ -83,9 +83,14 @@ describe('the monitor', () => {
   it('records this machine as the only host and rolls up today and yesterday at start', async () => {
     const monitor = await startMonitor(db.sql, { dataDir: '.', intervalSeconds: 3600, log: quiet });
     try {
+      const before = new Date();
       const hourly = await monitor.runHourly();
+      const after = new Date();
       expect(hourly.outcomes.every((o) => o.ok)).toBe(true);
-      expect(hourly.rollUps.map((r) => r.day)).toEqual([seoulDay(new Date(), -1), seoulDay()]);
+      // Yesterday and today at the moment it ran: of `before`, or of `after` when midnight KST fell in between.
+      const days = hourly.rollUps.map((r) => r.day);
+      const at = days[1] === seoulDay(before) ? before : after;
+      expect(days).toEqual([seoulDay(at, -1), seoulDay(at)]);
       const hosts = await db.sql`select source, status from hosts`;
       expect(hosts).toEqual([{ source: 'local', status: 'online' }]);
     } finally {

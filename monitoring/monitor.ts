@@ -151,7 +151,10 @@ export async function startMonitor(sql: Sql, options: MonitorOptions): Promise<M
       const failed = synced.value?.outcomes.filter((o) => o.status === 'failed') ?? [];
       if (failed.length) log.error(`cdn-usage-sync: ${failed.length} site(s) failed: ${failed.slice(0, 3).map((o) => `${o.provider} ${o.siteId}: ${o.detail}`).join('; ')}`);
     }
-    for (const day of [seoulDay(new Date(), -1), seoulDay()]) {
+    // Yesterday and today of one instant: two clock reads straddling midnight KST gave the day
+    // before yesterday and tomorrow, and the day that had just ended missed its final roll-up.
+    const now = new Date();
+    for (const day of [seoulDay(now, -1), seoulDay(now)]) {
       const r = await collect(`cost-roll-up ${day}`, () => rollUpDailyCosts(sql, day));
       outcomes.push(r.outcome);
       if (r.value) {

@@ -1,12 +1,14 @@
 // /ops over real HTTP: an owner gets 404 everywhere, finance sees money but not capacity, ops
 // sees capacity but not money, admins both; the CSV export keeps the same rules.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rollUpDailyCosts, seoulDay } from '../../monitoring/index.ts';
+import { daysInMonth, rollUpDailyCosts, seoulDay } from '../../monitoring/index.ts';
 import { addCdnUsage, addHost, createTenantWithSite } from '../../monitoring/testing.ts';
 import { startTestWeb, type BrowserTab, type TestWeb } from '../server/testing.ts';
 
 let web: TestWeb;
 const tabs: Record<'owner' | 'finance' | 'ops' | 'admin', BrowserTab> = {} as never;
+/** The Seoul day the costs were rolled up for (a run may cross midnight KST after it). */
+let today: string;
 
 beforeAll(async () => {
   web = await startTestWeb();
@@ -14,7 +16,7 @@ beforeAll(async () => {
     tabs[who] = await web.signUp({ email: `${who}@ops.example` });
     if (who !== 'owner') await web.db.sql`insert into platform_roles (user_id, role) select id, ${who} from users where email = ${`${who}@ops.example`}`;
   }
-  const today = seoulDay();
+  today = seoulDay();
   await addHost(web.db.sql, 'pve-ops-test', 4, 3_100_000);
   const site = await createTenantWithSite(web.db.sql, { tenant: '권한카페', site: '권한 카페', slug: 'ops-access-cafe', plan: { code: 'premium', status: 'active' } });
   await addCdnUsage(web.db.sql, site, today, 'local', 500, 1000);
@@ -91,12 +93,11 @@ describe('/ops access', () => {
     expect(csv.headers.get('content-disposition')).toMatch(/attachment; filename="windwalker-margin-sites-/);
     const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
     expect(lines[0]).toBe('사이트,설명,플랜,매출(원),CDN(원),빌드(원),AI(원),코어(원),비용 합계(원),마진(원),마진율(%)');
-    // the only active site carries the whole core day: 3,100,000원 ÷ days in this month
+    // the only active site carries the whole core day: 3,100,000원 ÷ days in the rolled-up day's month
     const row = lines.find((l) => l.startsWith('권한 카페,'))!;
     expect(row).toBeDefined();
     const core = Number(row.split(',')[7]);
-    const days = new Date(Date.UTC(Number(seoulDay().slice(0, 4)), Number(seoulDay().slice(5, 7)), 0)).getUTCDate();
-    expect(core).toBe(Math.round(3_100_000 / days));
+    expect(core).toBe(Math.round(3_100_000 / daysInMonth(today)));
   });
 
   it('lets finance edit a scenario assumption and recomputes', async () => {

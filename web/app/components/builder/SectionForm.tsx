@@ -1,6 +1,7 @@
 // The form for one section: its text fields, lists and images, per section type.
 import { sectionLabels, weekdayLabels, type Section, type SectionOf, type SiteImage } from '../../../../site/index.ts';
 import { CheckboxField, ImageField, ListEditor, NumberField, TextField, UploadButton } from './fields.tsx';
+import { seoulDateInputValue } from './format-time.ts';
 import { RewriteButton } from './RewriteButton.tsx';
 
 export interface SectionFormProps {
@@ -282,7 +283,7 @@ function HoursForm(props: Props<'hours'>) {
         items={section.holidays}
         max={40}
         itemLabel={(holiday) => [holiday.date, holiday.label].filter(Boolean).join(' · ')}
-        newItem={() => ({ date: new Date().toISOString().slice(0, 10), label: '' })}
+        newItem={() => ({ date: seoulDateInputValue(), label: '' })}
         onChange={(holidays) => onChange({ ...section, holidays })}
         renderItem={(holiday, update, i) => (
           <div className="field-row">

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSeoulDateTime, formatSeoulTime, formatSeoulTimeWithSeconds } from './format-time.ts';
+import { formatSeoulDateTime, formatSeoulTime, formatSeoulTimeWithSeconds, seoulDateInputValue } from './format-time.ts';
 
 describe('Seoul times', () => {
   // 15:15 UTC is 00:15 the next day in Seoul; browsers write it "00:15", so the server must too.
@@ -12,5 +12,12 @@ describe('Seoul times', () => {
 
   it('writes afternoon hours on the 24-hour clock', () => {
     expect(formatSeoulDateTime('2026-11-28T05:03:00Z')).toBe('11월 28일 14:03');
+  });
+
+  // A new holiday starts on today's date: Seoul's, not UTC's (which is yesterday until 09:00 KST).
+  it('gives Seoul’s calendar day as a date input value', () => {
+    expect(seoulDateInputValue(new Date('2026-11-28T15:30:00Z'))).toBe('2026-11-29');
+    expect(seoulDateInputValue(new Date('2026-12-31T14:59:59Z'))).toBe('2026-12-31');
+    expect(seoulDateInputValue(new Date('2026-12-31T15:00:00Z'))).toBe('2027-01-01');
   });
 });

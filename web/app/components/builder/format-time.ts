@@ -26,3 +26,8 @@ export function formatSeoulTimeWithSeconds(iso: string): string {
 export function formatSeoulDateTime(iso: string): string {
   return seoulDateTime.format(new Date(iso));
 }
+
+/** The Seoul calendar day of `at` as an <input type="date"> value: '2026-11-29' from 15:30 UTC on the 28th. */
+export function seoulDateInputValue(at: Date = new Date()): string {
+  return new Date(at.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
+}

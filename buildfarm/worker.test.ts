@@ -56,6 +56,8 @@ describe('a published site', () => {
     const unsubscribe = await subscribeToBuild(sql, buildId, (e) => events.push(e));
 
     const build = await waitForBuild(sql, buildId, ['succeeded', 'failed']);
+    // Events are delivered to the listening connection after the commit the poll may see first.
+    await expect.poll(() => events.some((e) => e.type === 'status' && e.status === 'succeeded')).toBe(true);
     await unsubscribe();
     expect(build).toMatchObject({ status: 'succeeded', progress: 100, stage: 'done', executor: 'process', worker_id: worker.id, attempts: 1 });
     const [site] = await sql`select live_deployment_id from sites where id = ${siteId}`;
@@ -226,6 +228,38 @@ describe('going live', () => {
     const [site] = await sql`select live_deployment_id from sites where id = ${siteId}`;
     expect(site.live_deployment_id).toBe(done.deployment_id);
     await expect.poll(async () => (await fetchFromEdge(edge.port, 'atomic-cafe.localhost')).body).toContain('한 번에 카페 2');
+  });
+
+  it('does not go live when a newer version went live while it rendered: its switch is undone and it ends superseded', async () => {
+    const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'newer-cafe', siteName: '새 버전 카페 1' });
+    const first = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+    const firstBuild = await waitForBuild(sql, first.buildId, ['succeeded', 'failed']);
+    expect(firstBuild.status).toBe('succeeded');
+
+    await renameSite(sql, siteId, '새 버전 카페 2');
+    const { buildId } = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+    await waitForBuild(sql, buildId, ['running']);
+    // While it renders, a build of a later version succeeds (as a worker that took a build over could).
+    const [later] = await sql<{ id: string }[]>`
+      insert into site_versions (tenant_id, site_id, number, document, reason)
+      select tenant_id, site_id, 99, document, 'publish' from site_versions where id = (select version_id from builds where id = ${buildId})
+      returning id`;
+    await sql`
+      insert into builds (tenant_id, site_id, version_id, status, stage, priority, finished_at)
+      values (${tenantId}, ${siteId}, ${later.id}, 'succeeded', 'done', 0, now())`;
+
+    const build = await waitForBuild(sql, buildId, ['succeeded', 'failed', 'superseded']);
+    expect(build.status).toBe('superseded');
+    // Its files were stored (a deployment one could roll back to), but nothing of its switch stayed.
+    const [deployment] = await sql`select status, activated_at from deployments where id = ${build.deployment_id as string}`;
+    expect(deployment).toEqual({ status: 'ready', activated_at: null });
+    const [site] = await sql`select live_deployment_id from sites where id = ${siteId}`;
+    expect(site.live_deployment_id).toBe(firstBuild.deployment_id);
+    const messages = (await listBuildLogs(sql, tenantId, buildId)).map((l) => l.message);
+    expect(messages).toContain('더 새로운 버전이 이미 게시되어 있어 이 빌드는 게시하지 않았습니다.');
+    expect(messages).not.toContain('사이트가 게시되었습니다.');
+    expect(messages.some((m) => m.endsWith('사이트를 새 배포로 전환합니다.'))).toBe(false);
+    expect((await fetchFromEdge(edge.port, 'newer-cafe.localhost')).body).toContain('새 버전 카페 1');
   });
 });
 

@@ -575,7 +575,10 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       // whether a newer version is live already; the upload stage when it waited for this
       // transaction (progress, lines, event: the live progress bar passes it at the commit); the
       // move to 'switch'; the build cache entries of what was deployed; the deployment's row when
-      // it waited for this transaction (edge only).
+      // it waited for this transaction (edge only). On our edge the switch itself follows in the
+      // same round trip after a savepoint — its line and event, the activation (site row locked,
+      // edges notified at commit), the success, its line and event — and is undone back to the
+      // savepoint when a newer version turns out to be live.
       const newerRead = tx<{ id: string }[]>`
         select nb.id from builds nb
           join site_versions nv on nv.id = nb.version_id
@@ -593,9 +596,27 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
         where id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`.execute();
       const remembering = rememberOutputs(tx, { tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, outputs: cacheEntries });
       const row = rowPending ? [insertDeploymentInTransaction(tx, rowPending)] : [];
-      const [[newer], moved] = await Promise.all([newerRead, move, ...uploadStage, ...lines, ...uploadEvent, remembering, ...row]);
+      const switchLine = () => [
+        appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage: 'switch', message: switchMessage }),
+        announceBuildStatus(tx, job.buildId),
+      ];
+      const switchHere = activateHere ? [
+        tx`savepoint build_switch`.execute(),
+        ...switchLine(),
+        activateDeploymentInTransaction(tx, { tenantId: job.tenantId, siteId: job.siteId, deploymentId: placed.deploymentId }),
+        // clock_timestamp: when the build ended, not when this transaction began (the switch is part of the build).
+        tx`
+          update builds set status = 'succeeded', stage = 'done', progress = 100, finished_at = clock_timestamp(),
+            deployment_id = ${placed.deploymentId}, error = null
+          where id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`.execute(),
+        appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage: 'done', message: '사이트가 게시되었습니다.' }),
+        announceBuildStatus(tx, job.buildId),
+      ] : [];
+      const [[newer], moved] = await Promise.all([newerRead, move, ...uploadStage, ...lines, ...uploadEvent, remembering, ...row, ...switchHere]);
+      // A build no longer ours: everything above is rolled back with the transaction.
       if (moved.count === 0) throw new BuildNoLongerRunning();
       if (newer) {
+        if (activateHere) await tx`rollback to savepoint build_switch`;
         await tx`
           update builds set status = 'superseded', finished_at = now(), stage = null, deployment_id = ${placed.deploymentId},
             error = '더 새로운 버전이 이미 게시되어 이 빌드는 게시하지 않았습니다.'
@@ -604,28 +625,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
         await announceBuildStatus(tx, job.buildId);
         return false;
       }
-      if (!activateHere) {
-        await Promise.all([
-          appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage: 'switch', message: switchMessage }),
-          announceBuildStatus(tx, job.buildId),
-        ]);
-        return true;
-      }
-      // Sent together and run in the order started (execute() starts a query at once): the
-      // switch's line and event, the activation (site row locked, edges notified at commit),
-      // the success, its line and event.
-      await Promise.all([
-        appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage: 'switch', message: switchMessage }),
-        announceBuildStatus(tx, job.buildId),
-        activateDeploymentInTransaction(tx, { tenantId: job.tenantId, siteId: job.siteId, deploymentId: placed.deploymentId }),
-        // clock_timestamp: when the build ended, not when this transaction began (the switch is part of the build).
-        tx`
-          update builds set status = 'succeeded', stage = 'done', progress = 100, finished_at = clock_timestamp(),
-            deployment_id = ${placed.deploymentId}, error = null
-          where id = ${job.buildId}`.execute(),
-        appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage: 'done', message: '사이트가 게시되었습니다.' }),
-        announceBuildStatus(tx, job.buildId),
-      ]);
+      if (!activateHere) await Promise.all(switchLine());
       return true;
     });
     if (!switching || activateHere) return;

@@ -259,29 +259,39 @@ export async function activateDeployment(sql: Sql, opts: ActivateDeploymentOptio
  * activateDeployment inside a transaction of the caller (withTenant of the same tenant): the
  * build worker makes the site live in the same transaction that marks its build succeeded, so
  * the two never disagree. The site row is locked until the caller commits; edges hear of the
- * switch at that commit.
+ * switch at that commit. One statement, sent when this is called (a caller may pipeline it);
+ * only when it changes nothing is the reason read.
  */
 export async function activateDeploymentInTransaction(tx: TransactionSql, opts: ActivateDeploymentOptions): Promise<void> {
   const { siteId, deploymentId } = opts;
   if (!isUuid(siteId) || !isUuid(deploymentId)) throw deploymentNotFound();
-  // Both reads in one round trip (pipelined on the transaction's connection, in this order).
+  // A deployment on a hosted CDN is activated by its provider (cdn/providers/remote.ts): only a
+  // ready deployment of the edge ('local') of this site is switched to here.
+  const [switched] = await tx<{ site_id: string }[]>`
+    with switched as (
+      update sites s set live_deployment_id = ${deploymentId}, cdn_provider = 'local'
+      where s.id = ${siteId}
+        and exists (
+          select 1 from deployments d
+          where d.id = ${deploymentId} and d.site_id = s.id and d.status = 'ready' and d.provider = 'local')
+      returning s.id, s.slug
+    ), stamped as (
+      update deployments set activated_at = now()
+      where id = ${deploymentId} and exists (select 1 from switched)
+      returning id
+    )
+    select switched.id as site_id, pg_notify(${SITE_LIVE_CHANNEL}, json_build_object(
+      'siteId', switched.id, 'slug', switched.slug, 'deploymentId', stamped.id)::text)
+    from switched, stamped`.execute();
+  if (switched) return;
   const [[site], [deployment]] = await Promise.all([
-    tx<{ slug: string }[]>`select slug from sites where id = ${siteId} for update`.execute(),
+    tx<{ id: string }[]>`select id from sites where id = ${siteId}`.execute(),
     tx<{ status: DeploymentStatus; provider: string }[]>`
       select status, provider from deployments where id = ${deploymentId} and site_id = ${siteId}`.execute(),
   ]);
   if (!site) throw siteNotFound();
-  // A deployment on a hosted CDN is activated by its provider (cdn/providers/remote.ts).
   if (!deployment || deployment.provider !== 'local') throw deploymentNotFound();
-  if (deployment.status !== 'ready') {
-    throw new CdnError('not_ready', `이 배포는 '${deployment.status}' 상태라 게시할 수 없습니다. 준비된(ready) 배포를 선택해 주세요.`);
-  }
-  const notification: SiteLiveNotification = { siteId, slug: site.slug, deploymentId };
-  await Promise.all([
-    tx`update sites set live_deployment_id = ${deploymentId}, cdn_provider = 'local' where id = ${siteId}`.execute(),
-    tx`update deployments set activated_at = now() where id = ${deploymentId}`.execute(),
-    tx`select pg_notify(${SITE_LIVE_CHANNEL}, ${JSON.stringify(notification)})`.execute(),
-  ]);
+  throw new CdnError('not_ready', `이 배포는 '${deployment.status}' 상태라 게시할 수 없습니다. 준비된(ready) 배포를 선택해 주세요.`);
 }
 
 /** A site's deployments, newest first, with the live one flagged. */

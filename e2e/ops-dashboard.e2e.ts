@@ -27,8 +27,12 @@ afterAll(async () => {
   if (platform) expect(await platform.stop()).toBe(0);
 });
 
+/** The Seoul day the figures are seeded and rolled up for (a run may cross midnight KST after it). */
+let seededDay: string;
+
 async function seed() {
   const today = seoulDay();
+  seededDay = today;
   await addHost(sql, 'pve-seoul-1', 16, 1_200_000);
   await addHost(sql, 'pve-seoul-2', 16, 900_000);
   const cafe = await createTenantWithSite(sql, { tenant: '바람카페', site: '바람카페 본점', slug: 'e2e-ops-cafe', plan: { code: 'premium', status: 'active' } });
@@ -82,7 +86,7 @@ describe('the ops dashboard', () => {
     // provider's monthly price × 1 day ÷ days in this month (monitoring/cdn-savings.test.ts has the sums):
     //   routed   = cloudflare 0 + vercel 28,000 + cloudfront 77,880 = 105,880 a month
     //   baseline = local 52,700 + 68,000 + 122,000                  = 242,700 a month
-    const monthDays = daysInMonth(seoulDay());
+    const monthDays = daysInMonth(seededDay);
     const routed = Math.round(105_880 / monthDays);
     const baseline = Math.round(242_700 / monthDays);
     const won = (n: number) => `${n.toLocaleString('ko-KR')}원`;

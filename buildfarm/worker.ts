@@ -290,13 +290,19 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     return withTenant(sql, job.tenantId, async (tx): Promise<Claim | { outcome: 'running'; workerId: string | null }> => {
       // Serialises the claims of one tenant's builds, so its plan's concurrency holds across
       // every worker that races for them.
-      // The lock, the build and the tenant's running builds (RLS: only its own, and whether one
-      // is this site's) in one round trip, run in this order: the count is taken under the lock.
+      // The lock, the build with the version it renders, and the tenant's running builds (RLS:
+      // only its own, and whether one is this site's) in one round trip, run in this order: the
+      // count is taken under the lock.
       const [, [build], [{ count, busy }]] = await Promise.all([
         tx`select pg_advisory_xact_lock(hashtext(${`ww-build-tenant:${job.tenantId}`}))`.execute(),
-        tx<{ status: string; worker_id: string | null; version_id: string; priority: number; attempts: number; slug: string; cdn_provider: string; live: boolean; plan_code: string }[]>`
-          select b.status, b.worker_id, b.version_id, b.priority, b.attempts, s.slug, s.cdn_provider, s.live_deployment_id is not null as live, t.plan_code
+        tx<{
+          status: string; worker_id: string | null; version_id: string; priority: number; attempts: number; slug: string; cdn_provider: string;
+          live: boolean; plan_code: string; has_version: boolean; document: unknown; source_snapshot_id: string | null;
+        }[]>`
+          select b.status, b.worker_id, b.version_id, b.priority, b.attempts, s.slug, s.cdn_provider, s.live_deployment_id is not null as live,
+            t.plan_code, v.id is not null as has_version, v.document, v.source_snapshot_id
           from builds b join sites s on s.id = b.site_id join tenants t on t.id = b.tenant_id
+            left join site_versions v on v.id = b.version_id
           where b.id = ${job.buildId}
           for update of b`.execute(),
         tx<{ count: number; busy: boolean }[]>`
@@ -311,10 +317,15 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       const limits = buildLimitsForPlan(build.plan_code);
       if (build.status === 'queued' && (count >= limits.concurrentBuilds || busy)) return { outcome: 'defer', priority: build.priority };
       const takeover = build.status === 'running';
-      // The claim, its log line, its event and the version the build renders: one round trip
-      // (pipelined on the transaction's connection, run in the order they are started —
-      // execute() starts a query at once, as appendBuildLog's own await does).
-      const [, , , [version]] = await Promise.all([
+      // A missing version is an internal error (retried, then dead-lettered), as before.
+      if (!build.has_version) throw new Error(`site version ${build.version_id} of build ${job.buildId} is missing`);
+      // The claim, its log line and its event, pipelined on the transaction's connection and run
+      // in the order they are started (execute() starts a query at once, as appendBuildLog's own
+      // await does); the document is checked and planned meanwhile, and the build cache read is
+      // sent after them (the cache's read rides on the claim's transaction instead of one of its
+      // own). A document that is not valid still commits the claim; runBuild then fails the build
+      // with the reason.
+      const claiming = Promise.all([
         tx`
           update builds set status = 'running', stage = 'render', progress = 10, executor = ${executor.name},
             worker_id = ${workerId}, started_at = coalesce(started_at, now()), attempts = attempts + 1, error = null
@@ -327,20 +338,15 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
             ` 메모리 ${limits.memoryMb}MB, 제한 시간 ${limits.timeoutSeconds}초로 페이지를 만듭니다.`,
         }),
         announceBuildStatus(tx, job.buildId),
-        tx<{ document: unknown; source_snapshot_id: string | null }[]>`
-          select document, source_snapshot_id from site_versions where id = ${build.version_id}`.execute(),
       ]);
-      // A missing version is an internal error (retried, then dead-lettered), as before.
-      if (!version) throw new Error(`site version ${build.version_id} of build ${job.buildId} is missing`);
-      // Checked, planned and looked up in the build cache before this transaction commits: the
-      // cache's read rides on the claim's transaction instead of one of its own. A document that
-      // is not valid still commits the claim; runBuild then fails the build with the reason.
-      const prepared = await prepareBuild(tx, job, version.document, {
-        slug: build.slug, provider: build.cdn_provider, sourceSnapshotId: version.source_snapshot_id,
+      claiming.catch(() => {}); // awaited below; this only keeps a failure from being unhandled meanwhile
+      const preparing = prepareBuild(tx, job, build.document, {
+        slug: build.slug, provider: build.cdn_provider, sourceSnapshotId: build.source_snapshot_id,
       });
+      const [, prepared] = await Promise.all([claiming, preparing]);
       return {
         outcome: 'run', versionId: build.version_id, slug: build.slug, provider: build.cdn_provider, live: build.live, planCode: build.plan_code,
-        attempt: build.attempts + 1, sourceSnapshotId: version.source_snapshot_id, prepared,
+        attempt: build.attempts + 1, sourceSnapshotId: build.source_snapshot_id, prepared,
       };
     });
   };

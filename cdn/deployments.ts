@@ -10,13 +10,15 @@ import { utimesSync } from 'node:fs';
 import { utimes } from 'node:fs/promises';
 import { isUuid, withTenant, type Sql, type TransactionSql } from '../db/index.ts';
 import { CdnError } from './errors.ts';
-import { objectPath, putObject, sha256Hex } from './object-store.ts';
+import { objectPath, putObject, putObjectSync, sha256Hex } from './object-store.ts';
 import type { DeployFile, DeploymentManifest, DeploymentRow, DeploymentStatus, DeployResult } from './types.ts';
 
 export const SITE_LIVE_CHANNEL = 'site_live';
 const MAX_FILES = 20_000;
 const MAX_PATH_LENGTH = 1024;
 const WRITE_CONCURRENCY = 8;
+/** Up to this many new objects are written on this thread (see putObjectSync); more go through the thread pool, WRITE_CONCURRENCY at a time. */
+const SYNC_WRITE_LIMIT = 4;
 /** Up to this many stored files are touched synchronously (see addStoredFiles). */
 const SYNC_TOUCH_LIMIT = 500;
 
@@ -192,18 +194,24 @@ export async function storeDeploymentFiles(sql: Sql, opts: DeploySiteOptions): P
     const pending = [...bodies];
     let done = 0;
     const total = pending.length;
-    const writeNext = async (): Promise<void> => {
-      for (let next = pending.shift(); next; next = pending.shift()) {
-        const [sha256, body] = next;
-        if (await putObject(dataDir, sha256, body)) {
-          uploadedFiles += 1;
-          uploadedBytes += body.length;
-        }
-        done += 1;
-        opts.onProgress?.(done, total);
+    const counted = (written: boolean, body: Buffer) => {
+      if (written) {
+        uploadedFiles += 1;
+        uploadedBytes += body.length;
       }
+      opts.onProgress?.(++done, total);
     };
-    await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, total) }, writeNext));
+    if (total <= SYNC_WRITE_LIMIT) {
+      for (const [sha256, body] of pending) counted(putObjectSync(dataDir, sha256, body), body);
+    } else {
+      const writeNext = async (): Promise<void> => {
+        for (let next = pending.shift(); next; next = pending.shift()) {
+          const [sha256, body] = next;
+          counted(await putObject(dataDir, sha256, body), body);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, total) }, writeNext));
+    }
   } catch (cause) {
     const failed: StoredDeployment = {
       tenantId, siteId, buildId, manifest, deploymentId: randomUUID(), fileCount, totalBytes, uploadedFiles, uploadedBytes,

@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasObject, objectPath, putObject, readObject, removeUnreferencedObjects, sha256Hex } from './object-store.ts';
+import { hasObject, objectPath, putObject, putObjectSync, readObject, removeUnreferencedObjects, sha256Hex } from './object-store.ts';
 
 let dataDir: string;
 beforeAll(async () => {
@@ -19,6 +19,20 @@ describe('the content-addressed object store', () => {
     expect(await putObject(dataDir, sha, body)).toBe(false);
     expect((await readObject(dataDir, sha)).equals(body)).toBe(true);
     expect(await readdir(path.dirname(objectPath(dataDir, sha)))).toEqual([sha]); // no temp file left behind
+  });
+
+  it('does the same on this thread (putObjectSync), refreshing the time of an object it finds', async () => {
+    const body = Buffer.from('<h1>여름 카페</h1>');
+    const sha = sha256Hex(body);
+    expect(putObjectSync(dataDir, sha, body)).toBe(true);
+    const old = new Date(Date.now() - 3 * 60 * 60 * 1000);
+    await utimes(objectPath(dataDir, sha), old, old);
+    expect(putObjectSync(dataDir, sha, body)).toBe(false);
+    expect(await putObject(dataDir, sha, body)).toBe(false);
+    expect((await readObject(dataDir, sha)).equals(body)).toBe(true);
+    expect(await readdir(path.dirname(objectPath(dataDir, sha)))).toEqual([sha]);
+    const { mtimeMs } = await stat(objectPath(dataDir, sha));
+    expect(mtimeMs).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it('refuses names that are not a sha256, and objects whose content no longer matches', async () => {

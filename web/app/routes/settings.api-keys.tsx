@@ -93,7 +93,17 @@ const CHOICES = { border: 'none', padding: 0, margin: 0 } as const;
 const CHOICE = { display: 'flex', alignItems: 'flex-start', gap: 8, fontWeight: 'normal', margin: '6px 0' } as const;
 const CHECKBOX = { width: 'auto', margin: '3px 0 0', flex: 'none' } as const;
 
-const dateTime = new Intl.DateTimeFormat('ko-KR', { timeZone: 'Asia/Seoul', dateStyle: 'medium', timeStyle: 'short' });
+// The 24-hour clock with hourCycle 'h23', as the other pages: timeStyle 'short' wrote the day period
+// "PM 2:15" in Node 20's ICU (78, CLDR 48) and "오후 2:15" in Chromium, so the page failed to hydrate.
+const dateTime = new Intl.DateTimeFormat('ko-KR', {
+  timeZone: 'Asia/Seoul',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
 const number = new Intl.NumberFormat('ko-KR');
 
 export default function ApiKeys() {

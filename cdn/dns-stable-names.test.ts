@@ -19,7 +19,7 @@ import { createCloudflareBackend, pagesProjectName } from './providers/cloudflar
 import { createLocalProvider } from './providers/local.ts';
 import { createRemoteProvider } from './providers/remote.ts';
 import type { CdnProvider, ProviderName } from './providers/types.ts';
-import { insertSite, insertTenant, pollUntil, request, siteFiles } from './test-fixtures.ts';
+import { clearOfSeoulMidnight, insertSite, insertTenant, pollUntil, request, siteFiles } from './test-fixtures.ts';
 import { moveSiteForAdmin, runTrafficMoves, setTrafficMoveSettings } from './traffic-moves.ts';
 
 const ZONE = 'windwalker.test';
@@ -104,6 +104,7 @@ async function siteOnEdge(name: string, slug: string): Promise<{ tenantId: strin
 
 /** Enough traffic that Cloudflare's free plan is cheaper than the edge (see traffic-moves.test.ts). */
 async function seedTraffic(site: { tenantId: string; siteId: string }): Promise<void> {
+  await clearOfSeoulMidnight(15_000);
   await db.sql`
     insert into cdn_usage_daily (tenant_id, site_id, provider, day, requests, bytes)
     select ${site.tenantId}, ${site.siteId}, 'local', (now() at time zone 'Asia/Seoul')::date - d, 2000, 1000000000

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../db/testing/index.ts';
 import { chooseProvider, formatCount, loadPrices, routeSiteToProvider, type PriceRow } from './router.ts';
 import type { ProviderName } from './providers/types.ts';
-import { insertSite, insertTenant } from './test-fixtures.ts';
+import { clearOfSeoulMidnight, insertSite, insertTenant } from './test-fixtures.ts';
 
 const ALL: ProviderName[] = ['local', 'cloudflare', 'vercel', 'cloudfront'];
 const GB = 1_000_000_000;
@@ -73,6 +73,7 @@ describe('routeSiteToProvider', () => {
     const tenantId = await insertTenant(db.sql, '라우팅 카페');
     const siteId = await insertSite(db.sql, tenantId, 'routing-cafe');
     // Ten days measured at 14,000 requests and 0.7 GB a day: a 420k-request month.
+    await clearOfSeoulMidnight(15_000);
     await db.sql`
       insert into cdn_usage_daily (tenant_id, site_id, provider, day, requests, bytes)
       select ${tenantId}, ${siteId}, 'local', (now() at time zone 'Asia/Seoul')::date - d, 14000, 700000000

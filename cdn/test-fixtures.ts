@@ -79,3 +79,16 @@ export async function pollUntil<T>(check: () => Promise<T | undefined>, what: st
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * Waits out the last `marginMs` before midnight in Seoul. Traffic seeded for "the last ten days"
+ * counts from the database's Seoul today, and the router scales what it measured by the days from
+ * the first row to today: a test that seeds, then reads across midnight KST, sees 11 days (30/11,
+ * not 30/10). Call it before seeding, with a margin longer than seeding-to-last-assertion takes.
+ */
+export async function clearOfSeoulMidnight(marginMs: number): Promise<void> {
+  const day = 86_400_000;
+  const kst = Date.now() + 9 * 3_600_000;
+  const left = day - (kst % day);
+  if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 500));
+}

@@ -14,7 +14,7 @@ import { createCloudflareBackend, pagesProjectName } from './providers/cloudflar
 import { createLocalProvider } from './providers/local.ts';
 import { createRemoteProvider } from './providers/remote.ts';
 import type { CdnProvider, ProviderName } from './providers/types.ts';
-import { insertSite, insertTenant, siteFiles } from './test-fixtures.ts';
+import { clearOfSeoulMidnight, insertSite, insertTenant, siteFiles } from './test-fixtures.ts';
 import {
   getTrafficMoveSettings, listRecentMigrations, listSiteRoutes, moveSiteForAdmin, runTrafficMoves, setTrafficMoveSettings,
 } from './traffic-moves.ts';
@@ -53,6 +53,7 @@ async function publishedOnEdge(name: string, slug: string): Promise<{ tenantId: 
 
 /** `requestsPerDay` for the last ten days (today included), replacing what was there. */
 async function seedTraffic(site: { tenantId: string; siteId: string }, provider: ProviderName, requestsPerDay: number, bytesPerDay = 100_000_000) {
+  await clearOfSeoulMidnight(15_000);
   await db.sql`delete from cdn_usage_daily where site_id = ${site.siteId}`;
   await db.sql`
     insert into cdn_usage_daily (tenant_id, site_id, provider, day, requests, bytes)

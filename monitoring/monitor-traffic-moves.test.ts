@@ -9,7 +9,7 @@ import { createLocalProvider, runTrafficMoves, setTrafficMoveSettings, startEdge
 import { startCloudflareContract, type CloudflareContract } from '../cdn/contracts/cloudflare.ts';
 import { createCloudflareBackend, pagesProjectName } from '../cdn/providers/cloudflare.ts';
 import { createRemoteProvider } from '../cdn/providers/remote.ts';
-import { insertSite, insertTenant, pollUntil, request, siteFiles } from '../cdn/test-fixtures.ts';
+import { clearOfSeoulMidnight, insertSite, insertTenant, pollUntil, request, siteFiles } from '../cdn/test-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing/index.ts';
 import { cdnSwitchAdvice } from './cdn-advice.ts';
 import { startMonitor } from './monitor.ts';
@@ -40,6 +40,7 @@ afterAll(async () => {
 
 /** `requestsPerDay` on the edge for the last ten days, replacing what was there. */
 async function seedTraffic(site: { tenantId: string; siteId: string }, requestsPerDay: number) {
+  await clearOfSeoulMidnight(15_000);
   await db.sql`delete from cdn_usage_daily where site_id = ${site.siteId}`;
   await db.sql`
     insert into cdn_usage_daily (tenant_id, site_id, provider, day, requests, bytes)

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalProvider } from '../../cdn/index.ts';
 import { startCloudflareContract, type CloudflareContract } from '../../cdn/contracts/cloudflare.ts';
 import { pagesProjectName } from '../../cdn/providers/cloudflare.ts';
+import { clearOfSeoulMidnight } from '../../cdn/test-fixtures.ts';
 import { resetEnvForTests } from '../../config/env.ts';
 import { launchChromium } from '../../e2e/browser.ts';
 import { startTestWeb, TEST_PASSWORD, type BrowserTab, type TestWeb } from '../server/testing.ts';
@@ -46,10 +47,12 @@ beforeAll(async () => {
   const body = Buffer.from('<!doctype html><html lang="ko"><body data-deployment="moves"><h1>이사 카페</h1></body></html>');
   const deployed = await local.deploy({ tenantId, siteId, buildId: null, files: [{ path: '/index.html', contentType: 'text/html; charset=utf-8', body }] });
   await local.activate({ tenantId, siteId, deploymentId: deployed.deploymentId });
+  // Every test reads "월 6만 요청·3GB" from these ten days; the file takes 5–20 s.
+  await clearOfSeoulMidnight(60_000);
   await web.db.sql`
     insert into cdn_usage_daily (tenant_id, site_id, provider, day, requests, bytes)
     select ${tenantId}, ${siteId}, 'local', (now() at time zone 'Asia/Seoul')::date - d, 2000, 100000000 from generate_series(0, 9) d`;
-});
+}, 150_000);
 afterAll(async () => {
   await web?.stop();
   await contract?.close();

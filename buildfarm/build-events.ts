@@ -60,6 +60,44 @@ export async function appendBuildLog(
   return row.id;
 }
 
+/**
+ * appendBuildLog for several lines of one build: one statement, the lines stored and announced
+ * in the order given (sent when called, like appendBuildLog).
+ */
+export async function appendBuildLogs(
+  tx: TransactionSql,
+  opts: { tenantId: string; buildId: string; lines: { level?: LogLevel; stage: string | null; message: string }[] },
+): Promise<void> {
+  if (opts.lines.length === 0) return;
+  const rows = opts.lines.map((line) => ({
+    tenant_id: opts.tenantId, build_id: opts.buildId, level: line.level ?? 'info', stage: line.stage, message: line.message,
+  }));
+  await tx`
+    with stored as (
+      insert into build_logs ${tx(rows, 'tenant_id', 'build_id', 'level', 'stage', 'message')}
+      returning id, at, build_id, level, stage, message)
+    select pg_notify(${BUILD_EVENTS_CHANNEL}, json_build_object(
+      'type', 'log', 'buildId', build_id, 'id', id,
+      'at', to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+      'level', level, 'stage', stage, 'message', left(message, ${ANNOUNCED_MESSAGE_CHARS}))::text)
+    from (select * from stored order by id) as ordered`.execute();
+}
+
+/**
+ * Runs `update` — an `update builds set … where …` of one build, as a fragment — and announces
+ * the row it leaves, in one statement; resolves to the rows it changed (none: the where clause
+ * did not match, and nothing is announced).
+ */
+export async function updateBuildAndAnnounce(tx: TransactionSql, update: ReturnType<TransactionSql>): Promise<{ count: number }> {
+  const rows = await tx`
+    with updated as (${update} returning id, status, stage, progress, error, deployment_id)
+    select pg_notify(${BUILD_EVENTS_CHANNEL}, json_build_object(
+      'type', 'status', 'buildId', id, 'status', status, 'stage', stage, 'progress', progress,
+      'error', error, 'deploymentId', deployment_id)::text)
+    from updated`.execute();
+  return { count: rows.length };
+}
+
 /** Announces the build's current status row (read back in the same statement, so the event matches what is stored). */
 export async function announceBuildStatus(tx: TransactionSql, buildId: string): Promise<void> {
   // One round trip: this runs in every stage change of every build.

@@ -17,7 +17,9 @@ import {
   collectAssetIds, planSiteRender, validateSiteDocument,
   type PlannedOutput, type RenderedFile, type SiteAsset, type SiteDocument, type SiteDocumentError,
 } from '../site/index.ts';
-import { announceBuildStatus, appendBuildLog, BUILD_CANCEL_CHANNEL, BUILD_QUEUED_CHANNEL, type LogLevel } from './build-events.ts';
+import {
+  announceBuildStatus, appendBuildLog, appendBuildLogs, BUILD_CANCEL_CHANNEL, BUILD_QUEUED_CHANNEL, updateBuildAndAnnounce, type LogLevel,
+} from './build-events.ts';
 import {
   BuildCancelledError,
   BuildContentError,
@@ -319,17 +321,17 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       const takeover = build.status === 'running';
       // A missing version is an internal error (retried, then dead-lettered), as before.
       if (!build.has_version) throw new Error(`site version ${build.version_id} of build ${job.buildId} is missing`);
-      // The claim, its log line and its event, pipelined on the transaction's connection and run
+      // The claim with its event, and its log line, pipelined on the transaction's connection and run
       // in the order they are started (execute() starts a query at once, as appendBuildLog's own
       // await does); the document is checked and planned meanwhile, and the build cache read is
       // sent after them (the cache's read rides on the claim's transaction instead of one of its
       // own). A document that is not valid still commits the claim; runBuild then fails the build
       // with the reason.
       const claiming = Promise.all([
-        tx`
+        updateBuildAndAnnounce(tx, tx`
           update builds set status = 'running', stage = 'render', progress = 10, executor = ${executor.name},
             worker_id = ${workerId}, started_at = coalesce(started_at, now()), attempts = attempts + 1, error = null
-          where id = ${job.buildId}`.execute(),
+          where id = ${job.buildId}`),
         appendBuildLog(tx, {
           tenantId: job.tenantId, buildId: job.buildId, stage: 'render',
           message: (takeover
@@ -337,7 +339,6 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
             : `빌드를 시작합니다 (${executor.name} 실행기, 작업자 ${workerId}).`) +
             ` 메모리 ${limits.memoryMb}MB, 제한 시간 ${limits.timeoutSeconds}초로 페이지를 만듭니다.`,
         }),
-        announceBuildStatus(tx, job.buildId),
       ]);
       claiming.catch(() => {}); // awaited below; this only keeps a failure from being unhandled meanwhile
       const preparing = prepareBuild(tx, job, build.document, {
@@ -578,13 +579,13 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     const activateHere = placed.provider === 'local' && placed.preferred === 'local';
     const switching = await withTenant(sql, job.tenantId, async (tx) => {
       // One round trip, statements run in the order started (execute() starts a query at once):
-      // whether a newer version is live already; the upload stage when it waited for this
-      // transaction (progress, lines, event: the live progress bar passes it at the commit); the
-      // move to 'switch'; the build cache entries of what was deployed; the deployment's row when
-      // it waited for this transaction (edge only). On our edge the switch itself follows in the
-      // same round trip after a savepoint — its line and event, the activation (site row locked,
-      // edges notified at commit), the success, its line and event — and is undone back to the
-      // savepoint when a newer version turns out to be live.
+      // whether a newer version is live already; the upload stage and its event when it waited for
+      // this transaction; the lines not yet written; the move to 'switch' and its event; the build
+      // cache entries of what was deployed; the deployment's row when it waited for this
+      // transaction (edge only). On our edge the switch itself follows after a savepoint — the
+      // activation (site row locked, edges notified at commit), its lines, the success and its
+      // event — and is undone back to the savepoint when a newer version turns out to be live. The
+      // live progress bar passes upload, switch and done at the commit.
       const newerRead = tx<{ id: string }[]>`
         select nb.id from builds nb
           join site_versions nv on nv.id = nb.version_id
@@ -592,46 +593,44 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
           join site_versions mv on mv.id = mb.version_id
         where nb.site_id = ${job.siteId} and nb.status = 'succeeded' and nv.number > mv.number
         limit 1`.execute();
+      const stillOurs = tx`id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`;
       const uploadStage = uploadStageWritten ? [] : [
-        tx`update builds set stage = 'upload', progress = 40 where id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`.execute(),
+        updateBuildAndAnnounce(tx, tx`update builds set stage = 'upload', progress = 40 where ${stillOurs}`),
       ];
-      const lines = earlier.map((line) => appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, ...line }));
-      const uploadEvent = uploadStageWritten ? [] : [announceBuildStatus(tx, job.buildId)];
-      const move = tx`
-        update builds set stage = 'switch', progress = 95
-        where id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`.execute();
+      const lines = appendBuildLogs(tx, { tenantId: job.tenantId, buildId: job.buildId, lines: earlier });
+      // The move to 'switch' (announced) also tells whether the build is still ours.
+      const move = updateBuildAndAnnounce(tx, tx`update builds set stage = 'switch', progress = 95 where ${stillOurs}`);
       const remembering = rememberOutputs(tx, { tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, outputs: cacheEntries });
       const row = rowPending ? [insertDeploymentInTransaction(tx, rowPending)] : [];
-      const switchLine = () => [
-        appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage: 'switch', message: switchMessage }),
-        announceBuildStatus(tx, job.buildId),
-      ];
+      const switchLine = { stage: 'switch', message: switchMessage };
       const switchHere = activateHere ? [
         tx`savepoint build_switch`.execute(),
-        ...switchLine(),
         activateDeploymentInTransaction(tx, { tenantId: job.tenantId, siteId: job.siteId, deploymentId: placed.deploymentId }),
+        appendBuildLogs(tx, { tenantId: job.tenantId, buildId: job.buildId, lines: [switchLine, { stage: 'done', message: '사이트가 게시되었습니다.' }] }),
         // clock_timestamp: when the build ended, not when this transaction began (the switch is part of the build).
-        tx`
+        updateBuildAndAnnounce(tx, tx`
           update builds set status = 'succeeded', stage = 'done', progress = 100, finished_at = clock_timestamp(),
             deployment_id = ${placed.deploymentId}, error = null
-          where id = ${job.buildId} and status = 'running' and worker_id = ${workerId}`.execute(),
-        appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage: 'done', message: '사이트가 게시되었습니다.' }),
-        announceBuildStatus(tx, job.buildId),
+          where ${stillOurs}`),
       ] : [];
-      const [[newer], moved] = await Promise.all([newerRead, move, ...uploadStage, ...lines, ...uploadEvent, remembering, ...row, ...switchHere]);
+      const [[newer], moved] = await Promise.all([newerRead, move, ...uploadStage, lines, remembering, ...row, ...switchHere]);
       // A build no longer ours: everything above is rolled back with the transaction.
       if (moved.count === 0) throw new BuildNoLongerRunning();
       if (newer) {
         if (activateHere) await tx`rollback to savepoint build_switch`;
-        await tx`
-          update builds set status = 'superseded', finished_at = now(), stage = null, deployment_id = ${placed.deploymentId},
-            error = '더 새로운 버전이 이미 게시되어 이 빌드는 게시하지 않았습니다.'
-          where id = ${job.buildId}`;
-        await appendBuildLog(tx, { tenantId: job.tenantId, buildId: job.buildId, stage: 'switch', level: 'warn', message: '더 새로운 버전이 이미 게시되어 있어 이 빌드는 게시하지 않았습니다.' });
-        await announceBuildStatus(tx, job.buildId);
+        await Promise.all([
+          appendBuildLogs(tx, {
+            tenantId: job.tenantId, buildId: job.buildId,
+            lines: [{ stage: 'switch', level: 'warn', message: '더 새로운 버전이 이미 게시되어 있어 이 빌드는 게시하지 않았습니다.' }],
+          }),
+          updateBuildAndAnnounce(tx, tx`
+            update builds set status = 'superseded', finished_at = now(), stage = null, deployment_id = ${placed.deploymentId},
+              error = '더 새로운 버전이 이미 게시되어 이 빌드는 게시하지 않았습니다.'
+            where id = ${job.buildId}`),
+        ]);
         return false;
       }
-      if (!activateHere) await Promise.all(switchLine());
+      if (!activateHere) await appendBuildLogs(tx, { tenantId: job.tenantId, buildId: job.buildId, lines: [switchLine] });
       return true;
     });
     if (!switching || activateHere) return;

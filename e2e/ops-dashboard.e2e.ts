@@ -83,12 +83,14 @@ describe('the ops dashboard', () => {
     expect(await page.locator('.stat').first().innerText()).toContain('180,000원');
 
     // What the router saves on the seeded day, against every site on the self-hosted edge, each
-    // provider's monthly price × 1 day ÷ days in this month (monitoring/cdn-savings.test.ts has the sums):
-    //   routed   = cloudflare 0 + vercel 28,000 + cloudfront 77,880 = 105,880 a month
-    //   baseline = local 52,700 + 68,000 + 122,000                  = 242,700 a month
+    // provider's monthly price × 1 day ÷ days in the month. The price is that of a month of N such
+    // days, so it depends on the month's length N (monitoring/cdn-savings.test.ts has the sums for
+    // November, N = 30: 105,880 and 242,700; the fixed figures failed every day of a 31-day month):
+    //   routed   = cloudflare 0 + vercel pro 28,000 + cloudfront (30,000 + 0.15·N × 1,680 + 8·N × 168) = 58,000 + 1,596·N
+    //   baseline = local (50,000 + 0.3·N × 300) + (50,000 + 2·N × 300) + (50,000 + 8·N × 300)        = 150,000 + 3,090·N
     const monthDays = daysInMonth(seededDay);
-    const routed = Math.round(105_880 / monthDays);
-    const baseline = Math.round(242_700 / monthDays);
+    const routed = Math.round((58_000 + 1_596 * monthDays) / monthDays);
+    const baseline = Math.round((150_000 + 3_090 * monthDays) / monthDays);
     const won = (n: number) => `${n.toLocaleString('ko-KR')}원`;
     const savingsPanel = page.getByRole('region', { name: 'CDN 라우터 절감액' });
     await expect.poll(() => savingsPanel.locator('.stat').first().innerText()).toContain(won(baseline - routed));

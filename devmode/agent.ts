@@ -9,7 +9,8 @@
 //   over its unix socket;
 // - removes the containers of its own installation whose session is no longer open (after a web
 //   process closed a session of a host that had stopped answering, or a start it never finished).
-// Every request must carry the web's HMAC signature (agent-auth.ts); the rest is refused with 401.
+// Every request must carry the web's HMAC signature (agent-auth.ts), each signature good for one
+// request; the rest is refused with 401.
 // The web decides who may use which session; the agent only knows session ids.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -21,7 +22,7 @@ import type Docker from 'dockerode';
 import httpProxy from 'http-proxy';
 import { dockerEngineAnswers } from '../buildfarm/index.ts';
 import { isUuid, type Sql } from '../db/index.ts';
-import { AGENT_AUTH_HEADER, AGENT_META_HEADER, decodeMeta, encodeMeta, verifyAgentRequest } from './agent-auth.ts';
+import { AGENT_AUTH_HEADER, AGENT_META_HEADER, decodeMeta, encodeMeta, SeenNonces, SIGNATURE_TTL_MS, verifyAgentRequest, type VerifyResult } from './agent-auth.ts';
 import type { PublishStatus, StartRequest, SyncAnswer } from './agent-client.ts';
 import {
   codeServerArguments,
@@ -77,6 +78,8 @@ export interface DevmodeAgentOptions {
   memory?: () => Promise<HostMemory>;
   heartbeatMs?: number;
   sweepMs?: number;
+  /** How many signed requests' nonces the agent remembers at most (SeenNonces; 100,000 unless given). */
+  maxNonces?: number;
   log?: (line: string) => void;
 }
 
@@ -90,6 +93,8 @@ export interface DevmodeAgent {
   sweep(): Promise<void>;
   /** Stops serving and says so in devmode_hosts (no new sessions are placed here); containers keep running. */
   stop(): Promise<void>;
+  /** How many signed requests' nonces the agent remembers now (each until its signature expires). */
+  rememberedNonces(): number;
 }
 
 /** What the agent keeps about a session it started (outside the folder the container sees). */
@@ -171,8 +176,33 @@ export async function startDevmodeAgent(opts: DevmodeAgentOptions): Promise<Devm
     }
   });
 
-  const authentic = (req: IncomingMessage) =>
-    verifyAgentRequest(opts.secret, req.method ?? 'GET', req.url ?? '/', req.headers[AGENT_AUTH_HEADER] as string | undefined, (req.headers[AGENT_META_HEADER] as string | undefined) ?? '');
+  // Each signature is good for one request: its nonce is remembered until it expires. Signed
+  // before this agent started (a restart forgets what it had seen): refused.
+  const seen = new SeenNonces({ maxEntries: opts.maxNonces, notBefore: Date.now() + SIGNATURE_TTL_MS });
+  let replayLines = { second: 0, written: 0, withheld: 0 };
+  /** One line per refused replay, at most 5 a second (a replayed request repeated in a loop does not flood the log). */
+  const logReplay = (req: IncomingMessage, verdict: VerifyResult) => {
+    const second = Math.floor(Date.now() / 1000);
+    if (second !== replayLines.second) {
+      if (replayLines.withheld) log(`… and ${replayLines.withheld} more replayed signed requests refused`);
+      replayLines = { second, written: 0, withheld: 0 };
+    }
+    if (replayLines.written >= 5) {
+      replayLines.withheld += 1;
+      return;
+    }
+    replayLines.written += 1;
+    const why = !verdict.ok && verdict.reason === 'replayed' ? 'its signature was already used once' : 'its signature is older than the nonces this agent remembers';
+    log(`refused ${req.method} ${req.url} from ${req.socket.remoteAddress ?? '?'}: ${why} (a replayed request?)`);
+  };
+  const authentic = (req: IncomingMessage): VerifyResult => {
+    const verdict = verifyAgentRequest(
+      opts.secret, req.method ?? 'GET', req.url ?? '/', req.headers[AGENT_AUTH_HEADER] as string | undefined, (req.headers[AGENT_META_HEADER] as string | undefined) ?? '', Date.now(), seen,
+    );
+    if (!verdict.ok && (verdict.reason === 'replayed' || verdict.reason === 'unverifiable')) logReplay(req, verdict);
+    return verdict;
+  };
+  const refusalCode = (verdict: VerifyResult) => (!verdict.ok && (verdict.reason === 'replayed' || verdict.reason === 'unverifiable') ? 'REPLAYED' : 'UNSIGNED');
 
   const answerJson = (res: ServerResponse, status: number, value: unknown, extra: Record<string, string> = {}) => {
     const body = Buffer.from(JSON.stringify(value));
@@ -362,7 +392,7 @@ export async function startDevmodeAgent(opts: DevmodeAgentOptions): Promise<Devm
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const verdict = authentic(req);
-    if (!verdict.ok) return answerJson(res, 401, { code: 'UNSIGNED', message: `refused: ${verdict.reason} signature` });
+    if (!verdict.ok) return answerJson(res, 401, { code: refusalCode(verdict), message: `refused: ${verdict.reason} signature` });
     if (req.url === '/v1/health') return answerJson(res, 200, { name });
     const match = PATH.exec(req.url ?? '');
     if (!match || !isUuid(decodeURIComponent(match[1]))) return answerJson(res, 404, { code: 'NOT_FOUND', message: 'no such path' });
@@ -534,6 +564,10 @@ export async function startDevmodeAgent(opts: DevmodeAgentOptions): Promise<Devm
       socketAgent.destroy();
       await sweeping?.catch(() => {});
       await sql`update devmode_hosts set stopped_at = now() where name = ${name} and pid = ${process.pid}`.catch(() => {});
+    },
+    rememberedNonces() {
+      seen.forget();
+      return seen.size;
     },
   };
 }

@@ -1,7 +1,8 @@
 // Placement over the developer-mode host agents, without Docker: opening the code editor when no
 // agent has room is refused plainly, in Korean, with each host's reason, and nothing is started,
-// recorded or left waiting; the agents refuse every request the web did not sign. The agents run
-// here with engines that do not exist, so a refusal that reached for Docker would fail differently.
+// recorded or left waiting; the agents refuse every request the web did not sign, and every signed
+// request they have already taken once (a replay). The agents run here with engines that do not
+// exist, so a refusal that reached for Docker would fail differently.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenantWithSite } from '../buildfarm/testing.ts';
 import { connect, type Sql } from '../db/index.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing/index.ts';
-import { signAgentRequest, verifyAgentRequest } from './agent-auth.ts';
+import { SeenNonces, signAgentRequest, verifyAgentRequest } from './agent-auth.ts';
 import { startDevmodeAgent, type DevmodeAgent } from './agent.ts';
 import { parseEnv } from '../config/index.ts';
 import { chooseAgent, createSourceWorkspace, DevmodeError, devmodeRuntimeFromEnv, openSession, type DevmodeRuntime } from './index.ts';
@@ -23,6 +24,7 @@ let dataDir: string;
 let tenantId: string;
 let siteId: string;
 const agents: DevmodeAgent[] = [];
+const logged: string[] = [];
 const owner = { id: 'user-devmode-capacity', name: '박개발', email: 'capacity@momo.kr' };
 
 beforeAll(async () => {
@@ -33,7 +35,7 @@ beforeAll(async () => {
   const agent = (name: string, memory: { total: number; free: number }, capacityBytes?: number) => startDevmodeAgent({
     sql, name, dataDir: path.join(dataDir, name), installDir: path.join(dataDir, 'no-install'), docker: noEngine, secret: SECRET,
     memory: async () => ({ totalBytes: memory.total, availableBytes: memory.free }), capacityBytes, heartbeatMs: 60_000, sweepMs: 600_000,
-    log: () => {},
+    log: (line) => logged.push(`${name}: ${line}`),
   });
   // 0.5 GiB free on one; the other has memory but gives editors 2 GiB, 1.25 of it taken; a third stopped beating.
   agents.push(await agent('devhost-1', { total: 32 * GiB, free: 0.5 * GiB }));
@@ -134,5 +136,126 @@ describe('a host agent', () => {
     expect(verifyAgentRequest(SECRET, 'POST', '/v1/sessions/x/start', header, 'meta', now + 61_000)).toEqual({ ok: false, reason: 'expired' });
     expect(verifyAgentRequest(SECRET, 'POST', '/v1/sessions/x/start', 'garbage', 'meta', now)).toEqual({ ok: false, reason: 'malformed' });
     expect(verifyAgentRequest(SECRET, 'POST', '/v1/sessions/x/start', undefined, 'meta', now)).toEqual({ ok: false, reason: 'missing' });
+    // The nonce is signed too: the header of before this change, or another nonce, does not pass.
+    const [expires, nonce, hmac] = header.split('.');
+    expect(verifyAgentRequest(SECRET, 'POST', '/v1/sessions/x/start', `${expires}.${hmac}`, 'meta', now)).toEqual({ ok: false, reason: 'malformed' });
+    const otherNonce = `${expires}.${nonce.replace(/^./, nonce[0] === '0' ? '1' : '0')}.${hmac}`;
+    expect(verifyAgentRequest(SECRET, 'POST', '/v1/sessions/x/start', otherNonce, 'meta', now)).toEqual({ ok: false, reason: 'bad signature' });
+    // Two signatures of the same request in the same millisecond differ.
+    expect(signAgentRequest(SECRET, 'GET', '/v1/health', '', now)).not.toBe(signAgentRequest(SECRET, 'GET', '/v1/health', '', now));
+  });
+
+  it('takes a signed request once: the same signature again is refused with 401 and a log line, a fresh one passes', async () => {
+    const agent = agents[0];
+    const before = agent.rememberedNonces();
+    const health = signAgentRequest(SECRET, 'GET', '/v1/health');
+    const first = await fetch(`${agent.address}/v1/health`, { headers: { 'x-windwalker-agent-auth': health } });
+    expect(first.status).toBe(200);
+    const replayed = await fetch(`${agent.address}/v1/health`, { headers: { 'x-windwalker-agent-auth': health } });
+    expect(replayed.status).toBe(401);
+    expect(await replayed.json()).toEqual({ code: 'REPLAYED', message: 'refused: replayed signature' });
+    expect(logged).toContain(`devhost-1: refused GET /v1/health from 127.0.0.1: its signature was already used once (a replayed request?)`);
+    const fresh = await fetch(`${agent.address}/v1/health`, { headers: { 'x-windwalker-agent-auth': signAgentRequest(SECRET, 'GET', '/v1/health') } });
+    expect(fresh.status).toBe(200);
+
+    // A session's control call with its metadata (stop, which answers the tree): once.
+    const stopPath = '/v1/sessions/0b7c6a4e-3f4b-4c1e-9f55-0d6c1f1b2a11/stop';
+    const meta = Buffer.from(JSON.stringify({ have: null })).toString('base64url');
+    const signed = { 'x-windwalker-agent-auth': signAgentRequest(SECRET, 'POST', stopPath, meta), 'x-windwalker-agent-meta': meta };
+    const stop = await fetch(`${agent.address}${stopPath}`, { method: 'POST', headers: signed });
+    expect(stop.status).not.toBe(401);
+    await stop.arrayBuffer();
+    const stopAgain = await fetch(`${agent.address}${stopPath}`, { method: 'POST', headers: signed });
+    expect(stopAgain.status).toBe(401);
+    expect((await stopAgain.json()).code).toBe('REPLAYED');
+
+    // Only signatures that check out are remembered: the three taken, not the refusals.
+    await fetch(`${agent.address}/v1/health`, { headers: { 'x-windwalker-agent-auth': signAgentRequest('another-secret-another-secret-0000', 'GET', '/v1/health') } });
+    await fetch(`${agent.address}/v1/health`);
+    expect(agent.rememberedNonces()).toBe(before + 3);
+  });
+
+  it('refuses a request signed before it started (a restart forgets the nonces it had seen)', async () => {
+    const signedEarlier = signAgentRequest(SECRET, 'GET', '/v1/health');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const restarted = await startDevmodeAgent({
+      sql, name: 'devhost-restarted', dataDir: path.join(dataDir, 'devhost-restarted'), installDir: path.join(dataDir, 'no-install'),
+      docker: new Docker({ socketPath: path.join(dataDir, 'no-docker.sock') }), secret: SECRET,
+      memory: async () => ({ totalBytes: 32 * GiB, availableBytes: 0 }), heartbeatMs: 60_000, sweepMs: 600_000,
+      log: (line) => logged.push(`devhost-restarted: ${line}`),
+    });
+    try {
+      const old = await fetch(`${restarted.address}/v1/health`, { headers: { 'x-windwalker-agent-auth': signedEarlier } });
+      expect(old.status).toBe(401);
+      expect(await old.json()).toEqual({ code: 'REPLAYED', message: 'refused: unverifiable signature' });
+      expect(logged).toContain('devhost-restarted: refused GET /v1/health from 127.0.0.1: its signature is older than the nonces this agent remembers (a replayed request?)');
+      const fresh = await fetch(`${restarted.address}/v1/health`, { headers: { 'x-windwalker-agent-auth': signAgentRequest(SECRET, 'GET', '/v1/health') } });
+      expect(fresh.status).toBe(200);
+    } finally {
+      await restarted.stop();
+      await sql`delete from devmode_hosts where name = 'devhost-restarted'`;
+    }
+  });
+
+  it('remembers at most maxNonces: past it, the earliest expiring are dropped and their signatures refused, fresh ones pass', async () => {
+    const small = await startDevmodeAgent({
+      sql, name: 'devhost-bounded', dataDir: path.join(dataDir, 'devhost-bounded'), installDir: path.join(dataDir, 'no-install'),
+      docker: new Docker({ socketPath: path.join(dataDir, 'no-docker.sock') }), secret: SECRET,
+      memory: async () => ({ totalBytes: 32 * GiB, availableBytes: 0 }), heartbeatMs: 60_000, sweepMs: 600_000, maxNonces: 2,
+      log: (line) => logged.push(`devhost-bounded: ${line}`),
+    });
+    try {
+      const now = Date.now();
+      // Three signatures expiring a few seconds apart (a web clock a little ahead is allowed).
+      const [a, b, c] = [2_000, 4_000, 6_000].map((ahead) => signAgentRequest(SECRET, 'GET', '/v1/health', '', now + ahead));
+      const get = (header: string) => fetch(`${small.address}/v1/health`, { headers: { 'x-windwalker-agent-auth': header } });
+      expect((await get(a)).status).toBe(200);
+      expect((await get(b)).status).toBe(200);
+      expect((await get(c)).status).toBe(200);
+      expect(small.rememberedNonces()).toBe(2);
+      // a was dropped to make room for c: its replay is still refused, as unverifiable.
+      expect(await (await get(a)).json()).toEqual({ code: 'REPLAYED', message: 'refused: unverifiable signature' });
+      expect(await (await get(b)).json()).toEqual({ code: 'REPLAYED', message: 'refused: replayed signature' });
+      expect((await get(signAgentRequest(SECRET, 'GET', '/v1/health', '', now + 8_000))).status).toBe(200);
+    } finally {
+      await small.stop();
+      await sql`delete from devmode_hosts where name = 'devhost-bounded'`;
+    }
+  });
+});
+
+describe('the nonces an agent remembers', () => {
+  it('forgets a nonce once its signature has expired, and refuses a repeat until then', () => {
+    const t0 = 1_800_000_000_000;
+    const seen = new SeenNonces();
+    expect(seen.take('a'.repeat(32), t0 + 60_000, t0)).toBe('new');
+    expect(seen.take('b'.repeat(32), t0 + 90_500, t0 + 30_500)).toBe('new');
+    expect(seen.take('a'.repeat(32), t0 + 60_000, t0 + 59_999)).toBe('replayed');
+    expect(seen.size).toBe(2);
+    // Past a's expiry (the expiry check refuses it from then on): a is forgotten, b kept.
+    seen.forget(t0 + 61_000);
+    expect(seen.size).toBe(1);
+    expect(seen.take('b'.repeat(32), t0 + 90_500, t0 + 61_000)).toBe('replayed');
+    seen.forget(t0 + 91_000);
+    expect(seen.size).toBe(0);
+  });
+
+  it('holds no more than its bound however many requests come within a minute, and never takes a dropped nonce again', () => {
+    const t0 = 1_800_000_000_000;
+    const seen = new SeenNonces({ maxEntries: 1_000 });
+    const nonce = (i: number) => i.toString(16).padStart(32, '0');
+    // 5,000 requests over 50 s, each expiring 60 s after it was signed.
+    for (let i = 0; i < 5_000; i++) expect(seen.take(nonce(i), t0 + 60_000 + i * 10, t0 + i * 10)).toBe('new');
+    expect(seen.size).toBeLessThanOrEqual(1_000);
+    // The earliest were dropped: their repeat is refused all the same.
+    expect(seen.take(nonce(0), t0 + 60_000, t0 + 50_000)).toBe('unverifiable');
+    expect(seen.take(nonce(4_999), t0 + 60_000 + 49_990, t0 + 50_000)).toBe('replayed');
+  });
+
+  it('refuses what expires before notBefore (signed before the agent started)', () => {
+    const t0 = 1_800_000_000_000;
+    const seen = new SeenNonces({ notBefore: t0 + 60_000 });
+    expect(seen.take('c'.repeat(32), t0 + 59_999, t0)).toBe('unverifiable');
+    expect(seen.take('c'.repeat(32), t0 + 60_000, t0)).toBe('new');
   });
 });

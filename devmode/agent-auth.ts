@@ -57,11 +57,12 @@ export function verifyAgentRequest(
 /**
  * The nonces of the signed requests an agent has taken, each kept until its expiry has passed
  * (after that the expiry check refuses the request anyway). Kept in buckets by the second of
- * their expiry: an expiry lies at most MAX_AHEAD_MS ahead, so at most 301 buckets are live, and
+ * their expiry: an expiry lies at most MAX_AHEAD_MS ahead, so some 300 buckets at most are live, and
  * forgetting is dropping the buckets whose second is over (once per second at most).
  *
- * Bounded: at most `maxEntries` nonces (100,000 by default; ~9 MB measured). When a new one
- * would pass that, the bucket with the earliest expiry is dropped and everything expiring up to
+ * Bounded: at most `maxEntries` nonces (100,000 by default: 7 MB of heap measured, ~3 µs a
+ * take) — 100,000 signed requests to one agent within a minute, far above what 20 sessions send
+ * (a sync each 5 s, ~100 requests a workbench's open). When a new one would pass that, the bucket with the earliest expiry is dropped and everything expiring up to
  * its end is refused from then on ('unverifiable'): a nonce is never forgotten while its
  * signature could still pass. Fresh requests expire later than any dropped bucket and still pass.
  * `notBefore`: refuse every signature expiring before it — an agent passes its start + the

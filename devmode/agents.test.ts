@@ -2,9 +2,10 @@
 // agents on 127.0.0.1 (their own ports and data folders, one Docker engine) stand for two worker
 // hosts. "코드 편집기 열기" places the session on the agent with more free memory; the web's proxy
 // reaches it through that agent, pages and WebSockets; another workspace's member gets 404; the
-// agent refuses what the web did not sign; the editor's files come back to the web's copy of the
-// workspace; and when the agent dies its session is closed with the workspace saved, and the
-// agent removes the container when it comes back.
+// agent refuses what the web did not sign, and a signed request taken a second time (a replay);
+// the editor's files come back to the web's copy of the workspace; and when the agent dies its
+// session is closed with the workspace saved, and the agent removes the container when it comes
+// back.
 //
 // Needs the image (devmode/install-code-server.sh + devmode/build-image.sh); skipped otherwise.
 import { existsSync } from 'node:fs';
@@ -201,6 +202,40 @@ describe.skipIf(notReady !== null)('developer mode across host agents', () => {
     expect(stop.status).toBe(401);
     expect((await docker.getContainer(containerId).inspect()).State.Running).toBe(true);
   });
+
+  it('takes a signed page or WebSocket upgrade once: a captured one replayed is refused (401, logged), a fresh one passes', async () => {
+    const large = agents[1];
+    const secret = agentSecret(env());
+    const page = `${agentProxyPrefix(sessionId)}/?folder=/workspace`;
+    const captured = signAgentRequest(secret, 'GET', page);
+    const first = await fetch(`${large.address}${page}`, { headers: { 'x-windwalker-agent-auth': captured } });
+    expect(first.status).toBe(200);
+    expect(await first.text()).toContain('vscode-workbench-web-configuration');
+    const replayed = await fetch(`${large.address}${page}`, { headers: { 'x-windwalker-agent-auth': captured } });
+    expect(replayed.status).toBe(401);
+    const refusal = await replayed.text();
+    expect(refusal).not.toContain('workbench');
+    expect(JSON.parse(refusal)).toEqual({ code: 'REPLAYED', message: 'refused: replayed signature' });
+    expect(logged).toContain(`${names.large}: refused GET ${page} from 127.0.0.1: its signature was already used once (a replayed request?)`);
+    expect((await fetch(`${large.address}${page}`, { headers: { 'x-windwalker-agent-auth': signAgentRequest(secret, 'GET', page) } })).status).toBe(200);
+
+    const socketPath = `${agentProxyPrefix(sessionId)}/?reconnectionToken=${crypto.randomUUID()}&reconnection=false&skipWebSocketFrames=false`;
+    const upgrade = signAgentRequest(secret, 'GET', socketPath);
+    expect(await upgradeStatus(large.port, socketPath, { 'x-windwalker-agent-auth': upgrade })).toBe(101);
+    expect(await upgradeStatus(large.port, socketPath, { 'x-windwalker-agent-auth': upgrade })).toBe(401);
+    expect(logged).toContain(`${names.large}: refused GET ${socketPath} from 127.0.0.1: its signature was already used once (a replayed request?)`);
+    expect(await upgradeStatus(large.port, socketPath, { 'x-windwalker-agent-auth': signAgentRequest(secret, 'GET', socketPath) })).toBe(101);
+
+    // Through the web's proxy every request is signed afresh: the workbench loads again and again.
+    for (let i = 0; i < 3; i++) expect((await owner.get(`/sites/${siteId}/code/editor/?folder=/workspace`)).status).toBe(200);
+    const origin = web.baseUrl.replace('localhost', '127.0.0.1');
+    for (let i = 0; i < 2; i++) {
+      const ws = await upgradeStatus(web.server.port, `/sites/${siteId}/code/editor/?reconnectionToken=${crypto.randomUUID()}&reconnection=false&skipWebSocketFrames=false`, { Cookie: cookieOf(owner), Origin: origin });
+      expect(ws).toBe(101);
+    }
+    // Nothing else was refused as a replay: the web's own calls (start, sync, stop, the proxy) each used a fresh signature.
+    expect(logged.filter((line) => line.includes('replayed request'))).toHaveLength(2);
+  }, 60_000);
 
   it('brings the editor’s files back to the web’s copy of the workspace on each pass', async () => {
     await writeFile(path.join(workspaceDir(dataDirs[names.large], siteId), 'from-the-host.txt'), '호스트에서 적은 메모\n');

@@ -1,5 +1,6 @@
 // The web's side of the developer-mode host agents (devmode/agent.ts): every request is signed
-// with the shared secret (agent-auth.ts). The agents' answers are JSON, or a git bundle with the
+// with the shared secret (agent-auth.ts), afresh for each call — the agent takes a signature once,
+// so a retry must call again, never resend the same headers. The agents' answers are JSON, or a git bundle with the
 // facts in a header.
 import { AGENT_AUTH_HEADER, AGENT_META_HEADER, decodeMeta, encodeMeta, signAgentRequest } from './agent-auth.ts';
 import type { SessionLimits } from './limits.ts';

@@ -5,8 +5,8 @@
 // owner's own web session first: logged in, the site belongs to the active workspace (another
 // workspace's member gets 404, as everywhere in the app), an editor or owner there, on a plan
 // with developer mode, and a running session. Each request to the agent carries an HMAC
-// signature of its method and path made with the secret the web and the agents share (decision
-// 141); the agent refuses any other.
+// signature of its method, path and a fresh random nonce made with the secret the web and the
+// agents share (decision 145); the agent refuses any other, and a signature it has taken once.
 //
 // http-proxy (1.18.1) does the proxying: it is the library code-server itself uses for its
 // port proxy, handles WebSocket upgrades (proxy.ws) and unix-socket targets (target.socketPath)
@@ -98,7 +98,8 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
     const cookie = withoutSessionCookie(proxyReq.getHeader('cookie') as string | undefined);
     if (cookie) proxyReq.setHeader('cookie', cookie);
     else proxyReq.removeHeader('cookie');
-    // The agent forwards only what the web signed: this method and this path.
+    // The agent forwards only what the web signed: this method and this path, once (a new nonce
+    // for every request and upgrade; nothing here resends a signed request).
     proxyReq.setHeader(AGENT_AUTH_HEADER, signAgentRequest(runtime.agentSecret, proxyReq.method, proxyReq.path));
   };
   proxy.on('proxyReq', prepare);

@@ -7,8 +7,10 @@
 //
 // takeDownSite runs before the deletion: it detaches the site's custom domains where they are
 // attached, removes the site from hosted providers (Cloudflare: the Pages project and its redirect
-// items; Vercel / CloudFront: every deployment that is not live), then deletes our record. Provider
-// failures are notes (the deletion goes on, as a move's clean-up does); a record the DNS API did
+// items; Vercel: the project, with its deployments and domains; CloudFront: the site's hosts in
+// the shared router function and its objects under sites/<siteId>/ and manifests/<siteId>/ —
+// decision 148), then deletes our record. Provider failures are notes that name what was left
+// (the deletion goes on, as a move's clean-up does; the route logs each as an error); a record the DNS API did
 // not delete is written to cdn_stable_name_removals, which outlives the site, and retried by the
 // monitor's domain re-check every minute (retryStableNameRemovals in dns-stable-names.ts) until it
 // is gone — each failed try is an error line of the monitor's (domain-recheck: <name>: …).
@@ -67,9 +69,12 @@ export async function takeDownSite(
         notes.push(`could not detach ${d.hostname} from ${name}: ${(error as Error).message}`);
       }
     }
-    if (provider.removeSite) {
+    // deleteSite where the provider has it (Vercel: the project; CloudFront: the site's routes and
+    // objects), else removeSite (Cloudflare: the Pages project and its redirect items).
+    const remove = provider.deleteSite ?? provider.removeSite;
+    if (remove) {
       try {
-        await provider.removeSite({ tenantId, siteId });
+        await remove.call(provider, { tenantId, siteId });
         continue;
       } catch (error) {
         notes.push(`could not remove the site from ${name}: ${(error as Error).message}`);

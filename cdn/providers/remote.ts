@@ -73,6 +73,8 @@ export interface RemoteBackend {
   setRedirects?(site: RemoteSite, primary: string | null, from: string[]): Promise<void>;
   /** Deletes what the provider keeps for the site (nothing of it is live there any more). */
   removeSite?(site: RemoteSite): Promise<void>;
+  /** Deletes everything the provider keeps for a site its owner deleted, the live deployment included. */
+  deleteSite?(site: RemoteSite): Promise<void>;
   usage(site: RemoteSite, from: string, to: string): Promise<DailyUsage[]>;
   /** A cheap authenticated call; resolves with a line for ops, throws when the provider fails. */
   probe(): Promise<string>;
@@ -283,6 +285,13 @@ export function createRemoteProvider(sql: Sql, backend: RemoteBackend): CdnProvi
       ? async (ref: ProviderSiteRef) => {
           const site = await findSite(ref.tenantId, ref.siteId);
           await backend.removeSite!(site);
+        }
+      : undefined,
+
+    deleteSite: backend.deleteSite
+      ? async (ref: ProviderSiteRef) => {
+          const site = await findSite(ref.tenantId, ref.siteId);
+          await backend.deleteSite!(site);
         }
       : undefined,
 

@@ -118,6 +118,14 @@ export interface CdnProvider {
    * redirects), once nothing of the site is live there. Not an error when it is already gone.
    */
   removeSite?(ref: ProviderSiteRef): Promise<void>;
+  /**
+   * Deletes everything the provider keeps for a site its owner is deleting (cdn/site-deletion.ts),
+   * the live deployment included: the Vercel project; on CloudFront the site's routes and objects.
+   * Not an error when it is already gone. Unlike removeSite it is never called after a move, since
+   * what it deletes is what the usage sync still reads for a site that only left. Without it, the
+   * deletion uses removeSite.
+   */
+  deleteSite?(ref: ProviderSiteRef): Promise<void>;
   /** Requests and bytes the site served, per day of the period. */
   usage(period: UsagePeriod): Promise<DailyUsage[]>;
   health(): Promise<ProviderHealth>;

@@ -12,7 +12,10 @@
 //   `redirectStatusCode` 301/302/307/308, 307 when left out) — set when added (POST /v10) or
 //   changed (PATCH /v9 …/domains/{name}); not to itself, not to a domain that redirects, and not
 //   while another domain redirects to it (no chains). `request(host, path)` answers as Vercel's
-//   edge would: the redirect first, else the aliased deployment.
+//   edge would: the redirect first, else the aliased deployment;
+// - GET and DELETE /v9/projects/{idOrName} take the project's id or name, 404 not_found for
+//   neither; DELETE answers 204 without a body and takes the project's deployments (and the
+//   aliases pointing at them) and domains with it, as Vercel does.
 import { createHash } from 'node:crypto';
 import { bearer, json, parseJson, randomHex, startContractServer, type ContractRequest, type ContractResponse, type ContractServer } from './http.ts';
 import { createVercelUsage, type VercelUsage } from './vercel-usage.ts';
@@ -50,6 +53,10 @@ export interface VercelContract extends ContractServer {
   request(host: string, pathAndQuery: string): { status: number; location?: string; body: Buffer };
   domains: Map<string, Domain>;
   aliases: Map<string, string>;
+  /** Projects by name. */
+  projects: Map<string, { id: string; name: string }>;
+  /** Vercel deployment ids of a project, for tests that check what is left. */
+  deploymentsOf(project: string): string[];
   /** GET /v2/usage (record traffic there for usage tests). */
   usage: VercelUsage;
 }
@@ -99,6 +106,11 @@ export async function startVercelContract(opts: { token?: string; teamId?: strin
     return { redirect, redirectStatusCode: code ?? 307 };
   }
 
+  /** A project by its id (prj_…) or its name, as /v9/projects/{idOrName} takes either. */
+  function projectOf(idOrName: string): { id: string; name: string } | undefined {
+    return projects.get(idOrName) ?? [...projects.values()].find((p) => p.id === idOrName);
+  }
+
   function handle(req: ContractRequest): ContractResponse {
     if (bearer(req.headers) !== token) return error(403, 'forbidden', 'Not authorized');
     if (req.url.searchParams.get('teamId') !== teamId) return error(403, 'forbidden', 'You do not have access to this team (teamId missing or wrong)');
@@ -123,9 +135,19 @@ export async function startVercelContract(opts: { token?: string; teamId?: strin
     if (route === 'GET /v9/projects' && !parts[2]) {
       return json(200, { projects: [...projects.values()], pagination: { count: projects.size, next: null, prev: null } });
     }
-    if (route === 'GET /v9/projects' && parts[2] && !parts[3]) {
-      const project = projects.get(parts[2]);
-      return project ? json(200, project) : error(404, 'not_found', 'Project not found');
+    if ((route === 'GET /v9/projects' || route === 'DELETE /v9/projects') && parts[2] && !parts[3]) {
+      const project = projectOf(parts[2]);
+      if (!project) return error(404, 'not_found', 'Project not found');
+      if (req.method === 'GET') return json(200, project);
+      // The project goes with its deployments (their aliases too) and its domains; 204, no body.
+      projects.delete(project.name);
+      for (const [id, deployment] of deployments) {
+        if (deployment.project !== project.name) continue;
+        deployments.delete(id);
+        for (const [alias, target] of aliases) if (target === id) aliases.delete(alias);
+      }
+      for (const [name, domain] of domains) if (domain.project === project.name) domains.delete(name);
+      return { status: 204 };
     }
     if (route === 'POST /v11/projects') {
       const body = parseJson(req.body) as { name?: unknown } | undefined;
@@ -249,6 +271,8 @@ export async function startVercelContract(opts: { token?: string; teamId?: strin
     aliases,
     usage,
     domains,
+    projects,
+    deploymentsOf: (project) => [...deployments.values()].filter((d) => d.project === project).map((d) => d.id),
     uploadedBytes: () => uploadedBytes,
     request(host, pathAndQuery) {
       const domain = domains.get(host);

@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { startVercelContract } from '../contracts/vercel.ts';
+import { buildManifest } from '../deployments.ts';
+import { siteFiles } from '../test-fixtures.ts';
 import { describeProviderContract } from './provider-contract.ts';
-import { createRemoteProvider } from './remote.ts';
-import { createVercelBackend, sha1Hex, vercelSiteHost } from './vercel.ts';
+import { createRemoteProvider, objectsOf, type RemoteSite } from './remote.ts';
+import { createVercelBackend, sha1Hex, vercelProjectName, vercelSiteHost } from './vercel.ts';
 
 describeProviderContract('vercel', async (db) => {
   const contract = await startVercelContract();
@@ -95,6 +98,79 @@ describe('Vercel contract server', () => {
       });
       expect(response.status).toBe(400);
       expect(await response.json()).toEqual({ error: { code: 'missing_files', message: 'Missing files', missing: [sha] } });
+    } finally {
+      await contract.close();
+    }
+  });
+
+  it('deletes a project by name or id as DELETE /v9/projects/{idOrName} does: team and token checked, 204 without a body, 404 for an unknown one, its deployments and domains with it', async () => {
+    const contract = await startVercelContract();
+    try {
+      const auth = { authorization: `Bearer ${contract.token}`, 'content-type': 'application/json' };
+      const api = (path: string, method: string, body?: unknown, query = `?teamId=${contract.teamId}`, headers: Record<string, string> = auth) =>
+        fetch(`${contract.url}${path}${query}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const created = (await (await api('/v11/projects', 'POST', { name: 'ww-gone' })).json()) as { id: string };
+      await api('/v11/projects', 'POST', { name: 'ww-stays' });
+      await api('/v10/projects/ww-gone/domains', 'POST', { name: 'gone.kr' });
+      await api('/v10/projects/ww-stays/domains', 'POST', { name: 'stays.kr' });
+      const body = Buffer.from('<h1>gone</h1>');
+      await fetch(`${contract.url}/v2/files?teamId=${contract.teamId}`, { method: 'POST', headers: { ...auth, 'x-vercel-digest': sha1Hex(body) }, body });
+      const deployment = (await (await api('/v13/deployments', 'POST', { name: 'ww-gone', files: [{ file: 'index.html', sha: sha1Hex(body), size: body.length }] })).json()) as { id: string };
+      expect(contract.deploymentsOf('ww-gone')).toEqual([deployment.id]);
+
+      expect((await api('/v9/projects/ww-gone', 'DELETE', undefined, '')).status).toBe(403);
+      expect((await api('/v9/projects/ww-gone', 'DELETE', undefined, `?teamId=${contract.teamId}`, { authorization: 'Bearer nope' })).status).toBe(403);
+      const unknown = await api('/v9/projects/ww-never', 'DELETE');
+      expect(unknown.status).toBe(404);
+      expect(await unknown.json()).toMatchObject({ error: { code: 'not_found' } });
+      const deleted = await api(`/v9/projects/${created.id}`, 'DELETE');
+      expect(deleted.status).toBe(204);
+      expect(await deleted.text()).toBe('');
+      expect((await api('/v9/projects/ww-gone', 'GET')).status).toBe(404);
+      expect((await api('/v9/projects/ww-gone', 'DELETE')).status).toBe(404);
+      expect(contract.deploymentsOf('ww-gone')).toEqual([]);
+      expect([...contract.domains.keys()]).toEqual(['stays.kr']);
+      expect([...contract.projects.keys()]).toEqual(['ww-stays']);
+    } finally {
+      await contract.close();
+    }
+  });
+});
+
+describe('Vercel deleteSite', () => {
+  it('deletes the project once (gone already is no error) and forgets it: the same backend creates it again if asked to deploy', async () => {
+    const contract = await startVercelContract();
+    try {
+      const backend = createVercelBackend({ token: contract.token, teamId: contract.teamId, baseUrl: contract.url, retry: { retries: 0 } });
+      const site: RemoteSite = { tenantId: randomUUID(), siteId: randomUUID(), slug: 'gone-twice', domains: [] };
+      const deploy = async (marker: string) => {
+        const files = siteFiles(marker, 1);
+        const manifest = buildManifest(files);
+        return backend.upload(site, { id: randomUUID(), providerRef: null, manifest, providerData: {} }, objectsOf(files, manifest));
+      };
+      await deploy('v1');
+      const project = vercelProjectName(site.siteId);
+      expect(contract.projects.has(project)).toBe(true);
+
+      await backend.deleteSite!(site);
+      expect(contract.projects.has(project)).toBe(false);
+      await backend.deleteSite!(site);
+      expect(contract.log.filter((r) => r.method === 'DELETE' && r.path === `/v9/projects/${project}`).map((r) => r.status)).toEqual([204, 404]);
+
+      const again = await deploy('v2');
+      expect(contract.deploymentsOf(project)).toEqual([again.providerRef]);
+    } finally {
+      await contract.close();
+    }
+  });
+
+  it('says which project it left when Vercel refuses', async () => {
+    const contract = await startVercelContract();
+    try {
+      const backend = createVercelBackend({ token: contract.token, teamId: contract.teamId, baseUrl: contract.url, retry: { retries: 0 } });
+      const site: RemoteSite = { tenantId: randomUUID(), siteId: randomUUID(), slug: 'refused', domains: [] };
+      contract.failNext(1, { status: 500 });
+      await expect(backend.deleteSite!(site)).rejects.toThrow(`Vercel project ${vercelProjectName(site.siteId)} was not deleted`);
     } finally {
       await contract.close();
     }

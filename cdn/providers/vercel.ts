@@ -11,6 +11,10 @@
 //   redirects = each other domain of the project carries `redirect: <primary>` and
 //              `redirectStatusCode: 301` (PATCH /v9/projects/{project}/domains/{name}); Vercel
 //              answers the redirect itself, keeping path and query.
+//   deleteSite = DELETE /v9/projects/{project} (204) when the owner deletes the site: Vercel
+//              deletes the project with its deployments, domains and aliases; 404 means it is gone
+//              already (decision 148). A site that only moved away keeps its project (the usage
+//              sync still reads it by name).
 import { createHash } from 'node:crypto';
 import { CdnError } from '../errors.ts';
 import { fetchWithRetry, type RetryOptions } from './http-retry.ts';
@@ -269,6 +273,18 @@ export function createVercelBackend(config: VercelConfig): RemoteBackend {
           ? { redirect: null, redirectStatusCode: null }
           : { redirect: target, redirectStatusCode: REDIRECT_STATUS });
       }
+    },
+
+    async deleteSite(site) {
+      const name = vercelProjectName(site.siteId);
+      try {
+        await call('DELETE', `/v9/projects/${name}`);
+      } catch (error) {
+        if (!(error instanceof VercelApiError) || error.status !== 404) {
+          throw new Error(`Vercel project ${name} was not deleted (it still holds the site's deployments and domains): ${(error as Error).message}`, { cause: error });
+        }
+      }
+      knownProjects.delete(name);
     },
 
     usage: (site, from, to) => vercelUsage(call, vercelProjectName(site.siteId), site, from, to),

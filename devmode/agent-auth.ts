@@ -1,8 +1,9 @@
 // Requests from the web to a developer-mode host agent carry an HMAC-SHA256 signature made with
-// the secret the web and every agent share (DEVMODE_AGENT_SECRET). The signed text is the method,
-// the path with its query, an expiry a minute ahead, a random nonce and the request's metadata
-// header (what session to start, with which limits), so a signature cannot be moved to another
-// session, path or method, nor kept for later. An agent refuses a request without one, with a
+// the secret the web and every agent share (DEVMODE_AGENT_SECRET). The signed text is the agent's
+// address (its origin, as it registered it in devmode_hosts), the method, the path with its query,
+// an expiry a minute ahead, a random nonce and the request's metadata header (what session to
+// start, with which limits), so a signature cannot be moved to another agent, session, path or
+// method, nor kept for later. An agent refuses a request without one, with a
 // wrong one, or past its expiry (decision 145), and — with the nonces it has seen (SeenNonces) —
 // any signed request it has already taken once: a captured request cannot be replayed.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -18,14 +19,26 @@ export const SIGNATURE_TTL_MS = 60_000;
 /** A signature whose expiry lies further ahead than this was not made by a web process of ours. */
 export const MAX_AHEAD_MS = 5 * 60_000;
 
-function mac(secret: string, method: string, pathWithQuery: string, expires: number, nonce: string, meta: string): string {
-  return createHmac('sha256', secret).update(`${method.toUpperCase()}\n${pathWithQuery}\n${expires}\n${nonce}\n${meta}`).digest('hex');
+/** An agent's address as signed: its origin (http://host:port), however the address was written. */
+function agentOrigin(address: string): string {
+  try {
+    return new URL(address).origin;
+  } catch {
+    return address;
+  }
 }
 
-/** The value of AGENT_AUTH_HEADER for a request: `<expiry>.<nonce>.<HMAC>`, good for one request. */
-export function signAgentRequest(secret: string, method: string, pathWithQuery: string, meta = '', now = Date.now(), nonce = randomBytes(16).toString('hex')): string {
+function mac(secret: string, agent: string, method: string, pathWithQuery: string, expires: number, nonce: string, meta: string): string {
+  return createHmac('sha256', secret).update(`${agentOrigin(agent)}\n${method.toUpperCase()}\n${pathWithQuery}\n${expires}\n${nonce}\n${meta}`).digest('hex');
+}
+
+/**
+ * The value of AGENT_AUTH_HEADER for a request to the agent at `agent` (its address in
+ * devmode_hosts): `<expiry>.<nonce>.<HMAC>`, good for one request to that agent.
+ */
+export function signAgentRequest(secret: string, agent: string, method: string, pathWithQuery: string, meta = '', now = Date.now(), nonce = randomBytes(16).toString('hex')): string {
   const expires = now + SIGNATURE_TTL_MS;
-  return `${expires}.${nonce}.${mac(secret, method, pathWithQuery, expires, nonce, meta)}`;
+  return `${expires}.${nonce}.${mac(secret, agent, method, pathWithQuery, expires, nonce, meta)}`;
 }
 
 export type VerifyResult =
@@ -37,14 +50,14 @@ export type VerifyResult =
  * it). Only a signature that checks out is remembered, so what others send costs no memory.
  */
 export function verifyAgentRequest(
-  secret: string, method: string, pathWithQuery: string, header: string | undefined, meta = '', now = Date.now(), seen?: SeenNonces,
+  secret: string, agent: string, method: string, pathWithQuery: string, header: string | undefined, meta = '', now = Date.now(), seen?: SeenNonces,
 ): VerifyResult {
   if (!header) return { ok: false, reason: 'missing' };
   const match = /^(\d{13})\.([0-9a-f]{32})\.([0-9a-f]{64})$/.exec(header);
   if (!match) return { ok: false, reason: 'malformed' };
   const expires = Number(match[1]);
   if (expires < now || expires > now + MAX_AHEAD_MS) return { ok: false, reason: 'expired' };
-  const expected = Buffer.from(mac(secret, method, pathWithQuery, expires, match[2], meta), 'hex');
+  const expected = Buffer.from(mac(secret, agent, method, pathWithQuery, expires, match[2], meta), 'hex');
   const given = Buffer.from(match[3], 'hex');
   if (!timingSafeEqual(expected, given)) return { ok: false, reason: 'bad signature' };
   if (seen) {

@@ -55,7 +55,7 @@ export interface PublishStatus {
 
 async function call(secret: string, agent: AgentTarget, method: string, pathWithQuery: string, opts: { meta?: unknown; body?: Buffer; timeoutMs: number }) {
   const meta = opts.meta === undefined ? '' : encodeMeta(opts.meta);
-  const headers: Record<string, string> = { [AGENT_AUTH_HEADER]: signAgentRequest(secret, method, pathWithQuery, meta) };
+  const headers: Record<string, string> = { [AGENT_AUTH_HEADER]: signAgentRequest(secret, agent.address, method, pathWithQuery, meta) };
   if (meta) headers[AGENT_META_HEADER] = meta;
   if (opts.body) headers['content-type'] = 'application/octet-stream';
   let response: Response;

@@ -179,6 +179,8 @@ export async function startDevmodeAgent(opts: DevmodeAgentOptions): Promise<Devm
   // Each signature is good for one request: its nonce is remembered until it expires. Signed
   // before this agent started (a restart forgets what it had seen): refused.
   const seen = new SeenNonces({ maxEntries: opts.maxNonces, notBefore: Date.now() + SIGNATURE_TTL_MS });
+  /** This agent's address (set once it listens): signatures are made for it. */
+  let ownAddress = '';
   let replayLines = { second: 0, written: 0, withheld: 0 };
   /** One line per refused replay, at most 5 a second (a replayed request repeated in a loop does not flood the log). */
   const logReplay = (req: IncomingMessage, verdict: VerifyResult) => {
@@ -197,7 +199,7 @@ export async function startDevmodeAgent(opts: DevmodeAgentOptions): Promise<Devm
   };
   const authentic = (req: IncomingMessage): VerifyResult => {
     const verdict = verifyAgentRequest(
-      opts.secret, req.method ?? 'GET', req.url ?? '/', req.headers[AGENT_AUTH_HEADER] as string | undefined, (req.headers[AGENT_META_HEADER] as string | undefined) ?? '', Date.now(), seen,
+      opts.secret, ownAddress, req.method ?? 'GET', req.url ?? '/', req.headers[AGENT_AUTH_HEADER] as string | undefined, (req.headers[AGENT_META_HEADER] as string | undefined) ?? '', Date.now(), seen,
     );
     if (!verdict.ok && (verdict.reason === 'replayed' || verdict.reason === 'unverifiable')) logReplay(req, verdict);
     return verdict;
@@ -466,6 +468,7 @@ export async function startDevmodeAgent(opts: DevmodeAgentOptions): Promise<Devm
   });
   const port = (server.address() as AddressInfo).port;
   const address = opts.address ?? `http://${opts.bindHost ?? '127.0.0.1'}:${port}`;
+  ownAddress = address;
 
   // --- registration and clean-up -------------------------------------------------------------
 

@@ -173,9 +173,9 @@ describe.skipIf(notReady !== null)('developer mode across host agents', () => {
     const at = `${agentProxyPrefix(sessionId)}/healthz`;
     const secret = agentSecret(env());
     const [small, large] = agents;
-    const viaLarge = await fetch(`${large.address}${at}`, { headers: { 'x-windwalker-agent-auth': signAgentRequest(secret, 'GET', at) } });
+    const viaLarge = await fetch(`${large.address}${at}`, { headers: { 'x-windwalker-agent-auth': signAgentRequest(secret, large.address, 'GET', at) } });
     expect(viaLarge.status).toBe(200);
-    const viaSmall = await fetch(`${small.address}${at}`, { headers: { 'x-windwalker-agent-auth': signAgentRequest(secret, 'GET', at) } });
+    const viaSmall = await fetch(`${small.address}${at}`, { headers: { 'x-windwalker-agent-auth': signAgentRequest(secret, small.address, 'GET', at) } });
     expect(viaSmall.status).toBe(404);
   }, 60_000);
 
@@ -194,7 +194,7 @@ describe.skipIf(notReady !== null)('developer mode across host agents', () => {
     const unsigned = await fetch(`${large.address}${at}`);
     expect(unsigned.status).toBe(401);
     expect(await unsigned.text()).not.toContain('workbench');
-    const forged = await fetch(`${large.address}${at}`, { headers: { 'x-windwalker-agent-auth': signAgentRequest('not-the-shared-secret-not-the-shared', 'GET', at) } });
+    const forged = await fetch(`${large.address}${at}`, { headers: { 'x-windwalker-agent-auth': signAgentRequest('not-the-shared-secret-not-the-shared', large.address, 'GET', at) } });
     expect(forged.status).toBe(401);
     const ws = await upgradeStatus(large.port, `${agentProxyPrefix(sessionId)}/?reconnectionToken=${crypto.randomUUID()}&reconnection=false&skipWebSocketFrames=false`, {});
     expect(ws).toBe(401);
@@ -207,7 +207,7 @@ describe.skipIf(notReady !== null)('developer mode across host agents', () => {
     const large = agents[1];
     const secret = agentSecret(env());
     const page = `${agentProxyPrefix(sessionId)}/?folder=/workspace`;
-    const captured = signAgentRequest(secret, 'GET', page);
+    const captured = signAgentRequest(secret, large.address, 'GET', page);
     const first = await fetch(`${large.address}${page}`, { headers: { 'x-windwalker-agent-auth': captured } });
     expect(first.status).toBe(200);
     expect(await first.text()).toContain('vscode-workbench-web-configuration');
@@ -217,14 +217,17 @@ describe.skipIf(notReady !== null)('developer mode across host agents', () => {
     expect(refusal).not.toContain('workbench');
     expect(JSON.parse(refusal)).toEqual({ code: 'REPLAYED', message: 'refused: replayed signature' });
     expect(logged).toContain(`${names.large}: refused GET ${page} from 127.0.0.1: its signature was already used once (a replayed request?)`);
-    expect((await fetch(`${large.address}${page}`, { headers: { 'x-windwalker-agent-auth': signAgentRequest(secret, 'GET', page) } })).status).toBe(200);
+    expect((await fetch(`${large.address}${page}`, { headers: { 'x-windwalker-agent-auth': signAgentRequest(secret, large.address, 'GET', page) } })).status).toBe(200);
+    // Nor is a signature for one agent taken by another (each remembers only its own nonces).
+    const forLarge = signAgentRequest(secret, large.address, 'GET', page);
+    expect((await fetch(`${agents[0].address}${page}`, { headers: { 'x-windwalker-agent-auth': forLarge } })).status).toBe(401);
 
     const socketPath = `${agentProxyPrefix(sessionId)}/?reconnectionToken=${crypto.randomUUID()}&reconnection=false&skipWebSocketFrames=false`;
-    const upgrade = signAgentRequest(secret, 'GET', socketPath);
+    const upgrade = signAgentRequest(secret, large.address, 'GET', socketPath);
     expect(await upgradeStatus(large.port, socketPath, { 'x-windwalker-agent-auth': upgrade })).toBe(101);
     expect(await upgradeStatus(large.port, socketPath, { 'x-windwalker-agent-auth': upgrade })).toBe(401);
     expect(logged).toContain(`${names.large}: refused GET ${socketPath} from 127.0.0.1: its signature was already used once (a replayed request?)`);
-    expect(await upgradeStatus(large.port, socketPath, { 'x-windwalker-agent-auth': signAgentRequest(secret, 'GET', socketPath) })).toBe(101);
+    expect(await upgradeStatus(large.port, socketPath, { 'x-windwalker-agent-auth': signAgentRequest(secret, large.address, 'GET', socketPath) })).toBe(101);
 
     // Through the web's proxy every request is signed afresh: the workbench loads again and again.
     for (let i = 0; i < 3; i++) expect((await owner.get(`/sites/${siteId}/code/editor/?folder=/workspace`)).status).toBe(200);

@@ -109,59 +109,65 @@ describe('a host agent', () => {
     expect(rows[1].capacity_bytes).toBe(2 * GiB);
   });
 
-  it('refuses a request without the web’s signature, with a wrong or expired one, or one moved to another path', async () => {
+  it('refuses a request without the web’s signature, with a wrong or expired one, or one moved to another path or agent', async () => {
     const { address } = agents[0];
     const sessionPath = '/v1/sessions/0b7c6a4e-3f4b-4c1e-9f55-0d6c1f1b2a11/proxy/';
     const get = (headers: Record<string, string>, at = sessionPath) => fetch(`${address}${at}`, { headers });
     const unsigned = await get({});
     expect(unsigned.status).toBe(401);
     expect(await unsigned.json()).toMatchObject({ code: 'UNSIGNED', message: 'refused: missing signature' });
-    expect((await get({ 'x-windwalker-agent-auth': signAgentRequest('another-secret-another-secret-0000', 'GET', sessionPath) })).status).toBe(401);
-    expect((await get({ 'x-windwalker-agent-auth': signAgentRequest(SECRET, 'GET', sessionPath, '', Date.now() - 120_000) })).status).toBe(401);
-    expect((await get({ 'x-windwalker-agent-auth': signAgentRequest(SECRET, 'GET', '/v1/health') })).status).toBe(401);
-    expect((await get({ 'x-windwalker-agent-auth': signAgentRequest(SECRET, 'POST', sessionPath) })).status).toBe(401);
+    expect((await get({ 'x-windwalker-agent-auth': signAgentRequest('another-secret-another-secret-0000', address, 'GET', sessionPath) })).status).toBe(401);
+    expect((await get({ 'x-windwalker-agent-auth': signAgentRequest(SECRET, address, 'GET', sessionPath, '', Date.now() - 120_000) })).status).toBe(401);
+    expect((await get({ 'x-windwalker-agent-auth': signAgentRequest(SECRET, address, 'GET', '/v1/health') })).status).toBe(401);
+    expect((await get({ 'x-windwalker-agent-auth': signAgentRequest(SECRET, address, 'POST', sessionPath) })).status).toBe(401);
+    // Signed for another agent (devhost-2): not good here.
+    expect((await get({ 'x-windwalker-agent-auth': signAgentRequest(SECRET, agents[1].address, 'GET', sessionPath) })).status).toBe(401);
     // Signed for this path: past the check (no such session here).
-    const signed = await get({ 'x-windwalker-agent-auth': signAgentRequest(SECRET, 'GET', sessionPath) });
+    const signed = await get({ 'x-windwalker-agent-auth': signAgentRequest(SECRET, address, 'GET', sessionPath) });
     expect(signed.status).toBe(404);
     expect(signed.headers.get('x-windwalker-session')).toBe('gone');
-    const health = await get({ 'x-windwalker-agent-auth': signAgentRequest(SECRET, 'GET', '/v1/health') }, '/v1/health');
+    const health = await get({ 'x-windwalker-agent-auth': signAgentRequest(SECRET, address, 'GET', '/v1/health') }, '/v1/health');
     expect(await health.json()).toEqual({ name: 'devhost-1' });
   });
 
-  it('checks a signature’s method, path, expiry and metadata', () => {
+  it('checks a signature’s agent, method, path, expiry, nonce and metadata', () => {
     const now = Date.now();
-    const header = signAgentRequest(SECRET, 'POST', '/v1/sessions/x/start', 'meta', now);
-    expect(verifyAgentRequest(SECRET, 'POST', '/v1/sessions/x/start', header, 'meta', now)).toEqual({ ok: true });
-    expect(verifyAgentRequest(SECRET, 'POST', '/v1/sessions/x/start', header, 'other meta', now)).toEqual({ ok: false, reason: 'bad signature' });
-    expect(verifyAgentRequest(SECRET, 'POST', '/v1/sessions/x/start', header, 'meta', now + 61_000)).toEqual({ ok: false, reason: 'expired' });
-    expect(verifyAgentRequest(SECRET, 'POST', '/v1/sessions/x/start', 'garbage', 'meta', now)).toEqual({ ok: false, reason: 'malformed' });
-    expect(verifyAgentRequest(SECRET, 'POST', '/v1/sessions/x/start', undefined, 'meta', now)).toEqual({ ok: false, reason: 'missing' });
+    const AGENT = 'http://10.0.0.7:7340';
+    const header = signAgentRequest(SECRET, AGENT, 'POST', '/v1/sessions/x/start', 'meta', now);
+    expect(verifyAgentRequest(SECRET, AGENT, 'POST', '/v1/sessions/x/start', header, 'meta', now)).toEqual({ ok: true });
+    expect(verifyAgentRequest(SECRET, AGENT, 'POST', '/v1/sessions/x/start', header, 'other meta', now)).toEqual({ ok: false, reason: 'bad signature' });
+    expect(verifyAgentRequest(SECRET, AGENT, 'POST', '/v1/sessions/x/start', header, 'meta', now + 61_000)).toEqual({ ok: false, reason: 'expired' });
+    expect(verifyAgentRequest(SECRET, AGENT, 'POST', '/v1/sessions/x/start', 'garbage', 'meta', now)).toEqual({ ok: false, reason: 'malformed' });
+    expect(verifyAgentRequest(SECRET, AGENT, 'POST', '/v1/sessions/x/start', undefined, 'meta', now)).toEqual({ ok: false, reason: 'missing' });
     // The nonce is signed too: the header of before this change, or another nonce, does not pass.
     const [expires, nonce, hmac] = header.split('.');
-    expect(verifyAgentRequest(SECRET, 'POST', '/v1/sessions/x/start', `${expires}.${hmac}`, 'meta', now)).toEqual({ ok: false, reason: 'malformed' });
+    expect(verifyAgentRequest(SECRET, AGENT, 'POST', '/v1/sessions/x/start', `${expires}.${hmac}`, 'meta', now)).toEqual({ ok: false, reason: 'malformed' });
     const otherNonce = `${expires}.${nonce.replace(/^./, nonce[0] === '0' ? '1' : '0')}.${hmac}`;
-    expect(verifyAgentRequest(SECRET, 'POST', '/v1/sessions/x/start', otherNonce, 'meta', now)).toEqual({ ok: false, reason: 'bad signature' });
+    expect(verifyAgentRequest(SECRET, AGENT, 'POST', '/v1/sessions/x/start', otherNonce, 'meta', now)).toEqual({ ok: false, reason: 'bad signature' });
+    // Another agent's address does not pass; the same address written otherwise does.
+    expect(verifyAgentRequest(SECRET, 'http://10.0.0.8:7340', 'POST', '/v1/sessions/x/start', header, 'meta', now)).toEqual({ ok: false, reason: 'bad signature' });
+    expect(verifyAgentRequest(SECRET, 'http://10.0.0.7:7340/', 'POST', '/v1/sessions/x/start', header, 'meta', now)).toEqual({ ok: true });
     // Two signatures of the same request in the same millisecond differ.
-    expect(signAgentRequest(SECRET, 'GET', '/v1/health', '', now)).not.toBe(signAgentRequest(SECRET, 'GET', '/v1/health', '', now));
+    expect(signAgentRequest(SECRET, AGENT, 'GET', '/v1/health', '', now)).not.toBe(signAgentRequest(SECRET, AGENT, 'GET', '/v1/health', '', now));
   });
 
   it('takes a signed request once: the same signature again is refused with 401 and a log line, a fresh one passes', async () => {
     const agent = agents[0];
     const before = agent.rememberedNonces();
-    const health = signAgentRequest(SECRET, 'GET', '/v1/health');
+    const health = signAgentRequest(SECRET, agent.address, 'GET', '/v1/health');
     const first = await fetch(`${agent.address}/v1/health`, { headers: { 'x-windwalker-agent-auth': health } });
     expect(first.status).toBe(200);
     const replayed = await fetch(`${agent.address}/v1/health`, { headers: { 'x-windwalker-agent-auth': health } });
     expect(replayed.status).toBe(401);
     expect(await replayed.json()).toEqual({ code: 'REPLAYED', message: 'refused: replayed signature' });
     expect(logged).toContain(`devhost-1: refused GET /v1/health from 127.0.0.1: its signature was already used once (a replayed request?)`);
-    const fresh = await fetch(`${agent.address}/v1/health`, { headers: { 'x-windwalker-agent-auth': signAgentRequest(SECRET, 'GET', '/v1/health') } });
+    const fresh = await fetch(`${agent.address}/v1/health`, { headers: { 'x-windwalker-agent-auth': signAgentRequest(SECRET, agent.address, 'GET', '/v1/health') } });
     expect(fresh.status).toBe(200);
 
     // A session's control call with its metadata (stop, which answers the tree): once.
     const stopPath = '/v1/sessions/0b7c6a4e-3f4b-4c1e-9f55-0d6c1f1b2a11/stop';
     const meta = Buffer.from(JSON.stringify({ have: null })).toString('base64url');
-    const signed = { 'x-windwalker-agent-auth': signAgentRequest(SECRET, 'POST', stopPath, meta), 'x-windwalker-agent-meta': meta };
+    const signed = { 'x-windwalker-agent-auth': signAgentRequest(SECRET, agent.address, 'POST', stopPath, meta), 'x-windwalker-agent-meta': meta };
     const stop = await fetch(`${agent.address}${stopPath}`, { method: 'POST', headers: signed });
     expect(stop.status).not.toBe(401);
     await stop.arrayBuffer();
@@ -170,26 +176,36 @@ describe('a host agent', () => {
     expect((await stopAgain.json()).code).toBe('REPLAYED');
 
     // Only signatures that check out are remembered: the three taken, not the refusals.
-    await fetch(`${agent.address}/v1/health`, { headers: { 'x-windwalker-agent-auth': signAgentRequest('another-secret-another-secret-0000', 'GET', '/v1/health') } });
+    await fetch(`${agent.address}/v1/health`, { headers: { 'x-windwalker-agent-auth': signAgentRequest('another-secret-another-secret-0000', agent.address, 'GET', '/v1/health') } });
     await fetch(`${agent.address}/v1/health`);
     expect(agent.rememberedNonces()).toBe(before + 3);
   });
 
-  it('refuses a request signed before it started (a restart forgets the nonces it had seen)', async () => {
-    const signedEarlier = signAgentRequest(SECRET, 'GET', '/v1/health');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    const restarted = await startDevmodeAgent({
+  it('refuses after a restart a request signed before it (a restart forgets the nonces it had seen)', async () => {
+    const options = {
       sql, name: 'devhost-restarted', dataDir: path.join(dataDir, 'devhost-restarted'), installDir: path.join(dataDir, 'no-install'),
       docker: new Docker({ socketPath: path.join(dataDir, 'no-docker.sock') }), secret: SECRET,
       memory: async () => ({ totalBytes: 32 * GiB, availableBytes: 0 }), heartbeatMs: 60_000, sweepMs: 600_000,
-      log: (line) => logged.push(`devhost-restarted: ${line}`),
-    });
+      log: (line: string) => logged.push(`devhost-restarted: ${line}`),
+    };
+    const before = await startDevmodeAgent(options);
+    const { address, port } = before;
+    const taken = signAgentRequest(SECRET, address, 'GET', '/v1/health');
+    expect((await fetch(`${address}/v1/health`, { headers: { 'x-windwalker-agent-auth': taken } })).status).toBe(200);
+    const notYetSent = signAgentRequest(SECRET, address, 'GET', '/v1/health');
+    await before.stop();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The same agent again, on the same address: both signatures are within their minute.
+    const restarted = await startDevmodeAgent({ ...options, port });
     try {
-      const old = await fetch(`${restarted.address}/v1/health`, { headers: { 'x-windwalker-agent-auth': signedEarlier } });
-      expect(old.status).toBe(401);
-      expect(await old.json()).toEqual({ code: 'REPLAYED', message: 'refused: unverifiable signature' });
+      expect(restarted.address).toBe(address);
+      for (const header of [taken, notYetSent]) {
+        const old = await fetch(`${address}/v1/health`, { headers: { 'x-windwalker-agent-auth': header } });
+        expect(old.status).toBe(401);
+        expect(await old.json()).toEqual({ code: 'REPLAYED', message: 'refused: unverifiable signature' });
+      }
       expect(logged).toContain('devhost-restarted: refused GET /v1/health from 127.0.0.1: its signature is older than the nonces this agent remembers (a replayed request?)');
-      const fresh = await fetch(`${restarted.address}/v1/health`, { headers: { 'x-windwalker-agent-auth': signAgentRequest(SECRET, 'GET', '/v1/health') } });
+      const fresh = await fetch(`${address}/v1/health`, { headers: { 'x-windwalker-agent-auth': signAgentRequest(SECRET, address, 'GET', '/v1/health') } });
       expect(fresh.status).toBe(200);
     } finally {
       await restarted.stop();
@@ -207,7 +223,7 @@ describe('a host agent', () => {
     try {
       const now = Date.now();
       // Three signatures expiring a few seconds apart (a web clock a little ahead is allowed).
-      const [a, b, c] = [2_000, 4_000, 6_000].map((ahead) => signAgentRequest(SECRET, 'GET', '/v1/health', '', now + ahead));
+      const [a, b, c] = [2_000, 4_000, 6_000].map((ahead) => signAgentRequest(SECRET, small.address, 'GET', '/v1/health', '', now + ahead));
       const get = (header: string) => fetch(`${small.address}/v1/health`, { headers: { 'x-windwalker-agent-auth': header } });
       expect((await get(a)).status).toBe(200);
       expect((await get(b)).status).toBe(200);
@@ -216,7 +232,7 @@ describe('a host agent', () => {
       // a was dropped to make room for c: its replay is still refused, as unverifiable.
       expect(await (await get(a)).json()).toEqual({ code: 'REPLAYED', message: 'refused: unverifiable signature' });
       expect(await (await get(b)).json()).toEqual({ code: 'REPLAYED', message: 'refused: replayed signature' });
-      expect((await get(signAgentRequest(SECRET, 'GET', '/v1/health', '', now + 8_000))).status).toBe(200);
+      expect((await get(signAgentRequest(SECRET, small.address, 'GET', '/v1/health', '', now + 8_000))).status).toBe(200);
     } finally {
       await small.stop();
       await sql`delete from devmode_hosts where name = 'devhost-bounded'`;

@@ -94,13 +94,15 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
   const openSockets = new Set<Duplex>();
 
   const proxy = httpProxy.createProxyServer({ ws: true, xfwd: true, proxyTimeout: 0, agent });
-  const prepare = (proxyReq: http.ClientRequest) => {
+  /** The address of the agent each proxied request goes to (signed: a signature is good for that agent only). */
+  const agentOf = new WeakMap<IncomingMessage, string>();
+  const prepare = (proxyReq: http.ClientRequest, req: IncomingMessage) => {
     const cookie = withoutSessionCookie(proxyReq.getHeader('cookie') as string | undefined);
     if (cookie) proxyReq.setHeader('cookie', cookie);
     else proxyReq.removeHeader('cookie');
-    // The agent forwards only what the web signed: this method and this path, once (a new nonce
-    // for every request and upgrade; nothing here resends a signed request).
-    proxyReq.setHeader(AGENT_AUTH_HEADER, signAgentRequest(runtime.agentSecret, proxyReq.method, proxyReq.path));
+    // The agent forwards only what the web signed: this method and this path, to that agent,
+    // once (a new nonce for every request and upgrade; nothing here resends a signed request).
+    proxyReq.setHeader(AGENT_AUTH_HEADER, signAgentRequest(runtime.agentSecret, agentOf.get(req) ?? '', proxyReq.method, proxyReq.path));
   };
   proxy.on('proxyReq', prepare);
   proxy.on('proxyReqWs', prepare);
@@ -240,6 +242,7 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
         touched.set(grant.sessionId, grant.tenantId);
         const prefix = `/sites/${siteId}/code/editor`;
         req.url = req.originalUrl.slice(prefix.length) || '/';
+        agentOf.set(req, grant.agentAddress);
         proxy.web(req, res, { target: `${grant.agentAddress}${agentProxyPrefix(grant.sessionId)}` });
       })
       .catch(next);
@@ -265,6 +268,7 @@ export function startDevmodeProxy(opts: { sql: Sql; boss: () => Promise<PgBoss>;
         // Traffic on an open editor keeps the session from counting as idle.
         socket.on('data', () => touched.set(grant.sessionId, grant.tenantId));
         req.url = (req.url ?? '/').slice(`/sites/${siteId}/code/editor`.length) || '/';
+        agentOf.set(req, grant.agentAddress);
         proxy.ws(req, socket, head, { target: `${grant.agentAddress}${agentProxyPrefix(grant.sessionId)}` });
       })
       .catch((error) => {

@@ -6,7 +6,8 @@
 // checks the access key, the credential scope (region, service), the clock skew and — for S3 —
 // that x-amz-content-sha256 is the body's SHA-256. Then:
 // - S3: PutObject, HeadObject, CopyObject (x-amz-copy-source, MetadataDirective), DeleteObjects
-//   (needs Content-MD5 or an x-amz-checksum header), in one bucket; XML errors (NoSuchKey,
+//   (needs Content-MD5 or an x-amz-checksum header, which must match the body — BadDigest; 1 to 1000
+//   keys, XML-escaped; a missing key counts as deleted; Quiet leaves out the Deleted list), in one bucket; XML errors (NoSuchKey,
 //   NoSuchBucket, SignatureDoesNotMatch, SlowDown); ListObjectsV2 on it and on the CloudFront log
 //   bucket, whose files the distributions with standard logging on deliver (cloudfront-logs.ts);
 // - CloudFront Functions: Create, Get (DEVELOPMENT/LIVE), Describe, Update and Publish with
@@ -17,6 +18,7 @@
 // edge would.
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import vm from 'node:vm';
+import { crc32 } from 'node:zlib';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createAwsDomainsContract, type ContractCertificate, type ContractDistribution } from './aws-domains.ts';
 import { createCloudFrontLogsContract, listObjectsV2, type CloudFrontLogsContract } from './cloudfront-logs.ts';
@@ -91,6 +93,32 @@ function s3Error(status: number, code: string, message: string): ContractRespons
 
 function cfError(status: number, code: string, message: string): ContractResponse {
   return xml(status, `<ErrorResponse xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
+}
+
+function escapeXml(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+}
+
+function unescapeXml(value: string): string {
+  return value.replace(/&(lt|gt|quot|apos|amp|#x[0-9a-fA-F]+|#\d+);/g, (_m, e: string) => e === 'lt' ? '<' : e === 'gt' ? '>' : e === 'quot' ? '"' : e === 'apos' ? "'"
+    : e === 'amp' ? '&' : String.fromCodePoint(e.startsWith('#x') ? parseInt(e.slice(2), 16) : Number(e.slice(1))));
+}
+
+/** The body's checksum against the one the client declared (Content-MD5, x-amz-checksum-crc32/sha1/sha256), as S3 checks it. */
+function checksumMismatch(req: ContractRequest): ContractResponse | null {
+  const declared: [string, () => string][] = [
+    ['content-md5', () => createHash('md5').update(req.body).digest('base64')],
+    ['x-amz-checksum-crc32', () => { const b = Buffer.alloc(4); b.writeUInt32BE(crc32(req.body)); return b.toString('base64'); }],
+    ['x-amz-checksum-sha1', () => createHash('sha1').update(req.body).digest('base64')],
+    ['x-amz-checksum-sha256', () => createHash('sha256').update(req.body).digest('base64')],
+  ];
+  for (const [header, compute] of declared) {
+    const value = req.headers[header];
+    if (typeof value === 'string' && value !== compute()) {
+      return s3Error(400, 'BadDigest', `The ${header} you specified did not match the calculated checksum.`);
+    }
+  }
+  return null;
 }
 
 function tag(body: string, name: string): string | undefined {
@@ -180,10 +208,17 @@ export async function startAwsContract(opts: { region?: string; bucket?: string;
       if (req.method === 'POST' && req.url.searchParams.has('delete')) {
         const hasChecksum = Object.keys(req.headers).some((h) => h === 'content-md5' || h.startsWith('x-amz-checksum-'));
         if (!hasChecksum) return s3Error(400, 'InvalidRequest', 'Missing required header for this request: Content-MD5 or x-amz-checksum-*');
-        const keys = [...req.body.toString('utf8').matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((m) => m[1]);
+        const wrongChecksum = checksumMismatch(req);
+        if (wrongChecksum) return wrongChecksum;
+        const text = req.body.toString('utf8');
+        if (!/^(<\?xml[^>]*\?>)?\s*<Delete[\s>]/.test(text)) return s3Error(400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
+        const keys = [...text.matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((m) => unescapeXml(m[1]));
         if (keys.length === 0 || keys.length > 1000) return s3Error(400, 'MalformedXML', 'Delete must name 1 to 1000 objects');
+        // A key that does not exist is deleted too (S3 answers it as Deleted); Quiet leaves out the Deleted list.
         for (const k of keys) objects.delete(k);
-        return xml(200, '<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></DeleteResult>');
+        const quiet = tag(text, 'Quiet') === 'true';
+        const deleted = quiet ? '' : keys.map((k) => `<Deleted><Key>${escapeXml(k)}</Key></Deleted>`).join('');
+        return xml(200, `<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${deleted}</DeleteResult>`);
       }
       return s3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
     }

@@ -1,6 +1,6 @@
 import { ACMClient, DeleteCertificateCommand, DescribeCertificateCommand, RequestCertificateCommand, ResourceInUseException, ResourceNotFoundException } from '@aws-sdk/client-acm';
 import { CloudFrontClient, GetDistributionConfigCommand, InvalidViewerCertificate, PreconditionFailed, UpdateDistributionCommand } from '@aws-sdk/client-cloudfront';
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/index.ts';
 import { startAwsContract, type AwsContract } from '../contracts/aws.ts';
@@ -49,6 +49,52 @@ describe('AWS contract server', () => {
         credentials: { accessKeyId: contract.accessKeyId, secretAccessKey: contract.secretAccessKey },
       });
       await expect(good.send(new HeadObjectCommand({ Bucket: contract.bucket, Key: 'objects/x' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    } finally {
+      await contract.close();
+    }
+  });
+});
+
+describe('AWS contract server: DeleteObjects', () => {
+  it('checks the body against its declared checksum (BadDigest), unescapes keys, and lists what it deleted unless Quiet', async () => {
+    const contract = await startAwsContract();
+    try {
+      const s3 = new S3Client({
+        region: contract.region, endpoint: contract.url, forcePathStyle: true, maxAttempts: 1,
+        credentials: { accessKeyId: contract.accessKeyId, secretAccessKey: contract.secretAccessKey },
+        requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+      });
+      for (const Key of ['sites/a/1/index.html', 'sites/a/1/q&a.html', 'sites/b/1/index.html']) {
+        await s3.send(new PutObjectCommand({ Bucket: contract.bucket, Key, Body: 'x' }));
+      }
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: contract.bucket, Prefix: 'sites/a/' }));
+      expect(listed.Contents?.map((c) => c.Key)).toEqual(['sites/a/1/index.html', 'sites/a/1/q&a.html']);
+
+      // A checksum header that is not the body's (set before signing, so the signature holds): refused.
+      const tampered = new S3Client({
+        region: contract.region, endpoint: contract.url, forcePathStyle: true, maxAttempts: 1,
+        credentials: { accessKeyId: contract.accessKeyId, secretAccessKey: contract.secretAccessKey },
+        requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+      });
+      tampered.middlewareStack.addRelativeTo(((next: (args: unknown) => Promise<unknown>) => async (args: { request: unknown }) => {
+        const headers = (args.request as { headers: Record<string, string> }).headers;
+        const declared = Object.keys(headers).find((h) => h.toLowerCase() === 'content-md5' || h.toLowerCase().startsWith('x-amz-checksum-') && h.toLowerCase() !== 'x-amz-checksum-algorithm');
+        expect(declared).toBeDefined();
+        headers[declared!] = Buffer.alloc(declared!.toLowerCase() === 'content-md5' ? 16 : 4).toString('base64');
+        return next(args);
+      }) as never, { relation: 'before', toMiddleware: 'awsAuthMiddleware' });
+      await expect(tampered.send(new DeleteObjectsCommand({ Bucket: contract.bucket, Delete: { Objects: [{ Key: 'sites/a/1/index.html' }] } })))
+        .rejects.toMatchObject({ name: 'BadDigest' });
+      expect(contract.objects.has('sites/b/1/index.html')).toBe(true);
+
+      const result = await s3.send(new DeleteObjectsCommand({
+        Bucket: contract.bucket, Delete: { Objects: [{ Key: 'sites/a/1/index.html' }, { Key: 'sites/a/1/q&a.html' }, { Key: 'sites/a/never' }] },
+      }));
+      expect(result.Deleted?.map((d) => d.Key)).toEqual(['sites/a/1/index.html', 'sites/a/1/q&a.html', 'sites/a/never']);
+      expect([...contract.objects.keys()]).toEqual(['sites/b/1/index.html']);
+      const quiet = await s3.send(new DeleteObjectsCommand({ Bucket: contract.bucket, Delete: { Objects: [{ Key: 'sites/b/1/index.html' }], Quiet: true } }));
+      expect(quiet.Deleted ?? []).toEqual([]);
+      await expect(s3.send(new DeleteObjectsCommand({ Bucket: 'not-our-bucket', Delete: { Objects: [{ Key: 'x' }] } }))).rejects.toMatchObject({ name: 'NoSuchBucket' });
     } finally {
       await contract.close();
     }

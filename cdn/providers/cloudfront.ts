@@ -15,12 +15,20 @@
 //              viewer-request function per cache behaviour is all CloudFront allows, and every
 //              custom domain's distribution is a clone of the main one with this function
 //              associated, so the map is live on all of them with the same publish.
+//   deleteSite = (the owner deleted the site) the site's hosts out of both maps (one publish; the function and the main
+//              distribution are shared and stay), then every object under sites/<siteId>/ and
+//              manifests/<siteId>/ deleted (ListObjectsV2 + DeleteObjects). The content-addressed
+//              objects/<sha256> are shared by every site and stay (decision 148). A custom domain's
+//              own distribution is disabled when the domain is detached (cloudfront-domains.ts).
+//              A site that only moved away keeps its routes: usage reads its hosts from them.
 // See docs/decisions/010-cdn-providers.md for why a function map and not an origin-path switch.
 import {
   CloudFrontClient, CreateFunctionCommand, DescribeFunctionCommand, GetFunctionCommand, NoSuchFunctionExists,
   PreconditionFailed, PublishFunctionCommand, UpdateFunctionCommand,
 } from '@aws-sdk/client-cloudfront';
-import { CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { ACMClient } from '@aws-sdk/client-acm';
 import type { Sql } from '../../db/index.ts';
 import { CdnError } from '../errors.ts';
@@ -205,6 +213,27 @@ export function createCloudFrontBackend(config: CloudFrontConfig): RemoteBackend
     }
   }
 
+  async function deleteKeys(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const result = await s3.send(new DeleteObjectsCommand({
+        Bucket: bucket,
+        Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+      }));
+      if (result.Errors?.length) throw new Error(`S3 could not delete ${result.Errors.length} object(s): ${result.Errors[0].Code} ${result.Errors[0].Message}`);
+    }
+  }
+
+  async function listKeys(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys;
+  }
+
   const domains = createCloudFrontDomains({
     cloudfront, acm, distributionId: config.distributionId, siteBaseDomain: config.siteBaseDomain, writeRoutes, pollMs: config.certificatePollMs,
   });
@@ -260,13 +289,36 @@ export function createCloudFrontBackend(config: CloudFrontConfig): RemoteBackend
 
     async remove(site, deployment) {
       const prefix = deploymentPrefix(site.siteId, deployment.id);
-      const keys = [...Object.keys(deployment.manifest).map((p) => `${prefix}${p}`), `manifests/${site.siteId}/${deployment.id}.json`];
-      for (let i = 0; i < keys.length; i += 1000) {
-        const result = await s3.send(new DeleteObjectsCommand({
-          Bucket: bucket,
-          Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
-        }));
-        if (result.Errors?.length) throw new Error(`S3 could not delete ${result.Errors.length} object(s): ${result.Errors[0].Code} ${result.Errors[0].Message}`);
+      await deleteKeys([...Object.keys(deployment.manifest).map((p) => `${prefix}${p}`), `manifests/${site.siteId}/${deployment.id}.json`]);
+    },
+
+    async deleteSite(site) {
+      const own = `sites/${site.siteId}/`;
+      const left = (what: string) => (error: unknown) => {
+        throw new Error(`${what} (${(error as Error).message})`, { cause: error });
+      };
+      await writeRoutes((routes, redirects) => {
+        const hosts = new Set([`${site.slug}.${config.siteBaseDomain}`, ...site.domains]);
+        for (const [host, target] of Object.entries(routes)) if (target.startsWith(own)) hosts.add(host);
+        let changed = false;
+        for (const host of Object.keys(routes)) {
+          if (hosts.has(host) && routes[host].startsWith(own)) {
+            delete routes[host];
+            changed = true;
+          }
+        }
+        for (const [host, target] of Object.entries(redirects)) {
+          if (hosts.has(host) || hosts.has(target)) {
+            delete redirects[host];
+            changed = true;
+          }
+        }
+        if (!changed) return false;
+      }).catch(left(`the site's hosts were not removed from CloudFront function ${functionName}; its objects under ${own} in ${bucket} are left too`));
+      // Every deployment's prefix and manifest, whatever our rows still say (a deployment whose
+      // row was marked deleted after a failed removal leaves nothing behind either).
+      for (const prefix of [own, `manifests/${site.siteId}/`]) {
+        await listKeys(prefix).then(deleteKeys).catch(left(`objects under ${prefix} in S3 bucket ${bucket} were not all deleted`));
       }
     },
 

@@ -45,4 +45,11 @@ describe('provider registry', () => {
     expect(health).toMatchObject({ provider: 'cloudfront', ok: true });
     expect(aws.log.length).toBeGreaterThan(0);
   });
+
+  it('gives the lazily loaded CloudFront provider its redirects and site deletion (decisions 146, 148)', () => {
+    const cloudfront = createProviders(db.sql, { dataDir, config: config(true) }).get('cloudfront')!;
+    expect(typeof cloudfront.setRedirects).toBe('function');
+    expect(typeof cloudfront.deleteSite).toBe('function');
+    expect(typeof cloudfront.detachDomain).toBe('function');
+  });
 });

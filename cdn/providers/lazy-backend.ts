@@ -18,6 +18,18 @@ export function lazyBackend(name: RemoteBackend['name'], load: () => Promise<Rem
       if (!loaded.detachDomain) throw new Error(`${name}: this provider cannot disconnect a custom domain`);
       return loaded.detachDomain(...args);
     },
+    // What CloudFront has beyond the required calls: a method left out here is one the provider
+    // does not have in a process built by the registry (createRemoteProvider looks for it).
+    setRedirects: async (...args) => {
+      const loaded = await backend();
+      if (!loaded.setRedirects) throw new Error(`${name}: this provider cannot redirect a site's domains`);
+      return loaded.setRedirects(...args);
+    },
+    deleteSite: async (...args) => {
+      const loaded = await backend();
+      if (!loaded.deleteSite) throw new Error(`${name}: this provider cannot delete a site`);
+      return loaded.deleteSite(...args);
+    },
     usage: async (...args) => (await backend()).usage(...args),
     probe: async () => (await backend()).probe(),
   };

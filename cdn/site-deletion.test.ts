@@ -18,6 +18,7 @@ import { createVercelBackend, vercelProjectName, vercelSiteHost } from './provid
 import { createLocalProvider } from './providers/local.ts';
 import { createRemoteProvider } from './providers/remote.ts';
 import type { CdnProvider, ProviderName } from './providers/types.ts';
+import { migrateSite } from './migration.ts';
 import { takeDownSite } from './site-deletion.ts';
 import { insertSite, insertTenant, siteFiles } from './test-fixtures.ts';
 
@@ -172,6 +173,28 @@ describe('deleting a site', () => {
       expect(config).toContain('<Aliases><Quantity>0</Quantity>');
       expect(aws.certificates.has(row.provider_data.certificateArn)).toBe(false);
     }
+    await db.sql`delete from sites where id = ${site.siteId}`;
+  });
+
+  it('a site that moved off Vercel and CloudFront earlier: the project and the routes a move keeps go when it is deleted', async () => {
+    const site = await publishedSite('옮겨 다닌 카페', 'moved-cafe', vercel);
+    const files = siteFiles('moved-cafe-again', 2);
+    const toCloudFront = await migrateSite(db.sql, { ...site, from: vercel, to: cloudfront, files, reason: 'admin', stableNames });
+    expect(toCloudFront.removed).toBe(1);
+    const toEdge = await migrateSite(db.sql, { ...site, from: cloudfront, to: local, files, reason: 'admin', stableNames });
+    expect(toEdge.removed).toBe(1);
+    // The moves deleted every deployment there but kept the project and the routes (the usage sync reads them).
+    const project = vercelProjectName(site.siteId);
+    expect(vercelApi.projects.has(project)).toBe(true);
+    const fn = aws.functions.get(cloudFrontFunctionName(aws.distributionId))!;
+    expect(routesOf(fn.live!.toString('utf8'))[`moved-cafe.${CF_BASE}`]).toMatch(`sites/${site.siteId}/`);
+    expect(await db.sql`select distinct status from deployments where site_id = ${site.siteId} and provider <> 'local'`).toEqual([{ status: 'deleted' }]);
+
+    const takedown = await takeDownSite(db.sql, providers, { ...site, stableNames });
+    expect(takedown.notes).toEqual([]);
+    expect(vercelApi.projects.has(project)).toBe(false);
+    expect(Object.values(routesOf(fn.live!.toString('utf8'))).filter((t) => t.startsWith(`sites/${site.siteId}/`))).toEqual([]);
+    expect([...aws.objects.keys()].filter((k) => k.includes(site.siteId))).toEqual([]);
     await db.sql`delete from sites where id = ${site.siteId}`;
   });
 

@@ -44,6 +44,10 @@ export async function takeDownSite(
         select hostname, provider from cdn_domains where site_id = ${siteId} order by hostname`,
       deployments: await tx<{ id: string; provider: ProviderName }[]>`
         select id, provider from deployments where site_id = ${siteId} and status in ('ready', 'failed') order by created_at`,
+      // Every provider the site was ever deployed to: one it moved away from has only deleted
+      // deployment rows, but may still hold its Vercel project or CloudFront routes (a move keeps them).
+      deployedTo: await tx<{ provider: ProviderName }[]>`
+        select distinct provider from deployments where site_id = ${siteId} order by provider`,
       stable: await selectStableName(tx, siteId),
     };
   });
@@ -51,7 +55,7 @@ export async function takeDownSite(
   const notes: string[] = [];
   const hosted = new Set<ProviderName>();
   for (const d of state.domains) if (d.provider !== 'local') hosted.add(d.provider);
-  for (const d of state.deployments) if (d.provider !== 'local') hosted.add(d.provider);
+  for (const d of state.deployedTo) if (d.provider !== 'local') hosted.add(d.provider);
   if (state.site.cdn_provider !== 'local') hosted.add(state.site.cdn_provider);
 
   // The hosted CDNs first: once nothing answers the names there, our record can go.

@@ -15,9 +15,10 @@
 //              viewer-request function per cache behaviour is all CloudFront allows, and every
 //              custom domain's distribution is a clone of the main one with this function
 //              associated, so the map is live on all of them with the same publish.
-//   deleteSite = (the owner deleted the site) the site's hosts out of both maps (one publish; the function and the main
-//              distribution are shared and stay), then every object under sites/<siteId>/ and
-//              manifests/<siteId>/ deleted (ListObjectsV2 + DeleteObjects). The content-addressed
+//   deleteSite = (the owner deleted the site) the site's hosts out of both maps (one publish;
+//              the function and the main distribution are shared and stay), then every object
+//              under sites/<siteId>/ and manifests/<siteId>/ deleted (ListObjectsV2 +
+//              DeleteObjects). The content-addressed
 //              objects/<sha256> are shared by every site and stay (decision 148). A custom domain's
 //              own distribution is disabled when the domain is detached (cloudfront-domains.ts).
 //              A site that only moved away keeps its routes: usage reads its hosts from them.
@@ -298,15 +299,16 @@ export function createCloudFrontBackend(config: CloudFrontConfig): RemoteBackend
         throw new Error(`${what} (${(error as Error).message})`, { cause: error });
       };
       await writeRoutes((routes, redirects) => {
+        // Every host routed to the site (a host another site routes to now — a reused slug — stays).
         const hosts = new Set([`${site.slug}.${config.siteBaseDomain}`, ...site.domains]);
-        for (const [host, target] of Object.entries(routes)) if (target.startsWith(own)) hosts.add(host);
         let changed = false;
-        for (const host of Object.keys(routes)) {
-          if (hosts.has(host) && routes[host].startsWith(own)) {
-            delete routes[host];
-            changed = true;
-          }
+        for (const [host, target] of Object.entries(routes)) {
+          if (!target.startsWith(own)) continue;
+          hosts.add(host);
+          delete routes[host];
+          changed = true;
         }
+        // Every redirect from or to one of its names.
         for (const [host, target] of Object.entries(redirects)) {
           if (hosts.has(host) || hosts.has(target)) {
             delete redirects[host];

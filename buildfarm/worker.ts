@@ -613,7 +613,10 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
             deployment_id = ${placed.deploymentId}, error = null
           where ${stillOurs}`),
       ] : [];
-      const [[newer], moved] = await Promise.all([newerRead, move, ...uploadStage, lines, remembering, ...row, ...switchHere]);
+      // The deployment's new objects are flushed and named before this transaction commits
+      // (storeDeploymentFiles left the flush running while this was sent).
+      const flushed = rowPending ? [rowPending.durable] : [];
+      const [[newer], moved] = await Promise.all([newerRead, move, ...uploadStage, lines, remembering, ...row, ...switchHere, ...flushed]);
       // A build no longer ours: everything above is rolled back with the transaction.
       if (moved.count === 0) throw new BuildNoLongerRunning();
       if (newer) {

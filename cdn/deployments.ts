@@ -10,14 +10,14 @@ import { utimesSync } from 'node:fs';
 import { utimes } from 'node:fs/promises';
 import { isUuid, withTenant, type Sql, type TransactionSql } from '../db/index.ts';
 import { CdnError } from './errors.ts';
-import { objectPath, putObject, putObjectSync, sha256Hex } from './object-store.ts';
+import { objectPath, putObject, sha256Hex, startPutObject } from './object-store.ts';
 import type { DeployFile, DeploymentManifest, DeploymentRow, DeploymentStatus, DeployResult } from './types.ts';
 
 export const SITE_LIVE_CHANNEL = 'site_live';
 const MAX_FILES = 20_000;
 const MAX_PATH_LENGTH = 1024;
 const WRITE_CONCURRENCY = 8;
-/** Up to this many new objects are written on this thread (see putObjectSync); more go through the thread pool, WRITE_CONCURRENCY at a time. */
+/** Up to this many new objects are written on this thread (see startPutObject); more go through the thread pool, WRITE_CONCURRENCY at a time. */
 const SYNC_WRITE_LIMIT = 4;
 /** Up to this many stored files are touched synchronously (see addStoredFiles). */
 const SYNC_TOUCH_LIMIT = 500;
@@ -149,6 +149,12 @@ export interface StoredDeployment extends DeployResult {
   siteId: string;
   buildId: string | null;
   manifest: DeploymentManifest;
+  /**
+   * Resolves once every object this deploy wrote is flushed and under its name (see
+   * startPutObject). The row must not commit before: deploySite waits for it, the build worker
+   * within the switch's transaction.
+   */
+  durable: Promise<void>;
 }
 
 /**
@@ -160,6 +166,11 @@ export interface StoredDeployment extends DeployResult {
  */
 export async function deploySite(sql: Sql, opts: DeploySiteOptions): Promise<DeployResult> {
   const stored = await storeDeploymentFiles(sql, opts);
+  try {
+    await stored.durable;
+  } catch (cause) {
+    throw await recordFailedDeployment(sql, stored, cause);
+  }
   await withTenant(sql, opts.tenantId, (tx) => insertDeploymentInTransaction(tx, stored));
   const { deploymentId, fileCount, totalBytes, uploadedFiles, uploadedBytes } = stored;
   return { deploymentId, fileCount, totalBytes, uploadedFiles, uploadedBytes };
@@ -187,6 +198,7 @@ export async function storeDeploymentFiles(sql: Sql, opts: DeploySiteOptions): P
 
   let uploadedFiles = 0;
   let uploadedBytes = 0;
+  let durable: Promise<void> = Promise.resolve();
   try {
     // One write per distinct body: two paths with the same content share one object.
     const bodies = new Map<string, Buffer>();
@@ -202,7 +214,14 @@ export async function storeDeploymentFiles(sql: Sql, opts: DeploySiteOptions): P
       opts.onProgress?.(++done, total);
     };
     if (total <= SYNC_WRITE_LIMIT) {
-      for (const [sha256, body] of pending) counted(putObjectSync(dataDir, sha256, body), body);
+      const flushes: Promise<void>[] = [];
+      for (const [sha256, body] of pending) {
+        const put = startPutObject(dataDir, sha256, body);
+        flushes.push(put.durable);
+        counted(put.written, body);
+      }
+      durable = Promise.all(flushes).then(() => {});
+      durable.catch(() => {}); // awaited by whoever writes the row
     } else {
       const writeNext = async (): Promise<void> => {
         for (let next = pending.shift(); next; next = pending.shift()) {
@@ -214,14 +233,19 @@ export async function storeDeploymentFiles(sql: Sql, opts: DeploySiteOptions): P
     }
   } catch (cause) {
     const failed: StoredDeployment = {
-      tenantId, siteId, buildId, manifest, deploymentId: randomUUID(), fileCount, totalBytes, uploadedFiles, uploadedBytes,
+      tenantId, siteId, buildId, manifest, deploymentId: randomUUID(), fileCount, totalBytes, uploadedFiles, uploadedBytes, durable,
     };
-    await withTenant(sql, tenantId, (tx) => insertDeploymentInTransaction(tx, failed, 'failed')).catch(
-      (markError) => console.error(`[cdn] could not record the failed deployment of site ${siteId}: ${(markError as Error).message}`),
-    );
-    throw new Error(`Deploying site ${siteId} failed: ${(cause as Error).message}`, { cause });
+    throw await recordFailedDeployment(sql, failed, cause);
   }
-  return { tenantId, siteId, buildId, manifest, deploymentId: randomUUID(), fileCount, totalBytes, uploadedFiles, uploadedBytes };
+  return { tenantId, siteId, buildId, manifest, deploymentId: randomUUID(), fileCount, totalBytes, uploadedFiles, uploadedBytes, durable };
+}
+
+/** Records a deploy whose objects could not be written as a 'failed' row; returns the error to throw. */
+async function recordFailedDeployment(sql: Sql, deployment: StoredDeployment, cause: unknown): Promise<Error> {
+  await withTenant(sql, deployment.tenantId, (tx) => insertDeploymentInTransaction(tx, deployment, 'failed')).catch(
+    (markError) => console.error(`[cdn] could not record the failed deployment of site ${deployment.siteId}: ${(markError as Error).message}`),
+  );
+  return new Error(`Deploying site ${deployment.siteId} failed: ${(cause as Error).message}`, { cause });
 }
 
 /**

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/pr
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasObject, objectPath, putObject, putObjectSync, readObject, removeUnreferencedObjects, sha256Hex } from './object-store.ts';
+import { hasObject, objectPath, putObject, readObject, removeUnreferencedObjects, sha256Hex, startPutObject } from './object-store.ts';
 
 let dataDir: string;
 beforeAll(async () => {
@@ -21,16 +21,21 @@ describe('the content-addressed object store', () => {
     expect(await readdir(path.dirname(objectPath(dataDir, sha)))).toEqual([sha]); // no temp file left behind
   });
 
-  it('does the same on this thread (putObjectSync), refreshing the time of an object it finds', async () => {
+  it('writes on this thread and names the object only once its flush is done (startPutObject), refreshing the time of one it finds', async () => {
     const body = Buffer.from('<h1>여름 카페</h1>');
     const sha = sha256Hex(body);
-    expect(putObjectSync(dataDir, sha, body)).toBe(true);
-    const old = new Date(Date.now() - 3 * 60 * 60 * 1000);
-    await utimes(objectPath(dataDir, sha), old, old);
-    expect(putObjectSync(dataDir, sha, body)).toBe(false);
-    expect(await putObject(dataDir, sha, body)).toBe(false);
+    const put = startPutObject(dataDir, sha, body);
+    expect(put.written).toBe(true);
+    expect(await hasObject(dataDir, sha)).toBe(false); // still flushing under its temporary name
+    await put.durable;
     expect((await readObject(dataDir, sha)).equals(body)).toBe(true);
     expect(await readdir(path.dirname(objectPath(dataDir, sha)))).toEqual([sha]);
+    const old = new Date(Date.now() - 3 * 60 * 60 * 1000);
+    await utimes(objectPath(dataDir, sha), old, old);
+    const again = startPutObject(dataDir, sha, body);
+    expect(again.written).toBe(false);
+    await again.durable;
+    expect(await putObject(dataDir, sha, body)).toBe(false);
     const { mtimeMs } = await stat(objectPath(dataDir, sha));
     expect(mtimeMs).toBeGreaterThan(Date.now() - 60_000);
   });

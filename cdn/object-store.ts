@@ -7,7 +7,7 @@
 // rename is atomic on one filesystem, so a crash leaves either no object or the whole object,
 // never a partial one under the real name.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, fsync, mkdirSync, openSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -28,36 +28,55 @@ export function objectPath(dataDir: string, sha256: string): string {
 }
 
 /**
- * putObject on this thread, for a handful of objects (a one-page edit writes one): each of
- * putObject's seven file-system calls is otherwise a trip through libuv's thread pool, which on
- * a busy host waits to be scheduled every time; here they cost well under a millisecond with the
- * flush (measured 0.8 ms against 2.1 ms at load 4).
+ * putObject with its slow part left running: the body is written to its temporary file on this
+ * thread, and `durable` resolves once the flush (one trip through libuv's thread pool) and the
+ * rename are done — the object exists under its name only then, whole. For a handful of objects
+ * (a one-page edit writes one): each of putObject's seven file-system calls is otherwise a trip
+ * through the thread pool, which on a busy host waits to be scheduled every time, and the flush
+ * (1–6 ms on this host's disk) can overlap the caller's database round trips. Whoever records a
+ * deployment naming the object must wait for `durable` before that record commits.
  */
-export function putObjectSync(dataDir: string, sha256: string, body: Buffer): boolean {
+export function startPutObject(dataDir: string, sha256: string, body: Buffer): { written: boolean; durable: Promise<void> } {
   const target = objectPath(dataDir, sha256);
   try {
     const now = new Date();
     utimesSync(target, now, now);
-    return false;
+    return { written: false, durable: Promise.resolve() };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   mkdirSync(path.dirname(target), { recursive: true });
   const temp = path.join(path.dirname(target), `${TEMP_PREFIX}${sha256.slice(0, 12)}-${randomBytes(6).toString('hex')}`);
-  try {
-    const fd = openSync(temp, 'wx', 0o644);
-    try {
-      writeFileSync(fd, body);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, target);
-  } catch (cause) {
+  const failed = (cause: unknown) => {
     rmSync(temp, { force: true });
-    throw new Error(`Could not store object ${sha256}: ${(cause as Error).message}`, { cause });
+    return new Error(`Could not store object ${sha256}: ${(cause as Error).message}`, { cause });
+  };
+  let fd: number;
+  try {
+    fd = openSync(temp, 'wx', 0o644);
+  } catch (cause) {
+    throw failed(cause);
   }
-  return true;
+  try {
+    writeFileSync(fd, body);
+  } catch (cause) {
+    closeSync(fd);
+    throw failed(cause);
+  }
+  const durable = new Promise<void>((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve()))).then(
+    () => {
+      closeSync(fd);
+      renameSync(temp, target);
+    },
+    (error: unknown) => {
+      closeSync(fd);
+      throw error;
+    },
+  ).catch((cause: unknown) => {
+    throw failed(cause);
+  });
+  durable.catch(() => {}); // the caller awaits it; this only keeps a failure from being unhandled meanwhile
+  return { written: true, durable };
 }
 
 /**

@@ -295,7 +295,13 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       // The lock, the build with the version it renders, and the tenant's running builds (RLS:
       // only its own, and whether one is this site's) in one round trip, run in this order: the
       // count is taken under the lock.
-      const [, [build], [{ count, busy }]] = await Promise.all([
+      //
+      // The claim's commit does not wait for its WAL flush (synchronous_commit off, this
+      // transaction only): a claim lost in a database crash leaves the build queued, and whatever
+      // the worker rendered meanwhile never goes live — the switch only takes a build still
+      // running and ours. The switch's commit stays synchronous.
+      const [, , [build], [{ count, busy }]] = await Promise.all([
+        tx`select set_config('synchronous_commit', 'off', true)`.execute(),
         tx`select pg_advisory_xact_lock(hashtext(${`ww-build-tenant:${job.tenantId}`}))`.execute(),
         tx<{
           status: string; worker_id: string | null; version_id: string; priority: number; attempts: number; slug: string; cdn_provider: string;

@@ -11,7 +11,8 @@ import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
-import { connect, migrate, resolveDatabaseUrl, type Sql } from '../db/index.ts';
+import { env } from '../config/index.ts';
+import { connect, migrate, startEmbeddedDatabase, type Sql } from '../db/index.ts';
 import { createApiKey } from '../web/app/api/keys.server.ts';
 import { ApiMeter } from '../web/app/api/metering.server.ts';
 import { createPublicApiRouter } from '../web/app/api/router.server.ts';
@@ -29,7 +30,10 @@ function withDatabase(url: string, name: string): string {
 }
 
 export async function benchApi(): Promise<Figures> {
-  const serverUrl = await resolveDatabaseUrl();
+  // A database server of its own unless DATABASE_URL names one (as the other benches).
+  const work = await mkdtemp(path.join(os.tmpdir(), 'ww-bench-api-db-'));
+  const embedded = env().DATABASE_URL ? null : await startEmbeddedDatabase(work);
+  const serverUrl = env().DATABASE_URL ?? embedded!.url;
   const name = `ww_bench_api_${randomBytes(4).toString('hex')}`;
   const admin = connect(serverUrl, { max: 1 });
   await admin.unsafe(`create database ${name}`);
@@ -117,5 +121,7 @@ export async function benchApi(): Promise<Figures> {
     await sql.end({ timeout: 5 });
     await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.end();
+    await embedded?.stop();
+    await rm(work, { recursive: true, force: true });
   }
 }

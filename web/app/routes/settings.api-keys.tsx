@@ -9,6 +9,7 @@ import { API_SCOPE_LABELS, API_SCOPES, countApiCalls, createApiKey, listApiKeys,
 import { WebhookUrlError } from '~/api/webhook-target.server.ts';
 import { createWebhook, deleteWebhook, listWebhookDeliveries, listWebhooks, WEBHOOK_EVENTS, type WebhookEvent } from '~/api/webhooks.server.ts';
 import { forbidden, requireMember } from '~/auth.server.ts';
+import { formatDateTime } from '~/components/billing/format.ts';
 import { Field, FormError } from '~/components/field.tsx';
 import { sql } from '~/db.server.ts';
 
@@ -93,17 +94,6 @@ const CHOICES = { border: 'none', padding: 0, margin: 0 } as const;
 const CHOICE = { display: 'flex', alignItems: 'flex-start', gap: 8, fontWeight: 'normal', margin: '6px 0' } as const;
 const CHECKBOX = { width: 'auto', margin: '3px 0 0', flex: 'none' } as const;
 
-// The 24-hour clock with hourCycle 'h23', as the other pages: timeStyle 'short' wrote the day period
-// "PM 2:15" in Node 20's ICU (78, CLDR 48) and "오후 2:15" in Chromium, so the page failed to hydrate.
-const dateTime = new Intl.DateTimeFormat('ko-KR', {
-  timeZone: 'Asia/Seoul',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
 const number = new Intl.NumberFormat('ko-KR');
 
 export default function ApiKeys() {
@@ -160,7 +150,7 @@ export default function ApiKeys() {
                     <td><code>{k.prefix}…</code></td>
                     <td>{k.scopes.join(', ')}</td>
                     <td>{number.format(k.callsThisMonth)}회</td>
-                    <td className="muted small">{k.lastUsedAt ? dateTime.format(new Date(k.lastUsedAt)) : '사용 전'}</td>
+                    <td className="muted small">{k.lastUsedAt ? formatDateTime(k.lastUsedAt) : '사용 전'}</td>
                     <td>
                       {k.revokedAt ? null : (
                         <Form method="post">
@@ -222,7 +212,7 @@ export default function ApiKeys() {
                       <td>{d.status === 'delivered' ? '전달됨' : d.status === 'failed' ? '실패 (재시도 끝)' : '재시도 대기'}</td>
                       <td>{d.attempts}회</td>
                       <td className="small">{d.lastStatusCode ?? '-'} {d.lastError ?? ''}</td>
-                      <td className="muted small">{dateTime.format(new Date(d.createdAt))}</td>
+                      <td className="muted small">{formatDateTime(d.createdAt)}</td>
                     </tr>
                   ))}
                 </tbody>

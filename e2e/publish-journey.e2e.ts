@@ -51,6 +51,12 @@ describe('an owner’s first site', () => {
     await page.getByRole('button', { name: '게시하기' }).click();
     await page.waitForURL(/\/builds\/[0-9a-f-]{36}/);
     await expect.poll(() => page.getByRole('heading', { name: '게시 완료' }).count(), { timeout: 90_000 }).toBe(1);
+    // The bar says 100 % and has finished growing to it (a 0.4 s transition) before the picture.
+    const bar = page.getByRole('progressbar');
+    expect(await bar.getAttribute('aria-valuenow')).toBe('100');
+    await expect
+      .poll(() => bar.evaluate((el) => Math.round((el.firstElementChild as HTMLElement).getBoundingClientRect().width - el.getBoundingClientRect().width)))
+      .toBe(0);
     await page.screenshot({ path: screenshotPath('journey', 'build'), fullPage: true });
 
     const live = await platform.fetchSite(slug);

@@ -110,7 +110,7 @@ describe('the build cache', () => {
   it('starts no renderer when nothing changed', async () => {
     const again = await publish(document);
     expect(again.logs.some((line) => line.startsWith('50개 페이지 중 0개를 새로 만들었습니다'))).toBe(true);
-    expect(again.logs.some((line) => /^rendered \d+ files/.test(line))).toBe(false);
+    expect(again.logs.some((line) => /^파일 \d+개를 \d+ms에 만들었습니다/.test(line))).toBe(false);
     expect(again.deployment.uploaded_bytes).toBe(0);
   });
 

@@ -96,7 +96,7 @@ async function render(workDir: string): Promise<number> {
   }
   manifest.renderMs = Date.now() - started;
   writeFileSync(path.join(outDir, 'manifest.json'), JSON.stringify(manifest));
-  console.log(`rendered ${files.length} files in ${manifest.renderMs} ms`);
+  console.log(`파일 ${files.length}개를 ${manifest.renderMs}ms에 만들었습니다.`);
   return 0;
 }
 

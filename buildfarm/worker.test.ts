@@ -86,7 +86,7 @@ describe('a published site', () => {
     const stages = logs.map((l) => l.stage).filter((stage, i, all) => stage !== all[i - 1]);
     expect(stages).toEqual(['queued', 'render', 'upload', 'switch', 'done']);
     expect(logs.map((l) => l.id)).toEqual([...logs.map((l) => l.id)].sort((a, b) => a - b));
-    expect(logs.some((l) => /rendered \d+ files/.test(l.message))).toBe(true);
+    expect(logs.some((l) => /^파일 \d+개를 \d+ms에 만들었습니다/.test(l.message))).toBe(true);
     expect(logs.at(-1)?.message).toBe('사이트가 게시되었습니다.');
   });
 });

@@ -38,7 +38,7 @@ describe('the renderer bundle', () => {
     try {
       // An empty environment and no loader flags: what the container and the child process get.
       const { stdout } = await run(process.execPath, [bundle.path, workspace.dir], { env: { NODE_ENV: 'production' }, cwd: workspace.dir });
-      expect(stdout).toMatch(/^rendered 2 files/);
+      expect(stdout).toMatch(/^파일 2개를 \d+ms에 만들었습니다/);
       const manifest = JSON.parse(await readFile(path.join(workspace.dir, 'out', 'manifest.json'), 'utf8')) as RenderManifest;
       expect(manifest.files.map((file) => file.path)).toEqual(['/index.html', '/robots.txt']);
       const home = await readFile(path.join(workspace.dir, 'out', 'files', manifest.files[0]!.file), 'utf8');

@@ -107,6 +107,39 @@ export async function ensureBuilderImage(
   return tag;
 }
 
+/** A builder image older than this that no container uses is removed when a worker starts. */
+const OLD_BUILDER_IMAGE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Removes this host's builder images other than `keep` that were built more than a day ago
+ * (`olderThanMs`): each renderer or node change builds a new one (~105 MB) and nothing else
+ * removes the old. The engine refuses to remove an image a container still uses (a worker of an
+ * older version with its warm containers), and that refusal is left alone; the day spares a
+ * worker of the previous version that is between builds. Returns the tags removed.
+ */
+export async function removeOldBuilderImages(
+  docker: Docker,
+  opts: { keep: string; olderThanMs?: number; now?: number; repository?: string },
+): Promise<string[]> {
+  const repository = opts.repository ?? BUILDER_IMAGE_REPOSITORY;
+  const cutoff = (opts.now ?? Date.now()) - (opts.olderThanMs ?? OLD_BUILDER_IMAGE_MS);
+  const images = await docker.listImages({ filters: JSON.stringify({ reference: [repository] }) });
+  const removed: string[] = [];
+  for (const image of images) {
+    if (image.Created * 1000 > cutoff) continue;
+    for (const tag of image.RepoTags ?? []) {
+      if (tag === opts.keep || !tag.startsWith(`${repository}:`)) continue;
+      try {
+        await docker.getImage(tag).remove();
+        removed.push(tag);
+      } catch {
+        // In use by a container (409), or removed meanwhile by another worker on this host.
+      }
+    }
+  }
+  return removed;
+}
+
 export interface DockerExecutorOptions {
   docker: Docker;
   image: string;

@@ -1,7 +1,7 @@
 // Picks and prepares the executor a worker runs its builds with.
 import Docker from 'dockerode';
 import { bundleRenderer } from './bundle.ts';
-import { createDockerExecutor, dockerEngineAnswers, ensureBuilderImage } from './docker.ts';
+import { createDockerExecutor, dockerEngineAnswers, ensureBuilderImage, removeOldBuilderImages } from './docker.ts';
 import { createProcessExecutor } from './process.ts';
 import type { Executor, RenderLimits } from './types.ts';
 
@@ -34,6 +34,11 @@ export async function prepareExecutor(choice: ExecutorChoice, opts: PrepareExecu
   }
   try {
     const image = await ensureBuilderImage(docker, { dataDir: opts.dataDir, rendererPath: bundle.path, rendererSha256: bundle.sha256 });
+    const removed = await removeOldBuilderImages(docker, { keep: image }).catch((error: unknown) => {
+      console.error(`[worker] could not list old builder images: ${(error as Error).message}`);
+      return [];
+    });
+    if (removed.length > 0) console.log(`[worker] removed ${removed.length} old builder image(s): ${removed.join(', ')}`);
     return await createDockerExecutor({
       docker, image, rendererVersion: bundle.sha256, warmContainers: opts.warmContainers ?? 0, warmProfiles: opts.warmProfiles,
     });

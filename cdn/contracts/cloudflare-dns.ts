@@ -12,7 +12,8 @@
 // - an unknown record id → 404 81044.
 // `resolve(name)` answers what a resolver would get for a CNAME of the zone right now, so a test can
 // follow a visitor's lookup; `onChange` runs after every change that succeeded.
-import { bearer, json, parseJson, randomHex, startContractServer, type ContractRequest, type ContractResponse, type ContractServer } from './http.ts';
+import { bearer, parseJson, randomHex, startContractServer, type ContractRequest, type ContractResponse, type ContractServer } from './http.ts';
+import { envelope, failure, faultAnswer } from './cloudflare-envelope.ts';
 
 const TYPES = new Set(['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'NS', 'CAA', 'SRV']);
 const HOST = /^(?=.{1,253}$)(\*\.)?([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -42,14 +43,6 @@ export interface CloudflareDnsContract extends ContractServer {
    * models what happens before resolvers see the change, e.g. the hosted CDN noticing it).
    */
   onChange(listener: (record: DnsRecordRow, action: 'create' | 'update' | 'delete') => void | Promise<void>): void;
-}
-
-function envelope(result: unknown, extra: Record<string, unknown> = {}): ContractResponse {
-  return json(200, { success: true, errors: [], messages: [], result, ...extra });
-}
-
-function failure(status: number, code: number, message: string): ContractResponse {
-  return json(status, { success: false, errors: [{ code, message }], messages: [], result: null });
 }
 
 export async function startCloudflareDnsContract(opts: { apiToken?: string; zoneId?: string; zoneName: string }): Promise<CloudflareDnsContract> {
@@ -196,9 +189,7 @@ export async function startCloudflareDnsContract(opts: { apiToken?: string; zone
       }
       return failure(405, 10405, 'Method not allowed for this endpoint');
     },
-    (fault) => fault.status === 429
-      ? failure(429, 971, 'Please wait and consider throttling your request speed')
-      : failure(fault.status, 10013, 'An unknown error has occurred. Please try again.'),
+    faultAnswer,
   );
 
   return {

@@ -14,7 +14,8 @@
 // naming an existing redirect list and an expression that uses its key field.
 // `redirectFor(url)` applies the enabled rules to a visitor's URL with Cloudflare's matching
 // (subpath matching, path suffix, query string, subdomains).
-import { json, parseJson, randomHex, type ContractRequest, type ContractResponse } from './http.ts';
+import { parseJson, randomHex, type ContractRequest, type ContractResponse } from './http.ts';
+import { envelope, failure } from './cloudflare-envelope.ts';
 
 export interface ContractRedirect {
   source_url: string;
@@ -66,14 +67,6 @@ interface ContractRule {
 
 const PHASE = 'http_request_redirect';
 const STATUS_CODES = new Set([301, 302, 307, 308]);
-
-function envelope(result: unknown, extra: Record<string, unknown> = {}): ContractResponse {
-  return json(200, { success: true, errors: [], messages: [], result, ...extra });
-}
-
-function failure(status: number, code: number, message: string): ContractResponse {
-  return json(status, { success: false, errors: [{ code, message }], messages: [], result: null });
-}
 
 function listJson(l: ContractList) {
   return {

@@ -17,6 +17,7 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { bearer, json, parseJson, randomHex, startContractServer, type ContractRequest, type ContractResponse, type ContractServer } from './http.ts';
 import { createCloudflareAnalytics, type CloudflareAnalytics } from './cloudflare-analytics.ts';
+import { envelope, failure, faultAnswer } from './cloudflare-envelope.ts';
 import { createCloudflareRedirects, type CloudflareRedirects } from './cloudflare-redirects.ts';
 
 const MAX_ASSET_BYTES = 25 * 1024 * 1024;
@@ -70,14 +71,6 @@ export interface CloudflareContract extends ContractServer {
   redirects: CloudflareRedirects;
   /** A visitor's request for `url` (https://host/path?query): a Bulk Redirect, else the project serving the host. */
   request(url: string): { status: number; location?: string; body: Buffer };
-}
-
-function envelope(result: unknown): ContractResponse {
-  return json(200, { success: true, errors: [], messages: [], result });
-}
-
-function failure(status: number, code: number, message: string): ContractResponse {
-  return json(status, { success: false, errors: [{ code, message }], messages: [], result: null });
 }
 
 function projectJson(p: Project) {
@@ -319,9 +312,7 @@ export async function startCloudflareContract(opts: { apiToken?: string; account
       }
       return failure(404, 7003, 'No route for that URI');
     },
-    (fault) => fault.status === 429
-      ? failure(429, 971, 'Please wait and consider throttling your request speed')
-      : failure(fault.status, 10013, 'An unknown error has occurred. Please try again.'),
+    faultAnswer,
   );
 
   return {

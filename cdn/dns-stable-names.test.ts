@@ -19,7 +19,7 @@ import { createCloudflareBackend, pagesProjectName } from './providers/cloudflar
 import { createLocalProvider } from './providers/local.ts';
 import { createRemoteProvider } from './providers/remote.ts';
 import type { CdnProvider, ProviderName } from './providers/types.ts';
-import { clearOfSeoulMidnight, insertSite, insertTenant, pollUntil, request, siteFiles } from './test-fixtures.ts';
+import { clearOfSeoulMidnight, insertSite, insertTenant, ownerDns, pollUntil, request, siteFiles } from './test-fixtures.ts';
 import { moveSiteForAdmin, runTrafficMoves, setTrafficMoveSettings } from './traffic-moves.ts';
 
 const ZONE = 'windwalker.test';
@@ -35,14 +35,8 @@ let cloudflare: CdnProvider;
 let providers: Map<ProviderName, CdnProvider>;
 let stableNames: StableNameConfig;
 /** The owners' DNS: CNAME name → target, and TXT name → values. */
-const ownerCnames = new Map<string, string>();
+const { cnames: ownerCnames, resolveCname } = ownerDns();
 const ownerTxt = new Map<string, string[]>();
-
-const resolveCname = async (name: string): Promise<string[]> => {
-  const target = ownerCnames.get(name);
-  if (!target) throw Object.assign(new Error(`queryCname ENODATA ${name}`), { code: 'ENODATA' });
-  return [target];
-};
 
 beforeAll(async () => {
   db = await createTestDatabase();

@@ -20,7 +20,7 @@ import { createLocalProvider } from './providers/local.ts';
 import { createRemoteProvider } from './providers/remote.ts';
 import type { CdnProvider } from './providers/types.ts';
 import { createVercelBackend } from './providers/vercel.ts';
-import { insertSite, insertTenant, siteFiles } from './test-fixtures.ts';
+import { insertSite, insertTenant, ownerDns, siteFiles } from './test-fixtures.ts';
 
 const OWN = ['sites.windwalker.kr', 'app.windwalker.kr'];
 const STABLE: StableNameConfig = { zoneName: 'sites.windwalker.kr', siteBaseDomain: 'sites.windwalker.kr', api: null };
@@ -245,12 +245,7 @@ describe('a site whose domains move with it (stable names, decision 143)', () =>
   const ZONE = 'windwalker.test';
   let zone: CloudflareDnsContract;
   let stableNames: StableNameConfig;
-  const ownerCnames = new Map<string, string>();
-  const resolveCname = async (name: string): Promise<string[]> => {
-    const target = ownerCnames.get(name);
-    if (!target) throw Object.assign(new Error(`queryCname ENODATA ${name}`), { code: 'ENODATA' });
-    return [target];
-  };
+  const { cnames: ownerCnames, resolveCname } = ownerDns();
 
   beforeAll(async () => {
     zone = await startCloudflareDnsContract({ zoneName: ZONE });

@@ -18,7 +18,7 @@ import { createCloudflareBackend, pagesProjectName } from './providers/cloudflar
 import { createLocalProvider } from './providers/local.ts';
 import { createRemoteProvider } from './providers/remote.ts';
 import type { CdnProvider, ProviderName } from './providers/types.ts';
-import { insertSite, insertTenant, pollUntil, request, siteFiles } from './test-fixtures.ts';
+import { insertSite, insertTenant, ownerDns, pollUntil, request, siteFiles } from './test-fixtures.ts';
 
 const ZONE = 'windwalker.test';
 
@@ -31,12 +31,7 @@ let local: CdnProvider;
 let cloudflare: CdnProvider;
 let providers: Map<ProviderName, CdnProvider>;
 let stableNames: StableNameConfig;
-const ownerCnames = new Map<string, string>();
-const resolveCname = async (name: string): Promise<string[]> => {
-  const target = ownerCnames.get(name);
-  if (!target) throw Object.assign(new Error(`queryCname ENODATA ${name}`), { code: 'ENODATA' });
-  return [target];
-};
+const { cnames: ownerCnames, resolveCname } = ownerDns();
 
 beforeAll(async () => {
   db = await createTestDatabase();

@@ -92,3 +92,17 @@ export async function clearOfSeoulMidnight(marginMs: number): Promise<void> {
   const left = day - (kst % day);
   if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 500));
 }
+
+/**
+ * The owners' DNS as a test sets it: `cnames` maps a name to its CNAME target, and
+ * `resolveCname` answers from it as node:dns does (ENODATA for a name without one).
+ */
+export function ownerDns(): { cnames: Map<string, string>; resolveCname: (name: string) => Promise<string[]> } {
+  const cnames = new Map<string, string>();
+  const resolveCname = async (name: string): Promise<string[]> => {
+    const target = cnames.get(name);
+    if (!target) throw Object.assign(new Error(`queryCname ENODATA ${name}`), { code: 'ENODATA' });
+    return [target];
+  };
+  return { cnames, resolveCname };
+}

@@ -7,7 +7,8 @@
 // With --wait (the docker executor's containers) it loads, optionally renders every template
 // once in memory so the JIT has compiled the renderer (--warm-up: a warm pool container), prints
 // `ready`, and renders when the worker renames input.json into the work folder (or writes a line
-// to its stdin, whichever it sees first). If stdin closes first (the pool drained, or the worker died) it exits
+// to its stdin, whichever it sees first). A document.json renamed in before it is read at once,
+// while the worker validates and plans the build; the input may then come without its document. If stdin closes first (the pool drained, or the worker died) it exits
 // without rendering; if stdin closes while it renders (the worker died) it stops at once, so no
 // container outlives the worker that started it.
 // An input of kind 'source' (developer mode) is copied and checked instead (source-check-entry.ts).
@@ -37,9 +38,11 @@ async function render(workDir: string): Promise<number> {
   const outDir = path.join(workDir, 'out');
   mkdirSync(path.join(outDir, 'files'), { recursive: true });
 
-  const validated = input.documentValidated
-    ? { ok: true as const, document: input.document as SiteDocument }
-    : validateSiteDocument(input.document);
+  const validated = input.documentPreloaded
+    ? { ok: true as const, document: preloadedDocument(workDir) as SiteDocument }
+    : input.documentValidated
+      ? { ok: true as const, document: input.document as SiteDocument }
+      : validateSiteDocument(input.document);
   if (!validated.ok) {
     writeFileSync(path.join(outDir, 'errors.json'), JSON.stringify(validated.errors));
     for (const error of validated.errors) console.error(`${error.path}: ${error.message}`);
@@ -100,6 +103,18 @@ async function render(workDir: string): Promise<number> {
   return 0;
 }
 
+let preloaded: unknown;
+
+/**
+ * The document the worker handed over ahead of the input (<work>/document.json), read once: while
+ * the worker validates and plans the same version, or at the render at the latest. The input says
+ * to use it only when the worker found it to be exactly the validated document (RenderInput.documentPreloaded).
+ */
+function preloadedDocument(workDir: string): unknown {
+  preloaded ??= JSON.parse(readFileSync(path.join(workDir, 'document.json'), 'utf8'));
+  return preloaded;
+}
+
 /** Renders each template's site in memory and throws the result away: compiles the hot paths. */
 function warmUp(): void {
   for (const template of templates) {
@@ -130,6 +145,14 @@ function waitForGo(workDir: string): Promise<void> {
     try {
       watcher = watch(workDir, (_event, name) => {
         if (name === 'input.json') go();
+        // Read now, while the worker validates it; a failure here is the render's to report.
+        else if (name === 'document.json' && !going && preloaded === undefined) {
+          try {
+            preloadedDocument(workDir);
+          } catch {
+            // The render reads it again and says why it cannot.
+          }
+        }
       });
     } catch {
       // No inotify here: the stdin line still comes.

@@ -41,6 +41,8 @@ export async function sourceBuildOutputs(
   opts: {
     tenantId: string; siteId: string; buildId: string; snapshotId: string;
     executor: Executor; limits: RenderLimits; signal: AbortSignal; slowRenderMs?: number;
+    /** The build's end (RenderRequest.buildEnded). */
+    buildEnded?: Promise<unknown>;
   },
 ) {
   const loaded = await withTenant(sql, opts.tenantId, async (tx) => {
@@ -74,6 +76,7 @@ export async function sourceBuildOutputs(
       source,
       limits: opts.limits,
       signal: opts.signal,
+      buildEnded: opts.buildEnded,
       onOutput: (line, stream) => {
         if (line.trim()) output.push({ stage: 'render', message: line.slice(0, 4000), level: stream === 'stderr' ? 'warn' : 'info' });
       },

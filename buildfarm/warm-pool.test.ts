@@ -1,11 +1,12 @@
 // Warm build containers (decision 121): a build takes a container started before it was
-// published, made with exactly its plan's limits; the pool starts another; a cancelled build's
+// published, made with exactly its plan's limits, and gets the build's document ahead of its input;
+// the pool starts another once the build has ended; a cancelled build's
 // container is killed and removed; the containers of a worker killed with SIGKILL stop with it
 // and the next worker on the host removes them; a pool of 0 builds as before.
 // Needs a Docker engine (.ci/run starts dockerd); skipped, saying so, elsewhere.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -98,9 +99,54 @@ describe.skipIf(!engineAnswers)('warm build containers', () => {
 
     const { buildId } = await publishSite(sql, boss, { tenantId, siteId, userId: null });
     await expect.poll(async () => (await listBuildContainers(docker, buildId)).map((c) => c.Id), { timeout: 10_000, interval: 20 }).toEqual([warm.Id]);
+    // The document went ahead of the input (decision 151): the stored version as it is, and an input
+    // without it, since validating it changed nothing.
+    const work = mounts['/work']!.Source;
+    await expect.poll(() => existsSync(path.join(work, 'input.json')), { timeout: 10_000, interval: 20 }).toBe(true);
+    const [version] = await sql<{ document: string }[]>`
+      select v.document::text as document from builds b join site_versions v on v.id = b.version_id where b.id = ${buildId}`;
+    expect(await readFile(path.join(work, 'document.json'), 'utf8')).toBe(version.document);
+    expect(JSON.parse(await readFile(path.join(work, 'input.json'), 'utf8'))).toMatchObject({ document: null, documentPreloaded: true, documentValidated: true });
+    // While the build runs, its replacement is not started yet: starting a container and warming
+    // its renderer would take the host's CPUs from the build.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(worker.warmPool()).toMatchObject({ idle: [], starting: 0 });
+    expect(await warmContainersOf(me)).toEqual([]);
     expect(await waitForBuild(sql, buildId, ['succeeded', 'failed'])).toMatchObject({ status: 'succeeded', executor: 'docker' });
 
     // Used once, then removed; a new warm container takes its place.
+    await expect.poll(() => containerGone(warm.Id), { timeout: 5_000, interval: 50 }).toBe(true);
+    await expect
+      .poll(async () => (await warmContainersOf(me)).filter((c) => c.State === 'running' && c.Id !== warm.Id).length, { timeout: 20_000, interval: 100 })
+      .toBe(1);
+  });
+
+  it('sends the validated document with the input when validating the stored one changed it', async () => {
+    worker = await startWorker({ sql, boss, databaseUrl: db.url, dataDir, executor: 'docker', concurrency: 1, warmContainers: 1, slowRenderMs: 1_000 });
+    const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'warm-defaults', siteName: '기본값 카페', planCode: 'basic' });
+    // Stored without its search settings: validation fills in their defaults.
+    await sql`update sites set document = document - 'seo' where id = ${siteId}`;
+    await expect.poll(async () => (await warmContainersOf(me)).filter((c) => c.State === 'running').length, { timeout: 20_000, interval: 100 }).toBe(1);
+    const [warm] = await warmContainersOf(me);
+    const work = (await docker.getContainer(warm.Id).inspect()).Mounts.find((m) => m.Destination === '/work')!.Source;
+    const { buildId } = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+    await expect.poll(() => existsSync(path.join(work, 'input.json')), { timeout: 10_000, interval: 20 }).toBe(true);
+    expect(JSON.parse(await readFile(path.join(work, 'document.json'), 'utf8'))).not.toHaveProperty('seo');
+    const input = JSON.parse(await readFile(path.join(work, 'input.json'), 'utf8')) as { document: { seo?: unknown }; documentPreloaded?: boolean };
+    expect(input.documentPreloaded).toBeUndefined();
+    expect(input.document.seo).toMatchObject({ titleSuffix: '', description: '' });
+    expect(await waitForBuild(sql, buildId, ['succeeded', 'failed'])).toMatchObject({ status: 'succeeded', executor: 'docker' });
+  });
+
+  it('removes the container a build took for its document when the build ends without rendering', async () => {
+    worker = await startWorker({ sql, boss, databaseUrl: db.url, dataDir, executor: 'docker', concurrency: 1, warmContainers: 1 });
+    const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'warm-refused', siteName: '고칠 곳 있는 카페', planCode: 'basic' });
+    await sql`update sites set document = jsonb_set(document, '{pages,0,slug}', '"Not A Slug"') where id = ${siteId}`;
+    await expect.poll(async () => (await warmContainersOf(me)).filter((c) => c.State === 'running').length, { timeout: 20_000, interval: 100 }).toBe(1);
+    const [warm] = await warmContainersOf(me);
+    const { buildId } = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+    expect(await waitForBuild(sql, buildId, ['succeeded', 'failed'])).toMatchObject({ status: 'failed' });
+    // It held the build's document: removed, never handed to another build; a new one replaces it.
     await expect.poll(() => containerGone(warm.Id), { timeout: 5_000, interval: 50 }).toBe(true);
     await expect
       .poll(async () => (await warmContainersOf(me)).filter((c) => c.State === 'running' && c.Id !== warm.Id).length, { timeout: 20_000, interval: 100 })
@@ -183,7 +229,8 @@ describe.skipIf(!engineAnswers)('warm build containers', () => {
 
     const { buildId } = await publishSite(sql, boss, { tenantId, siteId, userId: null });
     await expect.poll(async () => (await listBuildContainers(docker, buildId)).filter((c) => c.State === 'running').length, { timeout: 20_000, interval: 50 }).toBe(1);
-    await expect.poll(async () => (await childContainers()).filter((c) => c.State === 'running').length, { timeout: 20_000, interval: 100 }).toBe(3);
+    // The build's and the other warm one (the build's replacement waits for the build's end).
+    await expect.poll(async () => (await childContainers()).filter((c) => c.State === 'running').length, { timeout: 20_000, interval: 100 }).toBe(2);
     const left = await childContainers();
 
     child.kill('SIGKILL');

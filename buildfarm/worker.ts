@@ -6,6 +6,7 @@
 // one well-defined state, and a build that does not succeed never touches the live site.
 import os from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type PgBoss from 'pg-boss';
 import { activateDeploymentInTransaction, insertDeploymentInTransaction, storeDeploymentFiles, type StoredDeployment } from '../cdn/deployments.ts';
 import {
@@ -148,7 +149,11 @@ interface PlannedEntry {
  */
 type PreparedBuild =
   | { ok: false; errors: SiteDocumentError[] }
-  | { ok: true; document: SiteDocument; built: BuiltSite; planned: PlannedEntry[] | null; cached: Map<string, CachedOutput> };
+  | {
+      ok: true; document: SiteDocument; built: BuiltSite; planned: PlannedEntry[] | null; cached: Map<string, CachedOutput>;
+      /** The document handed to the executor's preload is exactly the validated one (it need not be sent again). */
+      documentAsPreloaded: boolean;
+    };
 
 export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
   const { sql, boss, dataDir } = opts;
@@ -245,10 +250,14 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
    * outputs and looks them up in the build cache, inside the claim's transaction (decision 141).
    */
   const prepareBuild = async (
-    tx: TransactionSql, job: BuildJob, document: unknown, site: { slug: string; provider: string; sourceSnapshotId: string | null },
+    tx: TransactionSql, job: BuildJob, document: unknown,
+    site: { slug: string; provider: string; sourceSnapshotId: string | null; preloaded: boolean },
   ): Promise<PreparedBuild> => {
     const validated = validateSiteDocument(document);
     if (!validated.ok) return { ok: false, errors: validated.errors };
+    // A document saved by the builder was validated then, so validating it again changes nothing
+    // (no default filled in, no unknown field dropped) and the preloaded copy can be rendered as is.
+    const documentAsPreloaded = site.preloaded && isDeepStrictEqual(validated.document, document);
     const ids = collectAssetIds(validated.document);
     // Originals the document names, and their resized variants (parent_id) for <picture>;
     // their bytes are read later, only for the files this build renders.
@@ -260,10 +269,10 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       : [];
     const built: BuiltSite = { document: validated.document, assets, siteUrl: siteUrl(site.slug), hostingProvider: site.provider };
     // Developer mode: a source snapshot's files are published instead of a render.
-    if (site.sourceSnapshotId) return { ok: true, document: validated.document, built, planned: null, cached: new Map() };
+    if (site.sourceSnapshotId) return { ok: true, document: validated.document, built, planned: null, cached: new Map(), documentAsPreloaded };
     const planned = planOutputs(built);
     const cached = await findCachedOutputs(tx, { siteId: job.siteId, keys: planned.map((entry) => entry.key) });
-    return { ok: true, document: validated.document, built, planned, cached };
+    return { ok: true, document: validated.document, built, planned, cached, documentAsPreloaded };
   };
 
   /**
@@ -273,22 +282,25 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
    * reports who runs it, liveness is checked outside any lock, and a second transaction takes
    * it over only if the same worker still holds it.
    */
-  const claim = async (job: BuildJob): Promise<Claim> => {
-    const first = await claimTransaction(job, undefined);
+  const claim = async (job: BuildJob, buildEnded: Promise<void>): Promise<Claim> => {
+    const first = await claimTransaction(job, undefined, buildEnded);
     if (first.outcome !== 'running') return first;
     if (running.has(job.buildId)) return { outcome: 'skip', reason: 'already running here' };
     if (first.workerId !== workerId && (await workerAlive(first.workerId))) {
       return { outcome: 'skip', reason: `running on live worker ${first.workerId}` };
     }
-    const second = await claimTransaction(job, first.workerId);
+    const second = await claimTransaction(job, first.workerId, buildEnded);
     return second.outcome === 'running' ? { outcome: 'skip', reason: 'taken over by another worker' } : second;
   };
 
   /**
    * `runningOn`: undefined → a running build is not taken, only reported ('running'); a worker
-   * id (or null) → a running build held by exactly that worker is taken over.
+   * id (or null) → a running build held by exactly that worker is taken over. `buildEnded`: when
+   * the build claimed here ends (the executor's preload keeps the build's container until then).
    */
-  const claimTransaction = async (job: BuildJob, runningOn: string | null | undefined): Promise<Claim | { outcome: 'running'; workerId: string | null }> => {
+  const claimTransaction = async (
+    job: BuildJob, runningOn: string | null | undefined, buildEnded: Promise<void>,
+  ): Promise<Claim | { outcome: 'running'; workerId: string | null }> => {
     return withTenant(sql, job.tenantId, async (tx): Promise<Claim | { outcome: 'running'; workerId: string | null }> => {
       // Serialises the claims of one tenant's builds, so its plan's concurrency holds across
       // every worker that races for them.
@@ -305,10 +317,10 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
         tx`select pg_advisory_xact_lock(hashtext(${`ww-build-tenant:${job.tenantId}`}))`.execute(),
         tx<{
           status: string; worker_id: string | null; version_id: string; priority: number; attempts: number; slug: string; cdn_provider: string;
-          live: boolean; plan_code: string; has_version: boolean; document: unknown; source_snapshot_id: string | null;
+          live: boolean; plan_code: string; has_version: boolean; document_json: string | null; source_snapshot_id: string | null;
         }[]>`
           select b.status, b.worker_id, b.version_id, b.priority, b.attempts, s.slug, s.cdn_provider, s.live_deployment_id is not null as live,
-            t.plan_code, v.id is not null as has_version, v.document, v.source_snapshot_id
+            t.plan_code, v.id is not null as has_version, v.document::text as document_json, v.source_snapshot_id
           from builds b join sites s on s.id = b.site_id join tenants t on t.id = b.tenant_id
             left join site_versions v on v.id = b.version_id
           where b.id = ${job.buildId}
@@ -327,6 +339,10 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       const takeover = build.status === 'running';
       // A missing version is an internal error (retried, then dead-lettered), as before.
       if (!build.has_version) throw new Error(`site version ${build.version_id} of build ${job.buildId} is missing`);
+      // The document as stored goes to the build's container at once, to be read there while it is
+      // validated and planned here (decision 151); the render then sends the rest.
+      const preloaded = !build.source_snapshot_id && build.document_json !== null &&
+        (executor.preload?.({ buildId: job.buildId, limits, documentJson: build.document_json, buildEnded }) ?? false);
       // The claim with its event, and its log line, pipelined on the transaction's connection and run
       // in the order they are started (execute() starts a query at once, as appendBuildLog's own
       // await does); the document is checked and planned meanwhile, and the build cache read is
@@ -347,8 +363,8 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
         }),
       ]);
       claiming.catch(() => {}); // awaited below; this only keeps a failure from being unhandled meanwhile
-      const preparing = prepareBuild(tx, job, build.document, {
-        slug: build.slug, provider: build.cdn_provider, sourceSnapshotId: build.source_snapshot_id,
+      const preparing = prepareBuild(tx, job, build.document_json === null ? null : JSON.parse(build.document_json), {
+        slug: build.slug, provider: build.cdn_provider, sourceSnapshotId: build.source_snapshot_id, preloaded,
       });
       const [, prepared] = await Promise.all([claiming, preparing]);
       return {
@@ -366,10 +382,11 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
    */
   const renderOutputs = async (
     job: BuildJob,
-    built: BuiltSite & { planned: PlannedEntry[]; cached: Map<string, CachedOutput> },
+    built: BuiltSite & { planned: PlannedEntry[]; cached: Map<string, CachedOutput>; documentAsPreloaded: boolean },
     limits: BuildLimits,
     signal: AbortSignal,
     useCache: boolean,
+    buildEnded: Promise<void>,
   ) => {
     /** Renderer output not yet in the build log. */
     const pendingOutput: OutputLine[] = [];
@@ -430,6 +447,8 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
           input,
           limits,
           signal,
+          buildEnded,
+          documentAsPreloaded: built.documentAsPreloaded,
           onOutput: (line, stream) => {
             if (!line.trim()) return;
             pendingOutput.push({ stage: 'render', message: line.slice(0, 4000), level: stream === 'stderr' ? 'warn' : 'info' });
@@ -465,7 +484,9 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
    * `unwritten`: log lines this build has not stored yet (they wait for the switch's
    * transaction); whoever handles a failure writes what is left there.
    */
-  const runBuild = async (job: BuildJob, claimed: Extract<Claim, { outcome: 'run' }>, signal: AbortSignal, unwritten: OutputLine[]) => {
+  const runBuild = async (
+    job: BuildJob, claimed: Extract<Claim, { outcome: 'run' }>, signal: AbortSignal, unwritten: OutputLine[], buildEnded: Promise<void>,
+  ) => {
     const limits = buildLimitsForPlan(claimed.planCode);
     // The version came with the claim, checked and planned.
     const validated = claimed.prepared;
@@ -481,7 +502,9 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     // by the executor (its container or child process), instead of a render.
     const sourceSnapshotId = claimed.sourceSnapshotId;
     const { assets } = validated.built;
-    const built = { ...validated.built, document, planned: validated.planned ?? [], cached: validated.cached };
+    const built = {
+      ...validated.built, document, planned: validated.planned ?? [], cached: validated.cached, documentAsPreloaded: validated.documentAsPreloaded,
+    };
 
     const imageCount = assets.filter((a) => a.parent_id === null).length;
     let reusedFiles = 0;
@@ -510,9 +533,9 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       const rendered = sourceSnapshotId
         ? await sourceBuildOutputs(sql, {
             tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, snapshotId: sourceSnapshotId,
-            executor, limits, signal, slowRenderMs: opts.slowRenderMs,
+            executor, limits, signal, buildEnded, slowRenderMs: opts.slowRenderMs,
           })
-        : await renderOutputs(job, built, limits, signal, useCache);
+        : await renderOutputs(job, built, limits, signal, useCache, buildEnded);
       reusedFiles = rendered.reused.length;
       if (signal.aborted) throw new BuildCancelledError('build cancelled after render');
       // A build cancelled while it uploads uploads files nobody will use and stops right after
@@ -703,7 +726,21 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       return { skipped: 'invalid payload' };
     }
     const build = parsed.data;
-    const claimed = await claim(build);
+    // Resolved when this job is done with the build, whatever the outcome: the executor's
+    // housekeeping for it (its container removed, a warm one started instead) waits for it.
+    let endBuild = () => {};
+    const buildEnded = new Promise<void>((resolve) => {
+      endBuild = resolve;
+    });
+    try {
+      return await claimAndRun(job, build, buildEnded);
+    } finally {
+      endBuild();
+    }
+  };
+
+  const claimAndRun = async (job: PgBoss.JobWithMetadata<unknown>, build: BuildJob, buildEnded: Promise<void>): Promise<unknown> => {
+    const claimed = await claim(build, buildEnded);
     if (claimed.outcome === 'skip') return { skipped: claimed.reason };
     if (claimed.outcome === 'defer') {
       await enqueueBuild(sql, boss, { ...build, priority: claimed.priority, startAfterSeconds: DEFER_SECONDS });
@@ -714,7 +751,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     running.set(build.buildId, controller);
     const unwritten: OutputLine[] = [];
     try {
-      await runBuild(build, claimed, controller.signal, unwritten);
+      await runBuild(build, claimed, controller.signal, unwritten, buildEnded);
       return { built: build.buildId };
     } catch (error) {
       // What the build printed before it stopped helps read why (best effort).

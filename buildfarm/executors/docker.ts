@@ -19,9 +19,9 @@ import {
   startBuildContainer,
   type BuildContainer,
 } from './build-container.ts';
-import { BuildCancelledError, type Executor, type RenderLimits, type RenderRequest } from './types.ts';
+import { BuildCancelledError, type Executor, type PreloadRequest, type RenderLimits, type RenderRequest } from './types.ts';
 import { WarmContainerPool } from './warm-pool.ts';
-import { looksOutOfMemory, memoryExceeded, readRenderOutput, timedOut, writeWorkspaceInput } from './workspace.ts';
+import { looksOutOfMemory, memoryExceeded, readRenderOutput, timedOut, writeWorkspaceDocument, writeWorkspaceInput } from './workspace.ts';
 
 const run = promisify(execFile);
 
@@ -163,21 +163,56 @@ export async function createDockerExecutor(opts: DockerExecutorOptions): Promise
   pool.prime(opts.warmProfiles ?? []);
   /** Containers of finished builds being removed (off the build's path; waited for on close). */
   const removals = new Set<Promise<void>>();
-  const removeLater = (container: BuildContainer, after: Promise<void> = Promise.resolve()) => {
-    const removal = after.then(() => container.remove()).finally(() => removals.delete(removal));
+  const removeLater = (container: BuildContainer, after: Promise<unknown> = Promise.resolve()) => {
+    const remove = () => container.remove();
+    const removal = after.then(remove, remove).finally(() => removals.delete(removal));
     removals.add(removal);
   };
+
+  /** Warm containers taken by builds that have not asked for their render yet, with their document. */
+  const preloaded = new Map<string, { container: BuildContainer; renaming: Promise<void> }>();
+  /**
+   * Named after the build from now on (`docker ps` shows which build runs where). The engine's
+   * answer is not waited for before the render (a rename is only a label for people; on a busy
+   * engine it took several ms of every build): a container that died since it was taken fails
+   * the render, which is retried like any engine failure.
+   */
+  const nameForBuild = (container: BuildContainer, buildId: string) =>
+    container.container.rename({ name: `${BUILD_CONTAINER_NAME_PREFIX}${buildId}-${randomBytes(3).toString('hex')}` }).catch(() => {});
 
   return {
     name: 'docker',
     rendererVersion: opts.rendererVersion,
     pool,
+    preload({ buildId, limits, documentJson, buildEnded }: PreloadRequest): boolean {
+      if (preloaded.has(buildId)) return false;
+      const warm = pool.take(limits, buildEnded); // only running ones
+      if (!warm) return false;
+      const renaming = nameForBuild(warm, buildId);
+      try {
+        writeWorkspaceDocument(warm.workspace.dir, documentJson);
+      } catch {
+        removeLater(warm, Promise.all([renaming, buildEnded])); // its work folder is gone: the render starts one
+        return false;
+      }
+      const entry = { container: warm, renaming };
+      preloaded.set(buildId, entry);
+      // A build that ends without rendering (its claim lost, its document refused, cancelled)
+      // leaves its container here: it held the build's document, so it is removed, never reused.
+      const forget = () => {
+        if (preloaded.get(buildId) !== entry) return;
+        preloaded.delete(buildId);
+        removeLater(warm, renaming);
+      };
+      void buildEnded.then(forget, forget);
+      return true;
+    },
     async render(request: RenderRequest): Promise<RenderedFile[]> {
       if (request.signal.aborted) throw new BuildCancelledError('build cancelled before it started');
-      const name = `${BUILD_CONTAINER_NAME_PREFIX}${request.buildId}-${randomBytes(3).toString('hex')}`;
       let reason: 'timeout' | 'cancel' | null = null;
       let current: BuildContainer | null = null;
       let renaming: Promise<void> = Promise.resolve();
+      const buildEnded = request.buildEnded ?? Promise.resolve();
       const kill = (why: 'timeout' | 'cancel') => {
         reason ??= why;
         void current?.kill();
@@ -186,21 +221,33 @@ export async function createDockerExecutor(opts: DockerExecutorOptions): Promise
       const onAbort = () => kill('cancel');
       request.signal.addEventListener('abort', onAbort, { once: true });
       try {
-        const warm = pool.take(request.limits); // only running ones
-        if (warm) {
-          // Named after the build from now on (`docker ps` shows which build runs where). The
-          // engine's answer is not waited for before the render (a rename is only a label for
-          // people; on a busy engine it took several ms of every build): a container that died
-          // since it was taken fails the render, which is retried like any engine failure.
-          renaming = warm.container.rename({ name }).catch(() => {});
+        const early = preloaded.get(request.buildId);
+        preloaded.delete(request.buildId);
+        if (early && 'document' in request.input) {
+          renaming = early.renaming;
           try {
-            await writeWorkspaceInput(warm.workspace.dir, request.input, request.source);
-            current = warm;
+            // The renderer has the document already (preload): everything else, without it.
+            const input = request.documentAsPreloaded ? { ...request.input, document: null, documentPreloaded: true } : request.input;
+            await writeWorkspaceInput(early.container.workspace.dir, input, request.source);
+            current = early.container;
           } catch {
-            removeLater(warm); // its work folder is gone: start one below
+            removeLater(early.container, renaming); // its work folder is gone: start one below
+          }
+        } else {
+          if (early) removeLater(early.container, early.renaming); // a source build does not use a document
+          const warm = pool.take(request.limits, buildEnded); // only running ones
+          if (warm) {
+            renaming = nameForBuild(warm, request.buildId);
+            try {
+              await writeWorkspaceInput(warm.workspace.dir, request.input, request.source);
+              current = warm;
+            } catch {
+              removeLater(warm); // its work folder is gone: start one below
+            }
           }
         }
         if (!current) {
+          const name = `${BUILD_CONTAINER_NAME_PREFIX}${request.buildId}-${randomBytes(3).toString('hex')}`;
           current = await startBuildContainer(docker, { image, limits: request.limits, warmUp: false, buildId: request.buildId, name });
           await writeWorkspaceInput(current.workspace.dir, request.input, request.source);
         }
@@ -219,12 +266,15 @@ export async function createDockerExecutor(opts: DockerExecutorOptions): Promise
       } finally {
         clearTimeout(timer);
         request.signal.removeEventListener('abort', onAbort);
-        // Removed once its rename is answered (the engine would refuse one or the other).
-        if (current) removeLater(current, renaming);
+        // Removed once its rename is answered (the engine would refuse one or the other) and the
+        // build has ended (the engine's work would compete with the build's own).
+        if (current) removeLater(current, Promise.all([renaming, buildEnded]));
       }
     },
     warmPoolStatus: () => pool.status(),
     async close() {
+      for (const { container, renaming } of preloaded.values()) removeLater(container, renaming);
+      preloaded.clear();
       await pool.close();
       await Promise.all([...removals]);
     },

@@ -26,6 +26,12 @@ export interface RenderInput {
    * site that was most of a one-page build's time in the container).
    */
   documentValidated?: boolean;
+  /**
+   * The document is not here (`document` is null): it is <work>/document.json, handed to the
+   * renderer earlier (Executor.preload) and read while the worker validated it, and the worker found
+   * it to be exactly the validated document (so documentValidated holds for it too).
+   */
+  documentPreloaded?: boolean;
   /** Paths of the outputs to render (the others are reused from the build cache); absent: all. */
   only?: string[];
   /** Holds the renderer this long before it renders: lets tests and the bench see a build running. */
@@ -80,6 +86,27 @@ export interface RenderRequest {
   signal: AbortSignal;
   /** A line the renderer printed (stdout or stderr). */
   onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * The end of the build this render is for. Housekeeping waits for it (removing the build's
+   * container, starting the warm container that replaces it), so it does not compete with the
+   * build's upload and switch for the host's CPUs. Default: none to wait for.
+   */
+  buildEnded?: Promise<unknown>;
+  /**
+   * `input.document` is the stored document handed to preload, unchanged by its validation: a
+   * container that has it already is not sent it again.
+   */
+  documentAsPreloaded?: boolean;
+}
+
+/** A build's document, handed to the renderer before the build asks for its render (Executor.preload). */
+export interface PreloadRequest {
+  buildId: string;
+  limits: RenderLimits;
+  /** The version's document as stored (JSON text), not yet checked by the worker. */
+  documentJson: string;
+  /** The build's end: a container taken for it and not used by then is removed. */
+  buildEnded: Promise<unknown>;
 }
 
 export interface Executor {
@@ -87,6 +114,13 @@ export interface Executor {
   /** sha256 of the renderer bundle this executor runs: part of every build cache key. */
   rendererVersion: string;
   render(request: RenderRequest): Promise<RenderedFile[]>;
+  /**
+   * Takes the build's container now and hands it the document, so the renderer reads it while
+   * the worker validates and plans the same version; the render then need not send it again.
+   * False when no warm container was ready (the render sends the document as before). The docker
+   * executor only: a child process starts with its render.
+   */
+  preload?(request: PreloadRequest): boolean;
   /** Releases what the executor keeps between builds (the docker executor's warm containers). */
   close?(): Promise<void>;
   /** The docker executor's warm containers (decision 121). */

@@ -42,9 +42,11 @@ export class WarmContainerPool {
 
   /**
    * A warm container made with exactly these limits, taken out of the pool (its own from now
-   * on), or null when there is none; either way the pool starts another for these limits.
+   * on), or null when there is none; either way the pool starts another for these limits once
+   * `refillAfter` resolves (the taking build's end: starting a container and warming its
+   * renderer takes the host's CPUs for a good half second, which the build needs itself).
    */
-  take(limits: Profile): BuildContainer | null {
+  take(limits: Profile, refillAfter: Promise<unknown> = Promise.resolve()): BuildContainer | null {
     const profile = limitsProfile(limits);
     this.demandedAt.set(profile, Date.now());
     let taken: BuildContainer | null = null;
@@ -56,7 +58,8 @@ export class WarmContainerPool {
         break;
       }
     }
-    this.refill(limits, { evict: true });
+    const refill = () => this.refill(limits, { evict: true });
+    void refillAfter.then(refill, refill);
     return taken;
   }
 

@@ -51,6 +51,17 @@ export async function writeWorkspaceInput(dir: string, input: RenderInput | Sour
   renameSync(temporary, path.join(dir, 'input.json'));
 }
 
+/**
+ * Hands a waiting renderer the build's document ahead of its input (Executor.preload), as
+ * <work>/document.json, renamed into place like input.json.
+ */
+export function writeWorkspaceDocument(dir: string, documentJson: string): void {
+  const temporary = path.join(dir, 'document.json.tmp');
+  writeFileSync(temporary, documentJson, { mode: 0o644 });
+  chmodSync(temporary, 0o644); // whatever the umask did
+  renameSync(temporary, path.join(dir, 'document.json'));
+}
+
 /** Keeps the last lines a renderer printed, for the error message when it fails. */
 export class OutputTail {
   private lines: string[] = [];

@@ -23,8 +23,14 @@ export interface BenchFigure {
 }
 
 const INCREMENTAL_SITE_PAGES = 50;
-/** Sites built in full and then after a one-word edit: the ratio is of the medians. */
-const INCREMENTAL_SITES = 5;
+/**
+ * Sites built in full and then after one-word edits: the ratio is of the medians. On our 2-core
+ * hosts one build's time moves by a third from one to the next (other processes, the warm
+ * container being replaced), so a median of 5 moved the ratio by ±0.03 between runs.
+ */
+const INCREMENTAL_SITES = 8;
+/** One-word edits of each site, one after another, each built alone. */
+const EDITS_PER_SITE = 3;
 
 /**
  * Waits until a docker worker's warm containers are loaded and waiting (a worker that has been
@@ -185,20 +191,24 @@ export async function benchBuildFarm(): Promise<Record<string, BenchFigure>> {
         const siteId = await newSite(INCREMENTAL_SITE_PAGES);
         fullMs.push((await waitForBuilds(sql, [await publish(siteId)]))[0].ms);
         await warmPoolReady(worker);
-        await editHeadline(siteId, `한 단어만 바꾼 제목 ${n}`);
-        incrementalMs.push((await waitForBuilds(sql, [await publish(siteId)]))[0].ms);
-        await warmPoolReady(worker);
+        for (let edit = 0; edit < EDITS_PER_SITE; edit++) {
+          await editHeadline(siteId, `한 단어만 바꾼 제목 ${n}-${edit}`);
+          incrementalMs.push((await waitForBuilds(sql, [await publish(siteId)]))[0].ms);
+          await warmPoolReady(worker);
+        }
       }
       const full = median(fullMs);
       const incremental = median(incrementalMs);
-      console.log(`[bench] ${INCREMENTAL_SITES} sites of ${INCREMENTAL_SITE_PAGES} pages (${executor}): full ${fullMs.map(Math.round).join(' ')} ms; one-word edit ${incrementalMs.map(Math.round).join(' ')} ms`);
+      console.log(`[bench] ${INCREMENTAL_SITES} sites of ${INCREMENTAL_SITE_PAGES} pages (${executor}): full ${fullMs.map(Math.round).join(' ')} ms; ${EDITS_PER_SITE} one-word edits of each ${incrementalMs.map(Math.round).join(' ')} ms`);
       figures['build.incremental_ratio'] = {
         value: incremental / full,
         unit: 'ratio',
         baseline: { name: `median full ${INCREMENTAL_SITE_PAGES}-page build (${executor}, ${INCREMENTAL_SITES} sites)`, value: full, unit: 'ms' },
         goal: '≤ 0.2',
       };
-      figures['build.incremental_ms'] = { value: incremental, unit: 'ms', goal: `median one-word edit of a ${INCREMENTAL_SITE_PAGES}-page site` };
+      figures['build.incremental_ms'] = {
+        value: incremental, unit: 'ms', goal: `median of ${incrementalMs.length} one-word edits of ${INCREMENTAL_SITES} ${INCREMENTAL_SITE_PAGES}-page sites`,
+      };
     } finally {
       await worker.stop();
     }

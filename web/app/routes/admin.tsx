@@ -3,6 +3,7 @@ import { json } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { loadAdminOverview, setTenantStatus } from '~/admin.server.ts';
 import { requirePlatformRole, setPlatformRole } from '~/auth.server.ts';
+import { formatSeoulNumericDate, formatSeoulNumericDateTime } from '~/components/seoul-time.ts';
 import { sql } from '~/db.server.ts';
 import { MEMBER_ROLE_LABELS, PLATFORM_ROLE_LABELS, PLATFORM_ROLES, type PlatformRole } from '~/roles.ts';
 
@@ -46,17 +47,6 @@ export async function action({ request }: ActionFunctionArgs) {
   const label = PLATFORM_ROLE_LABELS[role];
   return json({ ok: true, message: intent === 'grant' ? `${target.email}에게 ${label} 권한을 주었습니다.` : `${target.email}의 ${label} 권한을 회수했습니다.` });
 }
-
-const dateTime = new Intl.DateTimeFormat('ko-KR', {
-  timeZone: 'Asia/Seoul',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
-const date = new Intl.DateTimeFormat('ko-KR', { timeZone: 'Asia/Seoul', dateStyle: 'medium' });
 
 const PROCESS_LABELS: Record<string, string> = { web: '웹', worker: '빌드 워커', monitor: '모니터', edge: '엣지' };
 const PLAN_LABELS: Record<string, string> = { trial: '체험', basic: '기본', premium: '프리미엄', enterprise: '엔터프라이즈' };
@@ -181,7 +171,7 @@ export default function Admin() {
                     <td className="mono">{p.host}</td>
                     <td className="num">{p.pid}</td>
                     <td>{p.executor ?? '—'}</td>
-                    <td className="muted small">{dateTime.format(new Date(p.started_at))}</td>
+                    <td className="muted small">{formatSeoulNumericDateTime(p.started_at)}</td>
                     <td className="muted small" suppressHydrationWarning>
                       {ago(p.last_seen_at)}
                     </td>
@@ -225,7 +215,7 @@ export default function Admin() {
                     </td>
                     <td className="num">{t.memberCount}</td>
                     <td className="num">{t.siteCount}</td>
-                    <td className="muted small">{date.format(new Date(t.createdAt))}</td>
+                    <td className="muted small">{formatSeoulNumericDate(t.createdAt)}</td>
                     <td>
                       <Form
                         method="post"
@@ -282,7 +272,7 @@ export default function Admin() {
                     <div className="person-email">{u.email}</div>
                   </td>
                   <td className="num">{u.workspaceCount}</td>
-                  <td className="muted small">{date.format(new Date(u.createdAt))}</td>
+                  <td className="muted small">{formatSeoulNumericDate(u.createdAt)}</td>
                   <td>
                     <div className="role-toggles">
                       {PLATFORM_ROLES.map((role) => {
@@ -324,7 +314,7 @@ export default function Admin() {
           <ul className="log-list" style={{ marginTop: 12 }}>
             {data.audit.map((a) => (
               <li key={a.id}>
-                <time dateTime={String(a.at)}>{dateTime.format(new Date(a.at))}</time>
+                <time dateTime={String(a.at)}>{formatSeoulNumericDateTime(a.at)}</time>
                 <div>
                   <span className={`badge${a.action.includes('failed') || a.action.includes('throttled') ? ' badge-danger' : ''}`}>
                     {AUDIT_LABELS[a.action] ?? a.action}

@@ -8,6 +8,7 @@ import { useEffect } from 'react';
 import { loadBuildFarmView, rerunDeadLetteredBuild } from '~/admin-build-farm.server.ts';
 import { requirePlatformRole } from '~/auth.server.ts';
 import farmStylesHref from '~/components/admin/build-farm.css?url';
+import { formatSeoulNumericMonthDayTimeWithSeconds } from '~/components/seoul-time.ts';
 import { getBoss, sql } from '~/db.server.ts';
 
 export const meta: MetaFunction = () => [{ title: '빌드 팜 — 관리자 — WindWalker' }];
@@ -32,16 +33,6 @@ export async function action({ request }: ActionFunctionArgs) {
 /** How often the page re-reads the farm while it is open (heartbeats arrive every 5 s). */
 const REFRESH_MS = 5_000;
 
-const dateTime = new Intl.DateTimeFormat('ko-KR', {
-  timeZone: 'Asia/Seoul',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
-
 const STAGE_LABELS: Record<string, string> = {
   queued: '대기',
   render: '페이지 만들기',
@@ -60,7 +51,7 @@ const STATUS_LABELS: Record<string, { label: string; tone: string }> = {
 const EXECUTOR_LABELS: Record<string, string> = { docker: 'Docker', process: '프로세스' };
 
 function formatTime(value: string | Date | null): string {
-  return value ? dateTime.format(new Date(value)) : '—';
+  return value ? formatSeoulNumericMonthDayTimeWithSeconds(value) : '—';
 }
 
 function ago(value: string | Date): string {

@@ -27,7 +27,8 @@ import {
   SUBSCRIPTION_STATUS_LABELS,
 } from '~/billing.server.ts';
 import { CardRegistrationButton } from '~/components/billing/CardRegistration.tsx';
-import { formatDate, formatKrw, formatPeriod, formatSignedKrw } from '~/components/billing/format.ts';
+import { formatKrw, formatPeriod, formatSignedKrw } from '~/components/billing/format.ts';
+import { formatSeoulDate } from '~/components/seoul-time.ts';
 import billingStyles from '~/components/billing/billing.css?url';
 import { isUuid, sql } from '~/db.server.ts';
 
@@ -112,7 +113,7 @@ export async function action({ request }: ActionFunctionArgs) {
       const subscription = await cancelAtPeriodEnd(sql, tenant.id, { userId: user.id });
       return json<ActionData>({
         ok: true,
-        message: `구독 해지를 예약했습니다. ${formatDate(new Date(subscription.currentPeriodEnd.getTime() - 1))}까지 그대로 쓰실 수 있습니다.`,
+        message: `구독 해지를 예약했습니다. ${formatSeoulDate(new Date(subscription.currentPeriodEnd.getTime() - 1))}까지 그대로 쓰실 수 있습니다.`,
       });
     }
     if (intent === 'resume') {
@@ -233,13 +234,13 @@ export default function Billing() {
           <div className="stat-label">{sub.trialDaysLeft !== null ? '무료 체험' : '월 요금'}</div>
           <div className="stat-value">{sub.trialDaysLeft !== null ? `${sub.trialDaysLeft}일 남음` : formatKrw(data.plan.monthlyPriceKrw)}</div>
           <div className="muted small">
-            {sub.trialDaysLeft !== null && sub.trialEndsAt ? `${formatDate(sub.trialEndsAt)}까지` : 'VAT 별도'}
+            {sub.trialDaysLeft !== null && sub.trialEndsAt ? `${formatSeoulDate(sub.trialEndsAt)}까지` : 'VAT 별도'}
           </div>
         </div>
         <div className="stat">
           <div className="stat-label">{sub.status === 'cancelled' ? '마지막 결제 기간' : '이번 결제 기간'}</div>
           <div className="stat-value small" style={{ fontSize: '1.05rem', paddingTop: 8 }}>
-            {formatDate(sub.currentPeriodStart)} – {formatDate(new Date(new Date(sub.currentPeriodEnd).getTime() - 1))}
+            {formatSeoulDate(sub.currentPeriodStart)} – {formatSeoulDate(new Date(new Date(sub.currentPeriodEnd).getTime() - 1))}
           </div>
           <div className="muted small">
             {sub.status === 'cancelled'
@@ -259,7 +260,7 @@ export default function Billing() {
             </h2>
           </div>
           <p>
-            지금 바꾸면 남은 기간({formatDate(new Date(new Date(data.preview.periodEnd).getTime() - 1))}까지)만큼 일할 계산해 이번 달 청구서에 반영합니다.
+            지금 바꾸면 남은 기간({formatSeoulDate(new Date(new Date(data.preview.periodEnd).getTime() - 1))}까지)만큼 일할 계산해 이번 달 청구서에 반영합니다.
           </p>
           <p className="proration-amount" data-testid="proration">
             일할 계산 {formatSignedKrw(data.preview.prorationKrw)} <span className="plan-vat">VAT 별도</span>
@@ -379,7 +380,7 @@ export default function Billing() {
                   {data.card.number ?? '번호 없음'}
                 </span>
               </div>
-              <div className="muted small">{formatDate(data.card.createdAt)} 등록</div>
+              <div className="muted small">{formatSeoulDate(data.card.createdAt)} 등록</div>
             </div>
           ) : (
             <p className="muted">등록된 카드가 없습니다.</p>
@@ -432,7 +433,7 @@ export default function Billing() {
               <h3>구독 해지</h3>
               {sub.cancelAtPeriodEnd ? (
                 <Form method="post" className="button-row">
-                  <span className="muted small">{formatDate(new Date(new Date(sub.currentPeriodEnd).getTime() - 1))}에 해지됩니다.</span>
+                  <span className="muted small">{formatSeoulDate(new Date(new Date(sub.currentPeriodEnd).getTime() - 1))}에 해지됩니다.</span>
                   <button type="submit" name="intent" value="resume" className="button button-small" disabled={busy}>
                     해지 취소
                   </button>

@@ -7,7 +7,8 @@ import { Link, useLoaderData } from '@remix-run/react';
 import { loadInvoicePage, requireBillingOwner } from '~/billing.server.ts';
 import billingStyles from '~/components/billing/billing.css?url';
 import { InvoiceLinesTable, InvoiceTotals } from '~/components/billing/InvoiceTables.tsx';
-import { formatDate, formatDateTime, formatKrw, formatPeriod, INVOICE_STATUS, PAYMENT_STATUS } from '~/components/billing/format.ts';
+import { formatKrw, formatPeriod, INVOICE_STATUS, PAYMENT_STATUS } from '~/components/billing/format.ts';
+import { formatSeoulDate, formatSeoulNumericDateTime } from '~/components/seoul-time.ts';
 import { sql } from '~/db.server.ts';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: billingStyles }];
@@ -28,8 +29,8 @@ export default function InvoiceDetail() {
         <div>
           <h1>{formatPeriod(invoice.period)} 청구서</h1>
           <p>
-            <span className={`badge ${status.tone}`}>{status.label}</span> · 발행 {formatDate(invoice.issuedAt)}
-            {invoice.paidAt ? ` · 결제 ${formatDate(invoice.paidAt)}` : ''}
+            <span className={`badge ${status.tone}`}>{status.label}</span> · 발행 {formatSeoulDate(invoice.issuedAt)}
+            {invoice.paidAt ? ` · 결제 ${formatSeoulDate(invoice.paidAt)}` : ''}
           </p>
         </div>
         <div className="button-row">
@@ -47,7 +48,7 @@ export default function InvoiceDetail() {
       {invoice.status === 'open' && invoice.lastFailureMessage ? (
         <div className="alert alert-warning" role="status" style={{ marginBottom: 16 }}>
           결제 실패: {invoice.lastFailureMessage}.{' '}
-          {invoice.nextAttemptAt ? `${formatDate(invoice.nextAttemptAt)}에 다시 시도합니다. ` : ''}
+          {invoice.nextAttemptAt ? `${formatSeoulDate(invoice.nextAttemptAt)}에 다시 시도합니다. ` : ''}
           <Link to="/billing">결제 페이지</Link>에서 카드를 확인하거나 지금 결제할 수 있습니다.
         </div>
       ) : null}
@@ -92,7 +93,7 @@ export default function InvoiceDetail() {
                       </td>
                       <td className="num">{formatKrw(payment.amountKrw)}</td>
                       <td className="mono">{payment.cardNumberMasked ?? '—'}</td>
-                      <td className="muted small">{formatDateTime(payment.approvedAt ?? payment.createdAt)}</td>
+                      <td className="muted small">{formatSeoulNumericDateTime(payment.approvedAt ?? payment.createdAt)}</td>
                       <td>
                         {payment.receiptUrl ? (
                           <a href={payment.receiptUrl} target="_blank" rel="noreferrer noopener">

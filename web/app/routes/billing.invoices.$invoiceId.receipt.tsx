@@ -6,7 +6,8 @@ import { Link, useLoaderData } from '@remix-run/react';
 import { loadInvoicePage, requireBillingOwner } from '~/billing.server.ts';
 import billingStyles from '~/components/billing/billing.css?url';
 import { InvoiceLinesTable, InvoiceTotals } from '~/components/billing/InvoiceTables.tsx';
-import { formatDate, formatDateTime, formatKrw, formatPeriod } from '~/components/billing/format.ts';
+import { formatKrw, formatPeriod } from '~/components/billing/format.ts';
+import { formatSeoulDate, formatSeoulNumericDateTime } from '~/components/seoul-time.ts';
 import { sql } from '~/db.server.ts';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: billingStyles }];
@@ -47,10 +48,10 @@ export default function Receipt() {
           <dd>{workspaceName}</dd>
           <dt>이용 기간</dt>
           <dd>
-            {formatPeriod(invoice.period)} ({formatDate(invoice.periodStart)} – {formatDate(new Date(new Date(invoice.periodEnd).getTime() - 1))})
+            {formatPeriod(invoice.period)} ({formatSeoulDate(invoice.periodStart)} – {formatSeoulDate(new Date(new Date(invoice.periodEnd).getTime() - 1))})
           </dd>
           <dt>결제일</dt>
-          <dd>{invoice.paidAt ? formatDateTime(invoice.paidAt) : '—'}</dd>
+          <dd>{invoice.paidAt ? formatSeoulNumericDateTime(invoice.paidAt) : '—'}</dd>
           {paid.map((p) => (
             <div key={p.id} style={{ display: 'contents' }}>
               <dt>결제 수단</dt>

@@ -5,7 +5,8 @@ import { Link, useLoaderData } from '@remix-run/react';
 import { listInvoices } from '../../../billing/index.ts';
 import { PLAN_LABELS, requireBillingOwner } from '~/billing.server.ts';
 import billingStyles from '~/components/billing/billing.css?url';
-import { formatDate, formatKrw, formatPeriod, INVOICE_STATUS } from '~/components/billing/format.ts';
+import { formatKrw, formatPeriod, INVOICE_STATUS } from '~/components/billing/format.ts';
+import { formatSeoulDate } from '~/components/seoul-time.ts';
 import { sql } from '~/db.server.ts';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: billingStyles }];
@@ -75,7 +76,7 @@ export default function Invoices() {
                         <span className={`badge ${status.tone}`}>{status.label}</span>
                       </td>
                       <td className="num">{formatKrw(invoice.totalKrw)}</td>
-                      <td className="muted small">{formatDate(invoice.issuedAt)}</td>
+                      <td className="muted small">{formatSeoulDate(invoice.issuedAt)}</td>
                       <td>
                         <Link to={`/billing/invoices/${invoice.id}`} className="button button-secondary button-small">
                           상세

@@ -8,7 +8,8 @@ import { getMrr, grantPlan, listAllPaymentsForFinance, refundPayment, TossError 
 import { forbidden, requirePlatformRole } from '~/auth.server.ts';
 import { listWorkspacesForPlanGrant, tossServerClient } from '~/billing.server.ts';
 import billingStyles from '~/components/billing/billing.css?url';
-import { formatDateTime, formatKrw, formatPeriod, PAYMENT_STATUS, PLAN_LABELS, SUBSCRIPTION_STATUS_LABELS } from '~/components/billing/format.ts';
+import { formatKrw, formatPeriod, PAYMENT_STATUS, PLAN_LABELS, SUBSCRIPTION_STATUS_LABELS } from '~/components/billing/format.ts';
+import { formatSeoulNumericDateTime } from '~/components/seoul-time.ts';
 import { isUuid, sql } from '~/db.server.ts';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: billingStyles }];
@@ -161,7 +162,7 @@ export default function Finance() {
                   const refundable = data.paymentsConfigured && (p.status === 'done' || p.status === 'partially_cancelled');
                   return (
                     <tr key={p.id}>
-                      <td className="muted small">{formatDateTime(p.at)}</td>
+                      <td className="muted small">{formatSeoulNumericDateTime(p.at)}</td>
                       <td className="person-name">{p.tenantName}</td>
                       <td>{formatPeriod(p.period)}</td>
                       <td className="num">{formatKrw(p.amountKrw)}</td>

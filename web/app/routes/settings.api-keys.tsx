@@ -9,7 +9,7 @@ import { API_SCOPE_LABELS, API_SCOPES, countApiCalls, createApiKey, listApiKeys,
 import { WebhookUrlError } from '~/api/webhook-target.server.ts';
 import { createWebhook, deleteWebhook, listWebhookDeliveries, listWebhooks, WEBHOOK_EVENTS, type WebhookEvent } from '~/api/webhooks.server.ts';
 import { forbidden, requireMember } from '~/auth.server.ts';
-import { formatDateTime } from '~/components/billing/format.ts';
+import { formatSeoulNumericDateTime } from '~/components/seoul-time.ts';
 import { Field, FormError } from '~/components/field.tsx';
 import { sql } from '~/db.server.ts';
 
@@ -150,7 +150,7 @@ export default function ApiKeys() {
                     <td><code>{k.prefix}…</code></td>
                     <td>{k.scopes.join(', ')}</td>
                     <td>{number.format(k.callsThisMonth)}회</td>
-                    <td className="muted small">{k.lastUsedAt ? formatDateTime(k.lastUsedAt) : '사용 전'}</td>
+                    <td className="muted small">{k.lastUsedAt ? formatSeoulNumericDateTime(k.lastUsedAt) : '사용 전'}</td>
                     <td>
                       {k.revokedAt ? null : (
                         <Form method="post">
@@ -212,7 +212,7 @@ export default function ApiKeys() {
                       <td>{d.status === 'delivered' ? '전달됨' : d.status === 'failed' ? '실패 (재시도 끝)' : '재시도 대기'}</td>
                       <td>{d.attempts}회</td>
                       <td className="small">{d.lastStatusCode ?? '-'} {d.lastError ?? ''}</td>
-                      <td className="muted small">{formatDateTime(d.createdAt)}</td>
+                      <td className="muted small">{formatSeoulNumericDateTime(d.createdAt)}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -10,7 +10,7 @@ import { siteUrl } from '../../../cdn/index.ts';
 import { requireMember } from '../auth.server.ts';
 import { getBoss, sql } from '../db.server.ts';
 import { getSite } from '../sites.server.ts';
-import { formatSeoulDateTime, formatSeoulTimeWithSeconds } from '../components/builder/format-time.ts';
+import { formatSeoulDateTime, formatSeoulTimeWithSeconds } from '../components/seoul-time.ts';
 import sitesStyles from '../components/builder/sites.css?url';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: sitesStyles }];

@@ -28,7 +28,7 @@ import {
 import { requireMember } from '../auth.server.ts';
 import { getBoss, sql } from '../db.server.ts';
 import { getSite } from '../sites.server.ts';
-import { formatSeoulDateTime } from '../components/builder/format-time.ts';
+import { formatSeoulDateTime } from '../components/seoul-time.ts';
 import sitesStyles from '../components/builder/sites.css?url';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: sitesStyles }];

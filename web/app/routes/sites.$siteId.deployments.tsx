@@ -8,7 +8,7 @@ import { activateDeployment, CdnError, eligibleProviderNames, listDeployments, P
 import { requireMember } from '../auth.server.ts';
 import { sql } from '../db.server.ts';
 import { getSite } from '../sites.server.ts';
-import { formatSeoulDateTime } from '../components/builder/format-time.ts';
+import { formatSeoulDateTime } from '../components/seoul-time.ts';
 import sitesStyles from '../components/builder/sites.css?url';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: sitesStyles }];

@@ -15,7 +15,7 @@ import { requireMember } from '../auth.server.ts';
 import { sql } from '../db.server.ts';
 import { domainProviders } from '../domains.server.ts';
 import { getSite } from '../sites.server.ts';
-import { formatSeoulDateTime } from '../components/builder/format-time.ts';
+import { formatSeoulDateTime } from '../components/seoul-time.ts';
 import sitesStyles from '../components/builder/sites.css?url';
 import domainStyles from '../components/domains/domains.css?url';
 

@@ -6,7 +6,7 @@ import { siteUrl } from '../../../cdn/index.ts';
 import { requireMember } from '../auth.server.ts';
 import { sql } from '../db.server.ts';
 import { listSites, listTemplateCards } from '../sites.server.ts';
-import { formatSeoulDateTime } from '../components/builder/format-time.ts';
+import { formatSeoulDateTime } from '../components/seoul-time.ts';
 import sitesStyles from '../components/builder/sites.css?url';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: sitesStyles }];

@@ -3,6 +3,7 @@ import { json } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { forbidden, requireMember } from '~/auth.server.ts';
 import { Field, FormError } from '~/components/field.tsx';
+import { formatSeoulDate } from '~/components/seoul-time.ts';
 import { sql } from '~/db.server.ts';
 import { INVITATION_DAYS, MEMBER_ROLE_DESCRIPTIONS, MEMBER_ROLE_LABELS, MEMBER_ROLES, type MemberRole } from '~/roles.ts';
 import {
@@ -77,8 +78,6 @@ export async function action({ request }: ActionFunctionArgs) {
 function initials(name: string) {
   return name.trim().slice(0, 1).toUpperCase() || '?';
 }
-
-const dateFormat = new Intl.DateTimeFormat('ko-KR', { timeZone: 'Asia/Seoul', year: 'numeric', month: 'long', day: 'numeric' });
 
 export default function Members() {
   const data = useLoaderData<typeof loader>();
@@ -167,7 +166,7 @@ export default function Members() {
                         <span className={`badge${m.role === 'owner' ? ' badge-brand' : ''}`}>{MEMBER_ROLE_LABELS[m.role as MemberRole]}</span>
                       )}
                     </td>
-                    <td className="muted small">{dateFormat.format(new Date(m.joinedAt))}</td>
+                    <td className="muted small">{formatSeoulDate(m.joinedAt)}</td>
                     {data.isOwner ? (
                       <td>
                         <div className="actions">
@@ -262,7 +261,7 @@ export default function Members() {
                       <div>
                         <div className="person-name">{inv.email}</div>
                         <div className="person-email">
-                          {MEMBER_ROLE_LABELS[inv.role as MemberRole]} · {dateFormat.format(new Date(inv.expiresAt))}까지
+                          {MEMBER_ROLE_LABELS[inv.role as MemberRole]} · {formatSeoulDate(inv.expiresAt)}까지
                         </div>
                       </div>
                       <Form method="post">

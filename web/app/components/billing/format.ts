@@ -1,5 +1,5 @@
-// Money and dates as the billing pages show them (browser-safe: no server imports).
-// Amounts are integer KRW written 30,000원; dates are Asia/Seoul.
+// Money and labels as the billing pages show them (browser-safe: no server imports); their dates come from ../seoul-time.ts.
+// Amounts are integer KRW written 30,000원.
 export function formatKrw(amount: number): string {
   return `${amount.toLocaleString('ko-KR')}원`;
 }
@@ -7,25 +7,6 @@ export function formatKrw(amount: number): string {
 /** A signed amount for proration: +12,903원 / −12,904원. */
 export function formatSignedKrw(amount: number): string {
   return amount < 0 ? `−${formatKrw(-amount)}` : `+${formatKrw(amount)}`;
-}
-
-const kstDate = new Intl.DateTimeFormat('ko-KR', { timeZone: 'Asia/Seoul', year: 'numeric', month: 'long', day: 'numeric' });
-const kstDateTime = new Intl.DateTimeFormat('ko-KR', {
-  timeZone: 'Asia/Seoul',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
-
-export function formatDate(value: string | Date): string {
-  return kstDate.format(new Date(value));
-}
-
-export function formatDateTime(value: string | Date): string {
-  return kstDateTime.format(new Date(value));
 }
 
 /** '2026-12' → '2026년 12월' */

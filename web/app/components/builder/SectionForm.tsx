@@ -1,7 +1,7 @@
 // The form for one section: its text fields, lists and images, per section type.
 import { sectionLabels, weekdayLabels, type Section, type SectionOf, type SiteImage } from '../../../../site/index.ts';
 import { CheckboxField, ImageField, ListEditor, NumberField, TextField, UploadButton } from './fields.tsx';
-import { seoulDateInputValue } from './format-time.ts';
+import { seoulDateInputValue } from '../seoul-time.ts';
 import { RewriteButton } from './RewriteButton.tsx';
 
 export interface SectionFormProps {

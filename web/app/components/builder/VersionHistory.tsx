@@ -2,7 +2,7 @@
 import { useFetcher } from '@remix-run/react';
 import { useEffect } from 'react';
 import type { SiteDocument } from '../../../../site/index.ts';
-import { formatSeoulDateTime } from './format-time.ts';
+import { formatSeoulDateTime } from '../seoul-time.ts';
 
 export interface VersionItem {
   id: string;

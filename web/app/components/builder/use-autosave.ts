@@ -3,7 +3,7 @@
 // never touches the editor's document: the owner's changes stay on screen and are retried.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { validateSiteDocument, type SiteDocument } from '../../../../site/index.ts';
-export { formatSeoulDateTime, formatSeoulTime } from './format-time.ts';
+export { formatSeoulDateTime, formatSeoulTime } from '../seoul-time.ts';
 
 export type SaveState =
   | { kind: 'saved'; at: string }

@@ -1,4 +1,6 @@
 // Numbers and dates the way Korean finance people read them: 30,000원, 1.2억원, Asia/Seoul dates.
+import { formatSeoulNumericDateTime, formatSeoulNumericMonthDayTime } from '../seoul-time.ts';
+
 const integer = new Intl.NumberFormat('ko-KR', { maximumFractionDigits: 0 });
 
 /** 30000 → "30,000원"; null → "—". */
@@ -36,28 +38,10 @@ export function bytes(value: number): string {
   return `${i === 0 ? v : v.toFixed(1)}${units[i]}`;
 }
 
-const dateTimeFormat = new Intl.DateTimeFormat('ko-KR', {
-  timeZone: 'Asia/Seoul',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
-const fullDateTimeFormat = new Intl.DateTimeFormat('ko-KR', {
-  timeZone: 'Asia/Seoul',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
-
-/** "03. 10. 14:05" in Asia/Seoul. */
+/** "03. 10. 14:05" in Asia/Seoul; with `full` "2026. 03. 10. 14:05". */
 export function seoulDateTime(value: string | Date | null | undefined, full = false): string {
   if (!value) return '—';
-  return (full ? fullDateTimeFormat : dateTimeFormat).format(new Date(value));
+  return full ? formatSeoulNumericDateTime(value) : formatSeoulNumericMonthDayTime(value);
 }
 
 /** "2026-03-10" → "3월 10일". */

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { formatSeoulDateTime, formatSeoulTime, formatSeoulTimeWithSeconds, seoulDateInputValue } from './format-time.ts';
+import {
+  formatSeoulDate,
+  formatSeoulDateTime,
+  formatSeoulNumericDate,
+  formatSeoulNumericDateTime,
+  formatSeoulNumericMonthDayTime,
+  formatSeoulNumericMonthDayTimeWithSeconds,
+  formatSeoulTime,
+  formatSeoulTimeWithSeconds,
+  seoulDateInputValue,
+} from './seoul-time.ts';
 
 describe('Seoul times', () => {
   // 15:15 UTC is 00:15 the next day in Seoul; browsers write it "00:15", so the server must too.
@@ -8,6 +18,15 @@ describe('Seoul times', () => {
     expect(formatSeoulTime(justAfterMidnight)).toBe('00:15');
     expect(formatSeoulTimeWithSeconds(justAfterMidnight)).toBe('00:15:07');
     expect(formatSeoulDateTime(justAfterMidnight)).toBe('11월 29일 00:15');
+    expect(formatSeoulNumericDateTime(justAfterMidnight)).toBe('2026. 11. 29. 00:15');
+    expect(formatSeoulNumericMonthDayTime(justAfterMidnight)).toBe('11. 29. 00:15');
+    expect(formatSeoulNumericMonthDayTimeWithSeconds(justAfterMidnight)).toBe('11. 29. 00:15:07');
+  });
+
+  it('gives the Seoul day, not the UTC one', () => {
+    const justAfterMidnight = new Date('2026-03-04T15:15:07Z');
+    expect(formatSeoulDate(justAfterMidnight)).toBe('2026년 3월 5일');
+    expect(formatSeoulNumericDate(justAfterMidnight)).toBe('2026. 3. 5.');
   });
 
   it('writes afternoon hours on the 24-hour clock', () => {

@@ -15,8 +15,8 @@ import {
 } from '../cdn/index.ts';
 import { startHeartbeat, withTenant, type Sql, type TransactionSql } from '../db/index.ts';
 import {
-  collectAssetIds, planSiteRender, validateSiteDocument,
-  type PlannedOutput, type RenderedFile, type SiteAsset, type SiteDocument, type SiteDocumentError,
+  collectAssetIds, planSiteRender, validateSiteDocumentReusing,
+  type PlannedOutput, type ValidatedBefore, type RenderedFile, type SiteAsset, type SiteDocument, type SiteDocumentError,
 } from '../site/index.ts';
 import {
   announceBuildStatus, appendBuildLog, appendBuildLogs, BUILD_CANCEL_CHANNEL, BUILD_QUEUED_CHANNEL, updateBuildAndAnnounce, type LogLevel,
@@ -78,6 +78,9 @@ const DEFAULT_DEAD_WORKER_AFTER_SECONDS = 20;
 const ORPHANED_QUEUED_BUILD_SECONDS = 30;
 /** How long a build waits before it tries again when its site or tenant is busy. */
 const DEFER_SECONDS = 1;
+
+/** Sites whose last validated document a worker keeps (a 50-page site's is well under 1 MB). */
+const VALIDATED_SITES_KEPT = 16;
 
 /** Warm containers a worker keeps by default (each idle one holds a loaded renderer, ~40 MB). */
 const MAX_DEFAULT_WARM_CONTAINERS = 4;
@@ -230,6 +233,20 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       };
 
   /** A build's outputs and their build cache keys (CPU only: input hashes with node:crypto). */
+  /**
+   * The last document this worker validated for each of the sites it built most recently (at
+   * most VALIDATED_SITES_KEPT): the next build of the site validates only the pages that changed.
+   */
+  const validatedBefore = new Map<string, ValidatedBefore>();
+  const rememberValidated = (siteId: string, validated: ValidatedBefore) => {
+    validatedBefore.delete(siteId);
+    validatedBefore.set(siteId, validated);
+    for (const oldest of validatedBefore.keys()) {
+      if (validatedBefore.size <= VALIDATED_SITES_KEPT) break;
+      validatedBefore.delete(oldest);
+    }
+  };
+
   const planOutputs = (built: BuiltSite): PlannedEntry[] => {
     const originals = built.assets.filter((a) => a.parent_id === null);
     // Planning needs what the markup shows (names, sizes, hashes), never the bytes.
@@ -253,8 +270,9 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     tx: TransactionSql, job: BuildJob, document: unknown,
     site: { slug: string; provider: string; sourceSnapshotId: string | null; preloaded: boolean },
   ): Promise<PreparedBuild> => {
-    const validated = validateSiteDocument(document);
+    const validated = validateSiteDocumentReusing(document, validatedBefore.get(job.siteId) ?? null);
     if (!validated.ok) return { ok: false, errors: validated.errors };
+    rememberValidated(job.siteId, { input: document as ValidatedBefore['input'], document: validated.document });
     // A document saved by the builder was validated then, so validating it again changes nothing
     // (no default filled in, no unknown field dropped) and the preloaded copy can be rendered as is.
     const documentAsPreloaded = site.preloaded && dequal(validated.document, document);

@@ -11,6 +11,8 @@ export {
   themeSchema,
   imageSchema,
   validateSiteDocument,
+  validateSiteDocumentReusing,
+  type ValidatedBefore,
   listMissingBusinessDetails,
   fonts,
   businessTypes,

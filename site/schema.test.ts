@@ -7,7 +7,9 @@ import {
   sectionTypes,
   templates,
   validateSiteDocument,
+  validateSiteDocumentReusing,
   type SiteDocument,
+  type ValidatedBefore,
 } from './index.ts';
 
 function cafe(): SiteDocument {
@@ -183,5 +185,72 @@ describe('site document schema', () => {
     expect(listMissingBusinessDetails(doc).map((error) => error.path)).toContain('business.mailOrderNumber');
     doc.business.mailOrderNumber = '2025-서울마포-0123';
     expect(listMissingBusinessDetails(doc).map((error) => error.path)).not.toContain('business.mailOrderNumber');
+  });
+});
+
+describe('validating a document again, reusing its unchanged pages', () => {
+  /** The same result as validateSiteDocument, byte for byte (key order included: the build cache hashes it). */
+  function expectSameAsWhole(input: unknown, before: ValidatedBefore) {
+    const reusing = validateSiteDocumentReusing(input, before);
+    const whole = validateSiteDocument(input);
+    expect(JSON.stringify(reusing)).toBe(JSON.stringify(whole));
+    return reusing;
+  }
+
+  function validatedBefore(input: SiteDocument): ValidatedBefore {
+    const validated = validateSiteDocument(structuredClone(input));
+    if (!validated.ok) throw new Error('the template should be valid');
+    return { input: structuredClone(input), document: validated.document };
+  }
+
+  it('gives what validateSiteDocument gives, whatever was edited', () => {
+    for (const template of templates) {
+      const original = createSiteDocument(template.id, { siteName: '다시 검사' });
+      const before = validatedBefore(original);
+      const edits: ((doc: SiteDocument & Record<string, unknown>) => void)[] = [
+        () => {},
+        (doc) => { doc.pages[0]!.title = '한 단어'; },
+        (doc) => { doc.name = '새 이름'; },
+        (doc) => { doc.pages.push({ ...structuredClone(doc.pages[0]!), id: 'new-page', slug: 'new-page', sections: [] }); },
+        (doc) => { doc.pages.reverse(); },
+        (doc) => { if (doc.pages.length > 1) doc.pages.pop(); },
+        // validation fills in defaults and drops unknown fields, on the site and on a page
+        (doc) => { delete (doc as Record<string, unknown>).seo; },
+        (doc) => { (doc.pages[0] as Record<string, unknown>).unknownField = 1; },
+        (doc) => { delete (doc.pages[0] as Record<string, unknown>).navLabel; },
+        // refused: on a changed page, across pages, on the site
+        (doc) => { doc.pages[0]!.slug = 'Not A Slug'; },
+        (doc) => { doc.pages.push(structuredClone(doc.pages[0]!)); },
+        (doc) => { doc.name = ''; },
+        (doc) => { doc.pages = []; },
+      ];
+      for (const edit of edits) {
+        const edited = structuredClone(original) as SiteDocument & Record<string, unknown>;
+        edit(edited);
+        expectSameAsWhole(edited, before);
+      }
+    }
+  });
+
+  it('takes an unchanged page as validated before, and validates a changed one', () => {
+    const original = createSiteDocument('restaurant', { siteName: '재사용' });
+    const before = validatedBefore(original);
+    const edited = structuredClone(original);
+    edited.pages[edited.pages.length - 1]!.title = '바뀐 제목';
+    const result = expectSameAsWhole(edited, before);
+    if (!result.ok) throw new Error('expected the edited document to be valid');
+    expect(result.document.pages[0]).toBe(before.document.pages[0]);
+    expect(result.document.pages.at(-1)).not.toBe(before.document.pages.at(-1));
+    // A page reused by its place only: the same page moved elsewhere is validated again.
+    const moved = structuredClone(original);
+    moved.pages.reverse();
+    const movedResult = expectSameAsWhole(moved, before);
+    if (!movedResult.ok) throw new Error('expected the reordered document to be valid');
+    if (original.pages.length > 1) expect(movedResult.document.pages[0]).not.toBe(before.document.pages[0]);
+  });
+
+  it('validates whole without anything from before', () => {
+    expect(JSON.stringify(validateSiteDocumentReusing(cafe(), null))).toBe(JSON.stringify(validateSiteDocument(cafe())));
+    expect(validateSiteDocumentReusing({ pages: 'none' }, validatedBefore(cafe()))).toEqual(validateSiteDocument({ pages: 'none' }));
   });
 });

@@ -1,3 +1,4 @@
+import { dequal } from 'dequal';
 import { z } from 'zod';
 import { withParticle } from './korean.ts';
 import { classifyLinkUrl } from './url.ts';
@@ -438,51 +439,56 @@ export const seoSchema = z.object({
   googleVerification: verificationCode('구글 사이트 확인 코드'),
 });
 
-export const siteDocumentSchema = z
-  .object({
-    version: z.literal(SITE_DOCUMENT_VERSION, {
-      errorMap: () => ({ message: `문서 버전(version)은 ${SITE_DOCUMENT_VERSION}이어야 합니다.` }),
-    }),
-    name: requiredText('사이트 이름', 60),
-    logo: imageSchema.optional(),
-    theme: themeSchema,
-    business: businessSchema,
-    seo: seoSchema.default({}),
-    // The schema's cap is the largest plan's (enterprise: 100); each plan's own limit is
-    // enforced on save (billing's pagesPerSite), where the owner is told how to upgrade.
-    pages: list('페이지', pageSchema, 1, 100),
-  })
-  .superRefine((doc, ctx) => {
-    const slugs = new Map<string, number>();
-    const pageIds = new Set<string>();
-    const sectionIds = new Set<string>();
-    doc.pages.forEach((page, pageIndex) => {
-      if (slugs.has(page.slug)) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ['pages', pageIndex, 'slug'],
-          message: `페이지 주소 '${page.slug || '(홈)'}'가 이미 다른 페이지에 쓰였습니다. 다른 주소를 정해 주세요.`,
+/** Everything of a document but its pages. */
+const siteFieldsSchema = z.object({
+  version: z.literal(SITE_DOCUMENT_VERSION, {
+    errorMap: () => ({ message: `문서 버전(version)은 ${SITE_DOCUMENT_VERSION}이어야 합니다.` }),
+  }),
+  name: requiredText('사이트 이름', 60),
+  logo: imageSchema.optional(),
+  theme: themeSchema,
+  business: businessSchema,
+  seo: seoSchema.default({}),
+});
+
+// The schema's cap is the largest plan's (enterprise: 100); each plan's own limit is
+// enforced on save (billing's pagesPerSite), where the owner is told how to upgrade.
+const pagesSchema = list('페이지', pageSchema, 1, 100);
+
+/** What no single page can check: slugs and ids unique across pages, and a home page. */
+function issuesAcrossPages(doc: { pages: Pick<SitePage, 'id' | 'slug' | 'sections'>[] }): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const slugs = new Map<string, number>();
+  const pageIds = new Set<string>();
+  const sectionIds = new Set<string>();
+  doc.pages.forEach((page, pageIndex) => {
+    if (slugs.has(page.slug)) {
+      issues.push({
+        path: ['pages', pageIndex, 'slug'],
+        message: `페이지 주소 '${page.slug || '(홈)'}'가 이미 다른 페이지에 쓰였습니다. 다른 주소를 정해 주세요.`,
+      });
+    }
+    slugs.set(page.slug, pageIndex);
+    if (pageIds.has(page.id)) issues.push({ path: ['pages', pageIndex, 'id'], message: '페이지 아이디(id)가 겹칩니다.' });
+    pageIds.add(page.id);
+    page.sections.forEach((section, sectionIndex) => {
+      if (sectionIds.has(section.id)) {
+        issues.push({
+          path: ['pages', pageIndex, 'sections', sectionIndex, 'id'],
+          message: '섹션 아이디(id)가 다른 섹션과 겹칩니다. 섹션을 다시 추가해 주세요.',
         });
       }
-      slugs.set(page.slug, pageIndex);
-      if (pageIds.has(page.id)) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['pages', pageIndex, 'id'], message: '페이지 아이디(id)가 겹칩니다.' });
-      }
-      pageIds.add(page.id);
-      page.sections.forEach((section, sectionIndex) => {
-        if (sectionIds.has(section.id)) {
-          ctx.addIssue({
-            code: z.ZodIssueCode.custom,
-            path: ['pages', pageIndex, 'sections', sectionIndex, 'id'],
-            message: '섹션 아이디(id)가 다른 섹션과 겹칩니다. 섹션을 다시 추가해 주세요.',
-          });
-        }
-        sectionIds.add(section.id);
-      });
+      sectionIds.add(section.id);
     });
-    if (!slugs.has('')) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['pages'], message: '홈 페이지(주소가 빈 페이지)가 하나 있어야 합니다.' });
-    }
+  });
+  if (!slugs.has('')) issues.push({ path: ['pages'], message: '홈 페이지(주소가 빈 페이지)가 하나 있어야 합니다.' });
+  return issues;
+}
+
+export const siteDocumentSchema = siteFieldsSchema
+  .extend({ pages: pagesSchema })
+  .superRefine((doc, ctx) => {
+    for (const issue of issuesAcrossPages(doc)) ctx.addIssue({ code: z.ZodIssueCode.custom, ...issue });
   });
 
 export type SiteDocument = z.infer<typeof siteDocumentSchema>;
@@ -550,6 +556,43 @@ export function validateSiteDocument(
     message: issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
   }));
   return { ok: false, errors };
+}
+
+/** A document validated before (`input` as given, `document` as validateSiteDocument returned it). */
+export interface ValidatedBefore {
+  input: { pages: unknown[] };
+  document: SiteDocument;
+}
+
+/**
+ * validateSiteDocument, reusing what an earlier validation of a document of the same site made of
+ * its pages: a page equal (dequal) to the page at the same place in `before.input` is taken as
+ * validated then; the other pages, the site-wide fields and the checks across pages are run now.
+ * Validation is a pure function of its input, and a document is validated field by field into an
+ * object of the schema's key order, so the result is the one validateSiteDocument gives (a
+ * test compares them byte for byte). Anything that fails is validated again whole, so errors
+ * read exactly as validateSiteDocument words them.
+ */
+export function validateSiteDocumentReusing(
+  input: unknown,
+  before: ValidatedBefore | null,
+): { ok: true; document: SiteDocument } | { ok: false; errors: SiteDocumentError[] } {
+  const pages = (input as { pages?: unknown } | null)?.pages;
+  if (!before || !Array.isArray(pages)) return validateSiteDocument(input);
+  const fields = siteFieldsSchema.safeParse(input, { errorMap: koreanErrorMap });
+  if (!fields.success || pages.length < 1 || pages.length > 100) return validateSiteDocument(input);
+  const validatedPages: SitePage[] = [];
+  for (let index = 0; index < pages.length; index++) {
+    if (index < before.input.pages.length && dequal(pages[index], before.input.pages[index])) {
+      validatedPages.push(before.document.pages[index]!);
+      continue;
+    }
+    const page = pageSchema.safeParse(pages[index], { errorMap: koreanErrorMap });
+    if (!page.success) return validateSiteDocument(input);
+    validatedPages.push(page.data);
+  }
+  const document: SiteDocument = { ...fields.data, pages: validatedPages };
+  return issuesAcrossPages(document).length === 0 ? { ok: true, document } : validateSiteDocument(input);
 }
 
 /**

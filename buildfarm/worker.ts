@@ -16,7 +16,7 @@ import {
 import { startHeartbeat, withTenant, type Sql, type TransactionSql } from '../db/index.ts';
 import {
   collectAssetIds, planSiteRender, validateSiteDocumentReusing,
-  type PlannedOutput, type ValidatedBefore, type RenderedFile, type SiteAsset, type SiteDocument, type SiteDocumentError,
+  type PageHashes, type PlannedOutput, type ValidatedBefore, type RenderedFile, type SiteAsset, type SiteDocument, type SiteDocumentError,
 } from '../site/index.ts';
 import {
   announceBuildStatus, appendBuildLog, appendBuildLogs, BUILD_CANCEL_CHANNEL, BUILD_QUEUED_CHANNEL, updateBuildAndAnnounce, type LogLevel,
@@ -247,6 +247,9 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     }
   };
 
+  /** The input hashes of the pages of those documents: an unchanged page is not written out and hashed again. */
+  const pageHashes: PageHashes = new WeakMap();
+
   const planOutputs = (built: BuiltSite): PlannedEntry[] => {
     const originals = built.assets.filter((a) => a.parent_id === null);
     // Planning needs what the markup shows (names, sizes, hashes), never the bytes.
@@ -258,7 +261,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
         })),
       } as SiteAsset]),
     );
-    return planSiteRender(built.document, { siteUrl: built.siteUrl, hostingProvider: built.hostingProvider, assets: planAssets, sha256Hex })
+    return planSiteRender(built.document, { siteUrl: built.siteUrl, hostingProvider: built.hostingProvider, assets: planAssets, sha256Hex, pageHashes })
       .map((output) => ({ output, key: renderCacheKey(executor.rendererVersion, output.inputHash) }));
   };
 

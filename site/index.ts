@@ -57,6 +57,7 @@ export {
   type RenderPreviewOptions,
   type FormResponseOptions,
 } from './render.ts';
+export type { PageHashes } from './render-inputs.ts';
 export {
   listContactForms,
   parseContactSubmission,

@@ -45,7 +45,17 @@ export interface RenderInputsOptions {
   assets: Map<string, AssetInputs>;
   /** Default: sha256HexInJs. */
   sha256Hex?: Sha256Hex;
+  /**
+   * Page hashes made before, by page object (a validated page is the same object from one
+   * validation to the next when validateSiteDocumentReusing reuses it): a page's hash is taken
+   * from here when everything else it covers — the frame, its images' fields, the opening
+   * hours — is the same too, and stored here when it is made.
+   */
+  pageHashes?: PageHashes;
 }
+
+/** See RenderInputsOptions.pageHashes. */
+export type PageHashes = WeakMap<SitePage, { around: string; hash: string }>;
 
 /**
  * The text that is hashed: plain JSON. Equal documents give equal text because a validated
@@ -144,7 +154,18 @@ export function siteInputHashes(doc: SiteDocument, options: RenderInputsOptions)
 
   return {
     // The home page's JSON-LD carries the opening hours of the first hours section on any page.
-    page: (page) => hashInputs('page', { ...frameInputs(pageImageIds(page)), page, hours: page.slug === '' ? hours() : null }),
+    page: (page) => {
+      const around = { ...frameInputs(pageImageIds(page)), hours: page.slug === '' ? hours() : null };
+      if (!options.pageHashes) return hashInputs('page', { ...around, page });
+      // What the hash covers besides the page itself, as text: the page's own text is what is
+      // not written out again when the page is unchanged.
+      const aroundText = inputsJson(around);
+      const known = options.pageHashes.get(page);
+      if (known?.around === aroundText) return known.hash;
+      const hash = hashInputs('page', { ...around, page });
+      options.pageHashes.set(page, { around: aroundText, hash });
+      return hash;
+    },
     // The policy lists every contact form with the title of the page it is on.
     privacy: () =>
       hashInputs('privacy', {

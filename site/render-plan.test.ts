@@ -7,6 +7,8 @@ import {
   renderSite,
   templates,
   validateSiteDocument,
+  validateSiteDocumentReusing,
+  type PageHashes,
   type RenderSiteOptions,
   type SiteAsset,
   type SiteDocument,
@@ -159,5 +161,39 @@ describe('planSiteRender', () => {
     if (expectedRendered) expect(rendered).toEqual(expectedRendered);
     // Whatever was rendered, something was: every one of these edits changes some output.
     expect(rendered.length).toBeGreaterThan(0);
+  });
+
+  // The build worker keeps page hashes by page object (validateSiteDocumentReusing hands an
+  // unchanged page on as the same object): they must be exactly the hashes made afresh.
+  it.each(edits)('gives the hashes made afresh from page hashes made before when the edit is %s', (_name, edit) => {
+    const { doc, options } = bigSite(8);
+    const pageHashes: PageHashes = new WeakMap();
+    const first = validateSiteDocument(structuredClone(doc));
+    if (!first.ok) throw new Error('the site should be valid');
+    planSiteRender(first.document, { ...options, pageHashes }).forEach((output) => output.inputHash);
+    const edited = structuredClone(doc);
+    const editedOptions = edit(edited, options) ?? options;
+    const second = validateSiteDocumentReusing(edited, { input: structuredClone(doc), document: first.document });
+    if (!second.ok) throw new Error('the edited site should be valid');
+    const fromBefore = planSiteRender(second.document, { ...editedOptions, pageHashes }).map((output) => output.inputHash);
+    expect(fromBefore).toEqual(planSiteRender(second.document, editedOptions).map((output) => output.inputHash));
+  });
+
+  it('does not write out and hash an unchanged page again', () => {
+    const { doc, options } = bigSite(50);
+    const validated = validateSiteDocument(doc);
+    if (!validated.ok) throw new Error('the site should be valid');
+    const pageHashes: PageHashes = new WeakMap();
+    let hashed = 0;
+    const sha256Hex = (text: string) => {
+      hashed += 1;
+      return createHash('sha256').update(text).digest('hex');
+    };
+    const hashesOf = () => planSiteRender(validated.document, { ...options, sha256Hex, pageHashes }).map((output) => output.inputHash);
+    const first = hashesOf();
+    const firstCount = hashed;
+    hashed = 0;
+    expect(hashesOf()).toEqual(first);
+    expect(firstCount - hashed).toBe(50);
   });
 });

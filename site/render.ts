@@ -10,7 +10,7 @@ import {
   type SiteImage,
   type SitePage,
 } from './schema.ts';
-import { siteInputHashes, type Sha256Hex } from './render-inputs.ts';
+import { siteInputHashes, type PageHashes, type Sha256Hex } from './render-inputs.ts';
 import { pageCss, paletteFor } from './styles.ts';
 import { ftcBusinessInfoUrl, kakaoMapUrl, naverMapUrl, safeImageUrl, safeLinkUrl, telUrl } from './url.ts';
 
@@ -53,6 +53,8 @@ export interface RenderSiteOptions {
   hostingProvider: string;
   /** How planSiteRender hashes inputs; default pure JavaScript (browser-safe), the build worker passes node:crypto's. */
   sha256Hex?: Sha256Hex;
+  /** Page hashes made before (render-inputs.ts RenderInputsOptions.pageHashes). */
+  pageHashes?: PageHashes;
 }
 
 export interface RenderPreviewOptions {
@@ -767,7 +769,9 @@ export function planSiteRender(doc: SiteDocument, options: RenderSiteOptions): P
   }
   // Each output renders with a context of its own, so outputs do not depend on render order.
   const context = () => publishContext(doc, siteUrl, options);
-  const hashes = siteInputHashes(doc, { siteUrl, hostingProvider: options.hostingProvider, assets: options.assets, sha256Hex: options.sha256Hex });
+  const hashes = siteInputHashes(doc, {
+    siteUrl, hostingProvider: options.hostingProvider, assets: options.assets, sha256Hex: options.sha256Hex, pageHashes: options.pageHashes,
+  });
   const htmlType = 'text/html; charset=utf-8';
   const outputs: PlannedOutput[] = [];
   for (const page of doc.pages) {

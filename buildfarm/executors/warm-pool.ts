@@ -8,7 +8,8 @@
 // are fixed when it is created, so the pool keeps containers per limits profile (one per plan)
 // and a build takes only one made with exactly its plan's limits. The pool holds at most `size`
 // containers in all; when it is full, a profile in demand evicts the one demanded least recently.
-// It refills in the background, one container at a time, after each take.
+// It refills in the background, one container at a time, once the build that took a container
+// has ended (decision 151: a container starting takes the host's CPUs from the build).
 import type Docker from 'dockerode';
 import { limitsProfile, startBuildContainer, type BuildContainer } from './build-container.ts';
 import type { RenderLimits, WarmPoolStatus } from './types.ts';

@@ -453,7 +453,9 @@ const siteFieldsSchema = z.object({
 
 // The schema's cap is the largest plan's (enterprise: 100); each plan's own limit is
 // enforced on save (billing's pagesPerSite), where the owner is told how to upgrade.
-const pagesSchema = list('페이지', pageSchema, 1, 100);
+const MIN_PAGES = 1;
+const MAX_PAGES = 100;
+const pagesSchema = list('페이지', pageSchema, MIN_PAGES, MAX_PAGES);
 
 /** What no single page can check: slugs and ids unique across pages, and a home page. */
 function issuesAcrossPages(doc: { pages: Pick<SitePage, 'id' | 'slug' | 'sections'>[] }): { path: (string | number)[]; message: string }[] {
@@ -580,7 +582,7 @@ export function validateSiteDocumentReusing(
   const pages = (input as { pages?: unknown } | null)?.pages;
   if (!before || !Array.isArray(pages)) return validateSiteDocument(input);
   const fields = siteFieldsSchema.safeParse(input, { errorMap: koreanErrorMap });
-  if (!fields.success || pages.length < 1 || pages.length > 100) return validateSiteDocument(input);
+  if (!fields.success || pages.length < MIN_PAGES || pages.length > MAX_PAGES) return validateSiteDocument(input);
   const validatedPages: SitePage[] = [];
   for (let index = 0; index < pages.length; index++) {
     if (index < before.input.pages.length && dequal(pages[index], before.input.pages[index])) {

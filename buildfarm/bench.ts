@@ -110,7 +110,8 @@ async function waitForBuilds(sql: Sql, buildIds: string[], timeoutMs = 300_000):
 export async function benchBuildFarm(): Promise<Record<string, BenchFigure>> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'ww-bench-buildfarm-'));
   const database = await startEmbeddedDatabase(root);
-  const sql = connect(database.url, { max: 20, applicationName: 'windwalker-bench' });
+  // The workers below run on it: connected as worker-process.ts connects (generic plans).
+  const sql = connect(database.url, { max: 20, applicationName: 'windwalker-bench', genericPlans: true });
   const figures: Record<string, BenchFigure> = {};
   let boss: Awaited<ReturnType<typeof startQueue>> | undefined;
   try {

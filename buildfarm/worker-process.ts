@@ -11,8 +11,9 @@ const { dataDir, BUILD_EXECUTOR, WORKER_CONCURRENCY, BUILD_WARM_CONTAINERS, BUIL
 const databaseUrl = await resolveDatabaseUrl();
 const concurrency = WORKER_CONCURRENCY;
 // Each running build holds at most two connections at once (a tenant transaction and the
-// deploy's), plus the cancel listener and the heartbeat.
-const sql = connect(databaseUrl, { max: 4 + 2 * (concurrency ?? 8), applicationName: 'windwalker-worker' });
+// deploy's), plus the cancel listener and the heartbeat. Its statements are planned once per
+// connection (decision 152).
+const sql = connect(databaseUrl, { max: 4 + 2 * (concurrency ?? 8), applicationName: 'windwalker-worker', genericPlans: true });
 await migrate(sql);
 const boss = await startQueue(databaseUrl);
 const worker = await startWorker({

@@ -23,8 +23,8 @@ export async function publishSite(
   const published = await withTenant(sql, tenantId, async (tx) => {
     // The site row lock orders concurrent publishes of one site: version numbers stay unique
     // and exactly one build is left queued.
-    const [site] = await tx<{ document: unknown; plan_code: string }[]>`
-      select s.document, t.plan_code
+    const [site] = await tx<{ plan_code: string }[]>`
+      select t.plan_code
       from sites s join tenants t on t.id = s.tenant_id
       where s.id = ${siteId}
       for update of s`;
@@ -36,10 +36,11 @@ export async function publishSite(
     }
     const limits = buildLimitsForPlan(site.plan_code);
 
+    // The document is copied in the database (locked above), not read out and sent back.
     const [version] = await tx<{ id: string; number: number }[]>`
       insert into site_versions (tenant_id, site_id, number, document, reason, created_by, source_snapshot_id)
-      select ${tenantId}, ${siteId}, coalesce(max(number), 0) + 1, ${tx.json(site.document as never)}, 'publish', ${userId}, ${opts.sourceSnapshotId ?? null}
-      from site_versions where site_id = ${siteId}
+      select ${tenantId}, ${siteId}, coalesce(max(v.number), 0) + 1, (select document from sites where id = ${siteId}), 'publish', ${userId}, ${opts.sourceSnapshotId ?? null}
+      from site_versions v where v.site_id = ${siteId}
       returning id, number`;
 
     const superseded = await tx<{ id: string; job_id: string | null }[]>`

@@ -364,7 +364,7 @@ export async function restoreVersion(
       return { ok: false, message: `${version.number}번 버전으로 되돌리지 못했습니다: ${error.message}`, upgradeUrl: UPGRADE_URL };
     }
     const [latest] = await tx<{ same: boolean }[]>`
-      select document = ${tx.json(site.document as never)}::jsonb as same
+      select document::jsonb = ${tx.json(site.document as never)}::jsonb as same
       from site_versions where site_id = ${input.siteId} order by number desc limit 1`;
     if (!latest?.same) await insertVersion(tx, input.tenantId, input.siteId, site.document, 'autosave', input.userId);
     await insertVersion(tx, input.tenantId, input.siteId, checked.document, 'restore', input.userId);

@@ -6,7 +6,6 @@
 // one well-defined state, and a build that does not succeed never touches the live site.
 import os from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
-import { dequal } from 'dequal';
 import type PgBoss from 'pg-boss';
 import { activateDeploymentInTransaction, insertDeploymentInTransaction, storeDeploymentFiles, type StoredDeployment } from '../cdn/deployments.ts';
 import {
@@ -275,10 +274,10 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
   ): Promise<PreparedBuild> => {
     const validated = validateSiteDocumentReusing(document, validatedBefore.get(job.siteId) ?? null);
     if (!validated.ok) return { ok: false, errors: validated.errors };
-    rememberValidated(job.siteId, { input: document as ValidatedBefore['input'], document: validated.document });
+    rememberValidated(job.siteId, { input: document as ValidatedBefore['input'], document: validated.document, pagesAsInput: validated.pagesAsInput });
     // A document saved by the builder was validated then, so validating it again changes nothing
     // (no default filled in, no unknown field dropped) and the preloaded copy can be rendered as is.
-    const documentAsPreloaded = site.preloaded && dequal(validated.document, document);
+    const documentAsPreloaded = site.preloaded && validated.asInput;
     const ids = collectAssetIds(validated.document);
     // Originals the document names, and their resized variants (parent_id) for <picture>;
     // their bytes are read later, only for the files this build renders.

@@ -12,6 +12,7 @@ export {
   imageSchema,
   validateSiteDocument,
   validateSiteDocumentReusing,
+  type ReusingValidation,
   type ValidatedBefore,
   listMissingBusinessDetails,
   fonts,

@@ -173,7 +173,9 @@ describe('planSiteRender', () => {
     planSiteRender(first.document, { ...options, pageHashes }).forEach((output) => output.inputHash);
     const edited = structuredClone(doc);
     const editedOptions = edit(edited, options) ?? options;
-    const second = validateSiteDocumentReusing(edited, { input: structuredClone(doc), document: first.document });
+    const second = validateSiteDocumentReusing(edited, {
+      input: structuredClone(doc), document: first.document, pagesAsInput: first.document.pages.map(() => true),
+    });
     if (!second.ok) throw new Error('the edited site should be valid');
     const fromBefore = planSiteRender(second.document, { ...editedOptions, pageHashes }).map((output) => output.inputHash);
     expect(fromBefore).toEqual(planSiteRender(second.document, editedOptions).map((output) => output.inputHash));

@@ -1,3 +1,4 @@
+import { dequal } from 'dequal';
 import { describe, expect, it } from 'vitest';
 import {
   createSection,
@@ -9,6 +10,7 @@ import {
   validateSiteDocument,
   validateSiteDocumentReusing,
   type SiteDocument,
+  type ReusingValidation,
   type ValidatedBefore,
 } from './index.ts';
 
@@ -190,17 +192,27 @@ describe('site document schema', () => {
 
 describe('validating a document again, reusing its unchanged pages', () => {
   /** The same result as validateSiteDocument, byte for byte (key order included: the build cache hashes it). */
+  /**
+   * Also whether validation changed nothing, for the document and for each page, as comparing the
+   * whole validation's result with its input tells.
+   */
   function expectSameAsWhole(input: unknown, before: ValidatedBefore) {
     const reusing = validateSiteDocumentReusing(input, before);
     const whole = validateSiteDocument(input);
-    expect(JSON.stringify(reusing)).toBe(JSON.stringify(whole));
+    const { asInput, pagesAsInput, ...validation } = reusing.ok ? reusing : { ...reusing, asInput: undefined, pagesAsInput: undefined };
+    expect(JSON.stringify(validation)).toBe(JSON.stringify(whole));
+    if (whole.ok) {
+      const pages = (input as SiteDocument).pages;
+      expect(asInput).toBe(dequal(whole.document, input));
+      expect(pagesAsInput).toEqual(whole.document.pages.map((page, index) => dequal(page, pages[index])));
+    }
     return reusing;
   }
 
   function validatedBefore(input: SiteDocument): ValidatedBefore {
-    const validated = validateSiteDocument(structuredClone(input));
+    const validated = validateSiteDocumentReusing(structuredClone(input), null);
     if (!validated.ok) throw new Error('the template should be valid');
-    return { input: structuredClone(input), document: validated.document };
+    return { input: structuredClone(input), document: validated.document, pagesAsInput: validated.pagesAsInput };
   }
 
   it('gives what validateSiteDocument gives, whatever was edited', () => {
@@ -249,8 +261,31 @@ describe('validating a document again, reusing its unchanged pages', () => {
     if (original.pages.length > 1) expect(movedResult.document.pages[0]).not.toBe(before.document.pages[0]);
   });
 
+  it('says whether validation changed anything, also for a page validated before', () => {
+    const original = createSiteDocument('cafe', { siteName: '그대로' });
+    const before = validatedBefore(original);
+    expect(before.pagesAsInput.every(Boolean)).toBe(true);
+    const filled = structuredClone(original);
+    delete (filled.pages[1] as Partial<SiteDocument['pages'][number]>).navLabel; // validation fills it in
+    const withDefault = validateSiteDocumentReusing(filled, before);
+    if (!withDefault.ok) throw new Error('expected a page without a navLabel to be valid');
+    expect(withDefault.asInput).toBe(false);
+    expect(withDefault.pagesAsInput[1]).toBe(false);
+    // The same document built again: page 1 is reused, and it still was not as given.
+    const again = validateSiteDocumentReusing(structuredClone(filled), {
+      input: structuredClone(filled), document: withDefault.document, pagesAsInput: withDefault.pagesAsInput,
+    });
+    if (!again.ok) throw new Error('expected the same document to be valid again');
+    expect(again.document.pages[1]).toBe(withDefault.document.pages[1]);
+    expect(again.asInput).toBe(false);
+    expect(expectSameAsWhole(structuredClone(original), before)).toMatchObject({ asInput: true });
+  });
+
   it('validates whole without anything from before', () => {
-    expect(JSON.stringify(validateSiteDocumentReusing(cafe(), null))).toBe(JSON.stringify(validateSiteDocument(cafe())));
+    const { asInput, pagesAsInput, ...validation } = validateSiteDocumentReusing(cafe(), null) as Extract<ReusingValidation, { ok: true }>;
+    expect(JSON.stringify(validation)).toBe(JSON.stringify(validateSiteDocument(cafe())));
+    expect(asInput).toBe(true);
+    expect(pagesAsInput.every(Boolean)).toBe(true);
     expect(validateSiteDocumentReusing({ pages: 'none' }, validatedBefore(cafe()))).toEqual(validateSiteDocument({ pages: 'none' }));
   });
 });

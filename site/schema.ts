@@ -564,7 +564,17 @@ export function validateSiteDocument(
 export interface ValidatedBefore {
   input: { pages: unknown[] };
   document: SiteDocument;
+  /** For each page, whether validating it changed nothing (no default filled in, no field dropped). */
+  pagesAsInput: boolean[];
 }
+
+/**
+ * validateSiteDocument's result, and whether the document is its input unchanged (`asInput`,
+ * dequal): a renderer that already has the input may render it as it is.
+ */
+export type ReusingValidation =
+  | { ok: true; document: SiteDocument; asInput: boolean; pagesAsInput: boolean[] }
+  | { ok: false; errors: SiteDocumentError[] };
 
 /**
  * validateSiteDocument, reusing what an earlier validation of a document of the same site made of
@@ -573,28 +583,45 @@ export interface ValidatedBefore {
  * Validation is a pure function of its input, and a document is validated field by field into an
  * object of the schema's key order, so the result is the one validateSiteDocument gives (a
  * test compares them byte for byte). Anything that fails is validated again whole, so errors
- * read exactly as validateSiteDocument words them.
+ * read exactly as validateSiteDocument words them. Whether validation changed anything is
+ * likewise known from before for a reused page and compared now for the rest.
  */
-export function validateSiteDocumentReusing(
-  input: unknown,
-  before: ValidatedBefore | null,
-): { ok: true; document: SiteDocument } | { ok: false; errors: SiteDocumentError[] } {
+export function validateSiteDocumentReusing(input: unknown, before: ValidatedBefore | null): ReusingValidation {
   const pages = (input as { pages?: unknown } | null)?.pages;
-  if (!before || !Array.isArray(pages)) return validateSiteDocument(input);
+  if (!before || !Array.isArray(pages)) return validateWhole(input);
   const fields = siteFieldsSchema.safeParse(input, { errorMap: koreanErrorMap });
-  if (!fields.success || pages.length < MIN_PAGES || pages.length > MAX_PAGES) return validateSiteDocument(input);
+  if (!fields.success || pages.length < MIN_PAGES || pages.length > MAX_PAGES) return validateWhole(input);
   const validatedPages: SitePage[] = [];
+  const pagesAsInput: boolean[] = [];
   for (let index = 0; index < pages.length; index++) {
     if (index < before.input.pages.length && dequal(pages[index], before.input.pages[index])) {
       validatedPages.push(before.document.pages[index]!);
+      pagesAsInput.push(before.pagesAsInput[index]!);
       continue;
     }
     const page = pageSchema.safeParse(pages[index], { errorMap: koreanErrorMap });
-    if (!page.success) return validateSiteDocument(input);
+    if (!page.success) return validateWhole(input);
     validatedPages.push(page.data);
+    pagesAsInput.push(dequal(page.data, pages[index]));
   }
   const document: SiteDocument = { ...fields.data, pages: validatedPages };
-  return issuesAcrossPages(document).length === 0 ? { ok: true, document } : validateSiteDocument(input);
+  if (issuesAcrossPages(document).length > 0) return validateWhole(input);
+  return { ok: true, document, asInput: pagesAsInput.every(Boolean) && siteFieldsAsInput(document, input), pagesAsInput };
+}
+
+function validateWhole(input: unknown): ReusingValidation {
+  const validated = validateSiteDocument(input);
+  if (!validated.ok) return validated;
+  const pages = (input as { pages: unknown[] }).pages;
+  const pagesAsInput = validated.document.pages.map((page, index) => dequal(page, pages[index]));
+  return { ...validated, asInput: pagesAsInput.every(Boolean) && siteFieldsAsInput(validated.document, input), pagesAsInput };
+}
+
+/** Whether everything but the pages came out of validation as it went in. */
+function siteFieldsAsInput(document: SiteDocument, input: unknown): boolean {
+  const { pages: _validatedPages, ...validated } = document;
+  const { pages: _inputPages, ...given } = input as Record<string, unknown>;
+  return dequal(validated, given);
 }
 
 /**

@@ -7,7 +7,9 @@
 import os from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import type PgBoss from 'pg-boss';
-import { activateDeploymentInTransaction, insertDeploymentInTransaction, storeDeploymentFiles, type StoredDeployment } from '../cdn/deployments.ts';
+import {
+  activateDeploymentInTransaction, insertDeploymentInTransaction, storeDeploymentFiles, touchStoredObjectsSoon, type StoredDeployment,
+} from '../cdn/deployments.ts';
 import {
   activatePlacedWithDomains, CdnError, createProviders, deploySite, placeDeployment, PROVIDER_LABELS, recordDeployFallback, siteUrl,
   type CdnProvider, type PlacedDeployment, type ProviderName,
@@ -231,7 +233,6 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
         prepared: PreparedBuild;
       };
 
-  /** A build's outputs and their build cache keys (CPU only: input hashes with node:crypto). */
   /**
    * The last document this worker validated for each of the sites it built most recently (at
    * most VALIDATED_SITES_KEPT): the next build of the site validates only the pages that changed.
@@ -422,6 +423,9 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       else toRender.push(entry);
     }
 
+    // The reused files' objects are checked and refreshed while the render runs (deploy waits for it).
+    const stored = reused.map(({ path, contentType, sha256, size }) => ({ path, contentType, sha256, size }));
+    const storedTouched = stored.length > 0 ? touchStoredObjectsSoon(dataDir, stored) : undefined;
     let files: RenderedFile[] = [];
     if (toRender.length > 0) {
       // Bytes only for the images whose own files are rendered this time.
@@ -497,7 +501,7 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
     }));
     const pages = planned.filter((entry) => entry.output.kind === 'page');
     const renderedPages = toRender.filter((entry) => entry.output.kind === 'page').length;
-    return { files, reused, fresh, pageCount: pages.length, renderedPages, outputCount: planned.length, output: pendingOutput };
+    return { files, reused, stored, storedTouched, fresh, pageCount: pages.length, renderedPages, outputCount: planned.length, output: pendingOutput };
   };
 
   /**
@@ -570,7 +574,8 @@ export async function startWorker(opts: WorkerOptions): Promise<BuildWorker> {
       let progressWrite: Promise<unknown> = Promise.resolve();
       const result = await (edgeOnly ? storeDeploymentFiles : deploySite)(sql, {
         tenantId: job.tenantId, siteId: job.siteId, buildId: job.buildId, files: rendered.files, dataDir,
-        stored: rendered.reused.map(({ path, contentType, sha256, size }) => ({ path, contentType, sha256, size })),
+        // A source build reuses nothing.
+        ...('stored' in rendered ? { stored: rendered.stored, storedTouched: rendered.storedTouched } : {}),
         onProgress: (done, total) => {
           const progress = 40 + Math.floor((done / Math.max(1, total)) * 50);
           // Every 10 %, once the upload stage is shown, but not at the end: the switch (95 %)

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../db/testing/index.ts';
+import { touchStoredObjectsSoon } from './deployments.ts';
 import { activateDeployment, CdnError, deploySite } from './index.ts';
 import { objectPath, sha256Hex } from './object-store.ts';
 import { insertSite, insertTenant, siteFiles } from './test-fixtures.ts';
@@ -53,6 +54,29 @@ describe('deploySite with stored files', () => {
     const missing = { path: '/gone/index.html', contentType: 'text/html; charset=utf-8', sha256: 'a'.repeat(64), size: 10 };
     const attempt = deploySite(db.sql, { tenantId, siteId, buildId: null, files: siteFiles('v2').slice(0, 1), stored: [missing], dataDir });
     await expect(attempt).rejects.toBeInstanceOf(CdnError);
+    await expect(attempt).rejects.toMatchObject({ code: 'invalid_files', message: expect.stringContaining('/gone/index.html') });
+    const [{ count: after }] = await db.sql<{ count: number }[]>`select count(*)::int as count from deployments where site_id = ${siteId}`;
+    expect(after).toBe(before);
+  });
+
+  // The build worker starts the check while its container renders and hands it to deploySite.
+  it('takes a check of the stored files started before, with the same outcome', async () => {
+    const files = siteFiles('v4');
+    await deploySite(db.sql, { tenantId, siteId, buildId: null, files, dataDir });
+    const old = new Date(Date.now() - 3600_000);
+    await utimes(objectPath(dataDir, sha256Hex(files[1].body)), old, old);
+    const stored = files.slice(1).map((file) => ({ path: file.path, contentType: file.contentType, sha256: sha256Hex(file.body), size: file.body.length }));
+    const result = await deploySite(db.sql, {
+      tenantId, siteId, buildId: null, files: files.slice(0, 1), stored, storedTouched: touchStoredObjectsSoon(dataDir, stored), dataDir,
+    });
+    expect(result).toMatchObject({ fileCount: files.length, uploadedFiles: 0 });
+    expect((await stat(objectPath(dataDir, stored[0].sha256))).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
+
+    const [{ count: before }] = await db.sql<{ count: number }[]>`select count(*)::int as count from deployments where site_id = ${siteId}`;
+    const missing = [...stored, { path: '/gone/index.html', contentType: 'text/html; charset=utf-8', sha256: 'b'.repeat(64), size: 10 }];
+    const attempt = deploySite(db.sql, {
+      tenantId, siteId, buildId: null, files: files.slice(0, 1), stored: missing, storedTouched: touchStoredObjectsSoon(dataDir, missing), dataDir,
+    });
     await expect(attempt).rejects.toMatchObject({ code: 'invalid_files', message: expect.stringContaining('/gone/index.html') });
     const [{ count: after }] = await db.sql<{ count: number }[]>`select count(*)::int as count from deployments where site_id = ${siteId}`;
     expect(after).toBe(before);

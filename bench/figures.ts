@@ -26,7 +26,7 @@ export function writeLatest(figures: Figures): string {
 export function printTable(figures: Figures): void {
   const rows = Object.entries(figures).map(([name, f]) => [
     name,
-    `${round(f.value)} ${f.unit}`,
+    `${f.unit === 'ratio' ? roundRatio(f.value) : round(f.value)} ${f.unit}`,
     f.baseline ? `${f.baseline.name} = ${round(f.baseline.value)} ${f.baseline.unit}` : '',
     f.goal ?? '',
   ]);
@@ -40,6 +40,11 @@ export function printTable(figures: Figures): void {
 
 export function round(value: number): number {
   return Math.abs(value) >= 100 ? Math.round(value) : Math.round(value * 100) / 100;
+}
+
+/** Ratios with three decimals: a goal such as ≤ 0.2 is not met by a ratio of 0.204 shown as 0.2. */
+function roundRatio(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }
 
 export function percentile(values: number[], p: number): number {

@@ -210,7 +210,9 @@ describe.skipIf(!engineAnswers)('warm build containers', () => {
         BUILD_EXECUTOR: 'docker',
         WORKER_CONCURRENCY: '1',
         BUILD_WARM_CONTAINERS: '2',
-        BUILD_RENDER_DELAY_MS: '8000',
+        // Longer than the waits below can take on a busy host (CI once saw the build finish before
+        // the kill with 8 s), so the worker dies mid-build.
+        BUILD_RENDER_DELAY_MS: '45000',
       },
     });
     children.add(child);
@@ -232,6 +234,7 @@ describe.skipIf(!engineAnswers)('warm build containers', () => {
     // The build's and the other warm one (the build's replacement waits for the build's end).
     await expect.poll(async () => (await childContainers()).filter((c) => c.State === 'running').length, { timeout: 20_000, interval: 100 }).toBe(2);
     const left = await childContainers();
+    expect((await getBuild(sql, tenantId, buildId))?.status).toBe('running');
 
     child.kill('SIGKILL');
     await exited;

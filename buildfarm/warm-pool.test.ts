@@ -2,7 +2,8 @@
 // published, made with exactly its plan's limits, and gets the build's document ahead of its input;
 // the pool starts another once the build has ended; a cancelled build's
 // container is killed and removed; the containers of a worker killed with SIGKILL stop with it
-// and the next worker on the host removes them; a pool of 0 builds as before.
+// and the next worker on the host removes them; a pool of 0 builds as before; a build's container is
+// named after it only once the build has run for 250 ms.
 // Needs a Docker engine (.ci/run starts dockerd); skipped, saying so, elsewhere.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -39,6 +40,16 @@ async function warmContainersOf(owner: string) {
 
 async function containersOwnedBy(owner: string) {
   return docker.listContainers({ all: true, filters: { label: [`${BUILD_CONTAINER_OWNER_LABEL}=${owner}`] } });
+}
+
+/** The engine's events of this kind for a container since `since` (seconds), up to now. */
+async function eventsOf(id: string, action: string, since: number): Promise<unknown[]> {
+  const stream = (await docker.getEvents({
+    since, until: Math.floor(Date.now() / 1000) + 1, filters: { container: [id], event: [action] },
+  })) as NodeJS.ReadableStream;
+  let text = '';
+  for await (const chunk of stream) text += chunk.toString();
+  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown);
 }
 
 async function containerGone(id: string): Promise<boolean> {
@@ -97,6 +108,7 @@ describe.skipIf(!engineAnswers)('warm build containers', () => {
     expect(await readdir(mounts['/work/src']!.Source)).toEqual([]);
     expect(existsSync(path.join(mounts['/work']!.Source, 'input.json'))).toBe(false);
 
+    const since = Math.floor(Date.now() / 1000) - 1;
     const { buildId } = await publishSite(sql, boss, { tenantId, siteId, userId: null });
     await expect.poll(async () => (await listBuildContainers(docker, buildId)).map((c) => c.Id), { timeout: 10_000, interval: 20 }).toEqual([warm.Id]);
     // The document went ahead of the input (decision 151): the stored version as it is, and an input
@@ -112,7 +124,13 @@ describe.skipIf(!engineAnswers)('warm build containers', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(worker.warmPool()).toMatchObject({ idle: [], starting: 0 });
     expect(await warmContainersOf(me)).toEqual([]);
-    expect(await waitForBuild(sql, buildId, ['succeeded', 'failed'])).toMatchObject({ status: 'succeeded', executor: 'docker' });
+    const built = await waitForBuild(sql, buildId, ['succeeded', 'failed']);
+    expect(built).toMatchObject({ status: 'succeeded', executor: 'docker' });
+    // Named after the build once it had run for 250 ms (decision 153).
+    const renames = (await eventsOf(warm.Id, 'rename', since)) as { timeNano: number; Actor: { Attributes: { name: string } } }[];
+    expect(renames).toHaveLength(1);
+    expect(renames[0]!.timeNano / 1e6 - (built.started_at as Date).getTime()).toBeGreaterThanOrEqual(250);
+    expect(renames[0]!.Actor.Attributes.name).toMatch(new RegExp(`^ww-build-${buildId}-`));
 
     // Used once, then removed; a new warm container takes its place.
     await expect.poll(() => containerGone(warm.Id), { timeout: 5_000, interval: 50 }).toBe(true);
@@ -151,6 +169,26 @@ describe.skipIf(!engineAnswers)('warm build containers', () => {
     await expect
       .poll(async () => (await warmContainersOf(me)).filter((c) => c.State === 'running' && c.Id !== warm.Id).length, { timeout: 20_000, interval: 100 })
       .toBe(1);
+  });
+
+  it('leaves a quick build’s warm container unnamed (a rename costs the engine CPU the build needs)', async () => {
+    worker = await startWorker({ sql, boss, databaseUrl: db.url, dataDir, executor: 'docker', concurrency: 1, warmContainers: 1 });
+    const { tenantId, siteId } = await createTenantWithSite(sql, { slug: 'warm-quick', siteName: '빠른 카페', planCode: 'basic' });
+    // A first build: the worker's code compiled, and a container warmed with the basic plan's limits.
+    expect(await waitForBuild(sql, (await publishSite(sql, boss, { tenantId, siteId, userId: null })).buildId, ['succeeded', 'failed'])).toMatchObject({ status: 'succeeded' });
+    await expect.poll(async () => (await warmContainersOf(me)).filter((c) => c.State === 'running').length, { timeout: 20_000, interval: 100 }).toBe(1);
+    const [warm] = await warmContainersOf(me);
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const { buildId } = await publishSite(sql, boss, { tenantId, siteId, userId: null });
+    const build = await waitForBuild(sql, buildId, ['succeeded', 'failed']);
+    expect(build).toMatchObject({ status: 'succeeded', executor: 'docker' });
+    // It ran in the warm container, removed after the build as any build's.
+    await expect.poll(() => containerGone(warm.Id), { timeout: 5_000, interval: 50 }).toBe(true);
+    const started = (build.started_at as Date).getTime();
+    const renames = (await eventsOf(warm.Id, 'rename', since)) as { timeNano: number }[];
+    // Renamed, if at all, 250 ms or more after the build took it (in its claim, which began at started_at).
+    for (const rename of renames) expect(rename.timeNano / 1e6 - started).toBeGreaterThanOrEqual(250);
+    if ((build.finished_at as Date).getTime() - started < 200) expect(renames).toEqual([]);
   });
 
   it('never gives a build a container warmed for another plan', async () => {

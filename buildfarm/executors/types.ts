@@ -89,7 +89,7 @@ export interface RenderRequest {
   /**
    * The end of the build this render is for. Housekeeping waits for it (removing the build's
    * container, starting the warm container that replaces it), so it does not compete with the
-   * build's upload and switch for the host's CPUs. Default: none to wait for.
+   * build's upload and switch for the host's CPUs. Default: the end of this render.
    */
   buildEnded?: Promise<unknown>;
   /**

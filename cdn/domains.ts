@@ -16,6 +16,7 @@ import { adoptStableName, observeStableTarget, releaseStableName, retryStableNam
 import { applyRedirectPlans, redirectPlans, siteRedirectRows } from './domains-redirects.ts';
 import { DOMAIN_VERIFIED_CHANNEL, DOMAINS_CHANGED_CHANNEL, selectDomainHolder, selectDueDomains } from './domains.sql.ts';
 import { CdnError } from './errors.ts';
+import { retrySiteRemovals } from './site-deletion.ts';
 import type { CdnProvider, DnsRecord, DomainPhase, DomainState, ProviderName } from './providers/types.ts';
 
 export interface SiteDomain {
@@ -408,7 +409,8 @@ export interface RecheckRound {
 /**
  * The periodic re-check (the monitor runs it every minute): domains still pending, due by their
  * age (see selectDueDomains), each through its tenant. One domain failing does not stop the rest.
- * Then the stable-name records still queued for removal (retryStableNameRemovals).
+ * Then the stable-name records still queued for removal (retryStableNameRemovals), and what site
+ * deletions left on hosted CDNs (retrySiteRemovals).
  */
 export async function recheckPendingDomains(
   sql: Sql, providers: DomainProviders, opts: { limit?: number; stableNames?: StableNameConfig } = {},
@@ -429,5 +431,8 @@ export async function recheckPendingDomains(
   // Stable names a site deletion or a last disconnection could not remove from our zone (decision 143).
   const removals = await retryStableNameRemovals(sql, opts.stableNames ?? stableNamesFromEnv());
   for (const f of removals.failed) round.failed.push({ hostname: f.name, error: `stable name not removed from the zone: ${f.error}` });
+  // What a site deletion could not remove from a hosted CDN (decision 154).
+  const sites = await retrySiteRemovals(sql, providers);
+  for (const f of sites.failed) round.failed.push({ hostname: `site ${f.siteId} on ${f.provider}`, error: `deleted site not removed from the provider: ${f.error}` });
   return round;
 }

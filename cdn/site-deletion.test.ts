@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withTenant } from '../db/index.ts';
 import { createTestDatabase, type TestDatabase } from '../db/testing/index.ts';
 import { startCloudflareContract, type CloudflareContract } from './contracts/cloudflare.ts';
 import { startCloudflareDnsContract, type CloudflareDnsContract } from './contracts/cloudflare-dns.ts';
@@ -198,7 +199,7 @@ describe('deleting a site', () => {
     await db.sql`delete from sites where id = ${site.siteId}`;
   });
 
-  it('when a hosted provider fails: the deletion goes on, each note names what is left there, and the owner’s site is deleted', async () => {
+  it('when a hosted provider fails: the deletion goes on, each note names what is left there, the owner’s site is deleted, and the monitor’s re-check removes what was left', async () => {
     const onVercel = await publishedSite('버셀 장애 중 삭제', 'vercel-down-cafe', vercel, 2);
     const onCloudFront = await publishedSite('AWS 장애 중 삭제', 'cf-down-cafe', cloudfront, 2);
     const project = vercelProjectName(onVercel.siteId);
@@ -218,10 +219,50 @@ describe('deleting a site', () => {
       vercelApi.heal();
       aws.heal();
     }
+    // What each provider kept is queued with what it needs once the site's rows are gone (decision 154),
+    // tenant-scoped like every tenant's row.
+    const queued = () => db.sql`
+      select site_id, provider, tenant_id, slug, domains, attempts from cdn_site_removals
+      where site_id in ${db.sql([onVercel.siteId, onCloudFront.siteId])} order by provider`;
+    expect(await queued()).toEqual([
+      { site_id: onCloudFront.siteId, provider: 'cloudfront', tenant_id: onCloudFront.tenantId, slug: 'cf-down-cafe', domains: [], attempts: 1 },
+      { site_id: onVercel.siteId, provider: 'vercel', tenant_id: onVercel.tenantId, slug: 'vercel-down-cafe', domains: [], attempts: 1 },
+    ]);
+    expect(await withTenant(db.sql, onVercel.tenantId, (tx) => tx`select provider from cdn_site_removals`)).toEqual([{ provider: 'vercel' }]);
+    const fn = () => aws.functions.get(cloudFrontFunctionName(aws.distributionId))!;
+    const routedToDeleted = () => Object.values(routesOf(fn().live!.toString('utf8'))).filter((t) => t.startsWith(`sites/${onCloudFront.siteId}/`));
+    expect(routedToDeleted().length).toBeGreaterThan(0);
+    // Not retried while the sites' rows are there (a deletion that has not committed).
+    expect((await recheckPendingDomains(db.sql, providers, { stableNames })).failed).toEqual([]);
+    expect(vercelApi.projects.has(project)).toBe(true);
+    expect(routedToDeleted().length).toBeGreaterThan(0);
+
     for (const site of [onVercel, onCloudFront]) {
       expect((await db.sql`delete from sites where id = ${site.siteId}`).count).toBe(1);
     }
     expect(vercelApi.projects.has(project)).toBe(true);
+    // The monitor's re-check while the providers still fail: an error line and another attempt each.
+    vercelApi.failAll({ status: 500 });
+    aws.failAll({ status: 503 });
+    try {
+      const failing = await recheckPendingDomains(db.sql, providers, { stableNames });
+      expect(failing.failed).toEqual(expect.arrayContaining([
+        { hostname: `site ${onVercel.siteId} on vercel`, error: expect.stringMatching(new RegExp(`^deleted site not removed from the provider: Vercel project ${project} was not deleted`)) },
+        { hostname: `site ${onCloudFront.siteId} on cloudfront`, error: expect.stringContaining("deleted site not removed from the provider: the site's hosts were not removed") },
+      ]));
+    } finally {
+      vercelApi.heal();
+      aws.heal();
+    }
+    expect((await queued()).map((row) => row.attempts)).toEqual([2, 2]);
+    // Once they answer: the project, the routes and the objects go, and so do the rows.
+    const round = await recheckPendingDomains(db.sql, providers, { stableNames });
+    expect(round.failed).toEqual([]);
+    expect(vercelApi.projects.has(project)).toBe(false);
+    expect(routedToDeleted()).toEqual([]);
+    expect(aws.serve(`cf-down-cafe.${CF_BASE}`, '/').status).toBe(404);
+    expect([...aws.objects.keys()].filter((k) => k.includes(onCloudFront.siteId))).toEqual([]);
+    expect(await queued()).toEqual([]);
   });
 
   it('when the DNS API fails: the deletion goes on, the record is queued, and the monitor’s re-check removes it later', async () => {

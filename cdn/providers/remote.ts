@@ -11,7 +11,7 @@ import { SITE_LIVE_CHANNEL, type SiteLiveNotification } from '../deployments.ts'
 import { CdnError } from '../errors.ts';
 import type { DeployFile, DeploymentManifest, DeploymentStatus, DeployResult } from '../types.ts';
 import type {
-  CdnProvider, DailyUsage, DomainState, ProviderDeploymentRef, ProviderDomainRef, ProviderHealth, ProviderName, ProviderSiteRef, RedirectPlan,
+  CdnProvider, DailyUsage, DeletedSiteRef, DomainState, ProviderDeploymentRef, ProviderDomainRef, ProviderHealth, ProviderName, ProviderSiteRef, RedirectPlan,
   UsagePeriod,
 } from './types.ts';
 
@@ -148,6 +148,12 @@ export function createRemoteProvider(sql: Sql, backend: RemoteBackend): CdnProvi
     return withTenant(sql, tenantId, (tx) => siteRow(tx, name, siteId));
   }
 
+  /** The site as its rows say, or as a retried deletion kept it once the rows are gone. */
+  async function siteToRemove(ref: ProviderSiteRef | DeletedSiteRef): Promise<RemoteSite> {
+    if (!('slug' in ref)) return findSite(ref.tenantId, ref.siteId);
+    return { tenantId: ref.tenantId, siteId: ref.siteId, slug: ref.slug, domains: ref.domains, liveProviderRef: null, primaryDomain: null };
+  }
+
   async function activate(ref: ProviderDeploymentRef): Promise<void> {
     const { tenantId, siteId, deploymentId } = ref;
     if (!isUuid(siteId) || !isUuid(deploymentId)) throw deploymentNotFound();
@@ -282,16 +288,14 @@ export function createRemoteProvider(sql: Sql, backend: RemoteBackend): CdnProvi
       : undefined,
 
     removeSite: backend.removeSite
-      ? async (ref: ProviderSiteRef) => {
-          const site = await findSite(ref.tenantId, ref.siteId);
-          await backend.removeSite!(site);
+      ? async (ref: ProviderSiteRef | DeletedSiteRef) => {
+          await backend.removeSite!(await siteToRemove(ref));
         }
       : undefined,
 
     deleteSite: backend.deleteSite
-      ? async (ref: ProviderSiteRef) => {
-          const site = await findSite(ref.tenantId, ref.siteId);
-          await backend.deleteSite!(site);
+      ? async (ref: ProviderSiteRef | DeletedSiteRef) => {
+          await backend.deleteSite!(await siteToRemove(ref));
         }
       : undefined,
 

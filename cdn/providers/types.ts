@@ -42,6 +42,16 @@ export interface ProviderSiteRef {
   siteId: string;
 }
 
+/**
+ * A site whose rows are gone (its owner deleted it): what a retried removal needs to find what a
+ * provider kept of it (cdn_site_removals, decision 154).
+ */
+export interface DeletedSiteRef extends ProviderSiteRef {
+  slug: string;
+  /** Its custom domains on this provider at the deletion. */
+  domains: string[];
+}
+
 /** The HTTP status every provider answers a redirecting domain with (the edge's too): permanent. */
 export const REDIRECT_STATUS = 301 as const;
 
@@ -117,15 +127,16 @@ export interface CdnProvider {
    * Removes what the provider still keeps for a site that moved elsewhere (its project, its
    * redirects), once nothing of the site is live there. Not an error when it is already gone.
    */
-  removeSite?(ref: ProviderSiteRef): Promise<void>;
+  removeSite?(ref: ProviderSiteRef | DeletedSiteRef): Promise<void>;
   /**
    * Deletes everything the provider keeps for a site its owner is deleting (cdn/site-deletion.ts),
    * the live deployment included: the Vercel project; on CloudFront the site's routes and objects.
    * Not an error when it is already gone. Unlike removeSite it is never called after a move, since
    * what it deletes is what the usage sync still reads for a site that only left. Without it, the
-   * deletion uses removeSite.
+   * deletion uses removeSite. Both take a DeletedSiteRef when a deletion is retried after the
+   * site's rows are gone.
    */
-  deleteSite?(ref: ProviderSiteRef): Promise<void>;
+  deleteSite?(ref: ProviderSiteRef | DeletedSiteRef): Promise<void>;
   /** Requests and bytes the site served, per day of the period. */
   usage(period: UsagePeriod): Promise<DailyUsage[]>;
   health(): Promise<ProviderHealth>;
